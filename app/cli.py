@@ -1,0 +1,174 @@
+"""The ``xueji`` command line: a second face over the same app/ services the window uses.
+
+Contract (scripts depend on it): exit 0 success, 1 refused by validation or a rule (or the archive
+cannot be used), 2 usage error. With ``--json`` every command prints exactly one JSON object:
+``{"ok": true, ...}`` or ``{"ok": false, "errors": [{"code", "field", "row", "message", "rule", "article"}]}``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from app.errors import Finding, NotFound, Refused, UsageError
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(message)
+
+
+def _common(p: argparse.ArgumentParser, top: bool) -> None:
+    d = None if top else argparse.SUPPRESS
+    p.add_argument("--archive", metavar="DIR", default=d,
+                   help="档案库文件夹（默认：用户数据目录下的 Xueji/archive，或环境变量 XUEJI_ARCHIVE）")
+    p.add_argument("--json", action="store_true", default=False if top else argparse.SUPPRESS,
+                   help="输出一个 JSON 对象（供脚本使用）")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="xueji", description="Xueji 学籍管理（离线）命令行")
+    _common(p, True)
+    sub = p.add_subparsers(dest="verb", metavar="COMMAND", parser_class=_Parser)
+
+    def add(parent, name, help_):
+        sp = parent.add_parser(name, help=help_, description=help_)
+        _common(sp, False)
+        return sp
+
+    sp = add(sub, "init", "建立学校档案库")
+    sp.add_argument("--school-name", required=True)
+    sp.add_argument("--school-code", required=True, help="10 位学校标识码")
+    sp.add_argument("--stages", required=True, help="学段：primary,junior,senior 的组合")
+    sp.add_argument("--profile", default="national", help="规则配置：national, henan-zhoukou, shanxi-changzhi, liaoning, gansu-linxia")
+    for opt in ("address", "principal", "registrar", "phone"):
+        sp.add_argument(f"--{opt}", default=None)
+
+    cls = add(sub, "class", "班级").add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    sp = add(cls, "add", "新建班级")
+    sp.add_argument("--stage", required=True, choices=["primary", "junior", "senior"])
+    sp.add_argument("--grade", required=True, type=int)
+    sp.add_argument("--number", required=True, type=int)
+    sp.add_argument("--entry-year", required=True, type=int)
+    sp.add_argument("--code", default=None, help="国家学籍系统班号")
+    sp.add_argument("--capacity", default=None, type=int)
+    sp.add_argument("--head-teacher", default="")
+    add(cls, "list", "列出班级")
+
+    stu = add(sub, "student", "学生").add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    sp = add(stu, "add", "新增学生（JSON 对象，键为国家模板列名）")
+    sp.add_argument("--from-json", required=True, metavar="FILE", help="JSON 文件；- 表示标准输入")
+    sp.add_argument("--class-id", type=int, default=None)
+    _override_opts(sp)
+    sp = add(stu, "list", "列出学生")
+    sp.add_argument("--class-id", type=int, default=None)
+    sp.add_argument("--search", default=None)
+    sp.add_argument("--status", default=None, help="学籍状态，如 在读 / enrolled")
+    for name, h in (("show", "查看学生"), ("history", "学生变更记录")):
+        sp = add(stu, name, h)
+        sp.add_argument("student", metavar="STUDENT", help="学生编号、身份证件号或学籍号")
+    sp = add(stu, "edit", "修改学生信息")
+    sp.add_argument("student", metavar="STUDENT")
+    sp.add_argument("--set", action="append", default=[], metavar="字段=值", required=True)
+    _override_opts(sp)
+    sp = add(stu, "import", "导入国家学生基础信息模板（.xls/.xlsx）")
+    sp.add_argument("file", metavar="FILE")
+    sp.add_argument("--skip-invalid", action="store_true", help="只导入有效的行，其余列入报告")
+    sp = add(stu, "export", "导出国家学生基础信息模板（.xls/.xlsx）")
+    sp.add_argument("file", metavar="FILE")
+    sp.add_argument("--class-id", type=int, default=None)
+
+    sp = add(sub, "demo", "生成示例学校数据")
+    sp.add_argument("--students", type=int, default=300)
+    sp.add_argument("--profile", default="henan-zhoukou")
+    sp.add_argument("--seed", type=int, default=2026)
+    add(sub, "check", "检查档案库完整性并复核全部记录")
+    return p
+
+
+def _override_opts(sp):
+    sp.add_argument("--reason", default="", help="变更原因")
+    sp.add_argument("--evidence", action="append", default=[], help="证明材料（可多次）")
+    sp.add_argument("--override-reason", default="", help="BLOCK* 规则的特批理由")
+    sp.add_argument("--approved-by", default="", help="特批人")
+
+
+# ------------------------------------------------------------------ output
+class Out:
+    def __init__(self, as_json: bool):
+        self.as_json = as_json
+
+    def ok(self, payload: dict, text: str) -> int:
+        if self.as_json:
+            print(json.dumps({"ok": True, **payload}, ensure_ascii=False, default=str))
+        else:
+            print(text)
+        return EXIT_OK
+
+    def fail(self, findings: list[Finding], code: int = EXIT_REFUSED, extra: dict | None = None) -> int:
+        if self.as_json:
+            print(json.dumps({"ok": False, "errors": [_err(f) for f in findings], **(extra or {})},
+                             ensure_ascii=False, default=str))
+        else:
+            for f in findings:
+                print("错误：" + f.text(), file=sys.stderr)
+        return code
+
+
+def _err(f: Finding) -> dict:
+    return {"code": f.code, "field": f.field or None, "row": f.row, "message": f.message,
+            "rule": f.rule or None, "article": f.article or None, "outcome": f.outcome}
+
+
+def _warn_json(fs: list[Finding]) -> list[dict]:
+    return [_err(f) for f in fs]
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    out = Out("--json" in argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as e:
+        return out.fail([Finding("usage", str(e))], EXIT_USAGE)
+    except SystemExit as e:  # --help
+        return int(e.code or 0)
+    if not args.verb or (args.verb in ("class", "student") and not getattr(args, "action", None)):
+        build_parser().print_help(sys.stderr)
+        return out.fail([Finding("usage", "缺少命令")], EXIT_USAGE) if out.as_json else EXIT_USAGE
+    from app import cli_commands
+
+    try:
+        return cli_commands.dispatch(args, out)
+    except Refused as e:
+        return out.fail(e.findings)
+    except NotFound as e:
+        return out.fail([Finding("not_found", e.message)])
+    except UsageError as e:
+        return out.fail([Finding("usage", str(e))], EXIT_USAGE)
+    except Exception as e:  # archive locked / missing / too new, unreadable input …
+        from db.archive import ArchiveError
+
+        if isinstance(e, ArchiveError):
+            code = {"ArchiveLocked": "archive_locked", "ArchiveTooNew": "archive_too_new",
+                    "ArchiveMissing": "archive_missing"}.get(type(e).__name__, "archive_error")
+            return out.fail([Finding(code, str(e), field="档案库")])
+        if isinstance(e, (OSError, json.JSONDecodeError)):
+            return out.fail([Finding("bad_input", f"无法读取输入：{e}")])
+        raise
+
+
+def archive_dir(args) -> Path:
+    if args.archive:
+        return Path(args.archive)
+    from app.paths import default_archive_dir
+
+    return default_archive_dir()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+

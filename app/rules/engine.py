@@ -1,0 +1,139 @@
+"""The rule engine: loads a profile (national baseline + a province's overrides) from
+resources/rules/*.toml and evaluates its rules for an event. The numbers, lists and articles are
+in the profile; the checks in app/rules/checks.py are general."""
+from __future__ import annotations
+
+import datetime as _dt
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Callable
+
+from app.errors import Finding
+from app.paths import resource
+
+OUTCOMES = ("BLOCK", "BLOCK*", "WARN", "EVIDENCE", "NOTE")
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    article: str
+    check: str
+    on: tuple[str, ...]
+    outcome: str
+    params: dict
+    message: str
+    quote: str = ""
+    source_profile: str = ""
+
+
+@dataclass
+class Profile:
+    id: str
+    name: str
+    source: str
+    short: str
+    rules: list[Rule]
+    stages: tuple[str, ...] | None = None
+    chain: tuple[str, ...] = ()
+
+    def rule(self, rule_id: str) -> Rule | None:
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+    def rules_for(self, event: str) -> list[Rule]:
+        return [r for r in self.rules if event in r.on]
+
+
+class ProfileError(Exception):
+    pass
+
+
+def _read(pid: str) -> dict:
+    p = resource("rules", f"{pid}.toml")
+    if not p.exists():
+        raise ProfileError(f"没有名为「{pid}」的规则配置（可选：{', '.join(available_profiles())}）")
+    with open(p, "rb") as fh:
+        return tomllib.load(fh)
+
+
+def available_profiles() -> list[str]:
+    return sorted(p.stem for p in resource("rules").glob("*.toml"))
+
+
+def profile_names() -> dict[str, str]:
+    return {pid: _read(pid).get("name", pid) for pid in available_profiles()}
+
+
+@lru_cache(maxsize=16)
+def load_profile(pid: str) -> Profile:
+    from app.rules import checks
+
+    data = _read(pid)
+    chain = [pid]
+    parent_rules: list[Rule] = []
+    parent_stages = None
+    if data.get("inherits"):
+        parent = load_profile(data["inherits"])
+        parent_rules = list(parent.rules)
+        parent_stages = parent.stages
+        chain = [pid, *parent.chain]
+    disabled = set(data.get("disable", []))
+    own = []
+    for r in data.get("rules", []):
+        missing = {"id", "article", "check", "on", "outcome", "message"} - set(r)
+        if missing:
+            raise ProfileError(f"{pid}.toml 的规则 {r.get('id', '?')} 缺少 {sorted(missing)}")
+        if r["outcome"] not in OUTCOMES:
+            raise ProfileError(f"{pid}.toml 的规则 {r['id']}：未知结果 {r['outcome']}")
+        if r["check"] not in checks.CHECKS:
+            raise ProfileError(f"{pid}.toml 的规则 {r['id']}：未知检查 {r['check']}")
+        own.append(Rule(r["id"], r["article"], r["check"], tuple(r["on"]), r["outcome"],
+                        dict(r.get("params", {})), r["message"], r.get("quote", ""), pid))
+    # keep inherited order, put replacements where the inherited rule stood
+    out: list[Rule] = []
+    own_by_id = {r.id: r for r in own}
+    for r in parent_rules:
+        if r.id in disabled:
+            continue
+        out.append(own_by_id.pop(r.id, r))
+    out.extend(r for r in own if r.id in own_by_id)
+    stages = tuple(data["stages"]) if data.get("stages") else parent_stages
+    return Profile(pid, data.get("name", pid), data.get("source", ""), data.get("short", ""), out,
+                   stages, tuple(chain))
+
+
+@dataclass
+class RuleContext:
+    """What a check may look at. ``lookup`` gives read-only queries over the archive."""
+
+    event: str
+    record: dict                      # the student as it would be saved (keys of fields.json)
+    old: dict | None = None           # the stored student before an edit
+    members: list[dict] = field(default_factory=list)
+    klass: dict | None = None         # the class the student is (to be) in
+    school: dict | None = None
+    lookup: Any = None                # app.rules.lookup.ArchiveLookup
+    reason: str = ""
+    evidence: list[str] = field(default_factory=list)
+    today: _dt.date = field(default_factory=_dt.date.today)
+    student_id: int | None = None
+
+
+def evaluate(profile: Profile, ctx: RuleContext) -> list[Finding]:
+    from app.rules import checks
+
+    findings: list[Finding] = []
+    for rule in profile.rules_for(ctx.event):
+        fn: Callable = checks.CHECKS[rule.check]
+        for hit in fn(ctx, rule.params) or []:
+            hit = dict(hit)
+            fld = hit.pop("_field", "")
+            code = hit.pop("_code", rule.check)
+            try:
+                msg = rule.message.format(**hit)
+            except (KeyError, IndexError):
+                msg = rule.message
+            findings.append(Finding(code=code, message=msg, field=fld, rule=rule.id,
+                                    article=rule.article, outcome=rule.outcome, params=hit))
+    return findings

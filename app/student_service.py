@@ -1,0 +1,300 @@
+"""Students: create, edit, find, list, history. Every write is validated (app/validation), checked
+against the school's rule profile (app/rules), and done in one transaction with its history rows."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from app import fields as F
+from app import status as st
+from app.class_service import display_name
+from app.errors import BLOCK, BLOCK_STAR, EVIDENCE, INVALID, NOTE_OUTCOME, WARN, Finding, NotFound, Refused
+from app.rules.engine import RuleContext, evaluate
+from app.session import Session
+from app.validation import validate_student
+from db import queries as q
+
+MEMBER_KEY = re.compile(r"^m(\d+)\.(\w+)$")
+
+
+@dataclass
+class Override:
+    """What a BLOCK* rule needs before it lets an action through (rules-digest §0.3)."""
+    reason: str = ""
+    approved_by: str = ""
+    evidence: list[str] = field(default_factory=list)
+
+    def complete(self) -> bool:
+        return bool(self.reason.strip() and self.approved_by.strip() and self.evidence)
+
+
+@dataclass
+class SaveResult:
+    id: int
+    warnings: list[Finding] = field(default_factory=list)
+    notes: list[Finding] = field(default_factory=list)
+    overridden: list[Finding] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+
+
+class Lookup:
+    """Read-only queries the rules may make (sees rows written earlier in the same transaction)."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self._class_names: dict[int, str] = {}
+
+    def _class_name(self, class_id):
+        if class_id is None:
+            return ""
+        if class_id not in self._class_names:
+            k = q.get_class(self.conn, class_id)
+            self._class_names[class_id] = display_name(k) if k else ""
+        return self._class_names[class_id]
+
+    def _dress(self, rows):
+        for r in rows:
+            r["class_name"] = self._class_name(r.get("class_id"))
+            r["status_name"] = st.name(r["status"])
+        return rows
+
+    def students_with(self, column, value, exclude_id):
+        return self._dress(q.students_with(self.conn, column, value, exclude_id))
+
+    def students_with_name_birth(self, name, birth_date, exclude_id):
+        return self._dress(q.students_with_name_birth(self.conn, name, birth_date, exclude_id))
+
+    def class_headcount(self, class_id, exclude_student):
+        return q.class_headcount(self.conn, class_id, st.in_class_codes(), exclude_student)
+
+
+def _decide(findings: list[Finding], overrides: dict[str, Override] | None):
+    refusing, warnings, notes, overridden = [], [], [], []
+    invalid = {f.field for f in findings if f.outcome == INVALID}
+    if "身份证件号" in invalid:  # birth date and gender could not be read from it: one error is enough
+        invalid |= {"出生日期", "性别", "身份证件类型"}
+    findings = [f for f in findings if not (f.code == "required" and f.field in invalid)]
+    for f in findings:
+        if f.outcome == BLOCK_STAR:
+            ov = (overrides or {}).get(f.rule) or (overrides or {}).get("*")
+            if ov and ov.complete():
+                overridden.append(f)
+            else:
+                f.message += "（如确需办理：须填写理由、登记证明材料并注明批准人）"
+                refusing.append(f)
+        elif f.outcome in (INVALID, BLOCK, EVIDENCE):
+            refusing.append(f)
+        elif f.outcome == WARN:
+            warnings.append(f)
+        elif f.outcome == NOTE_OUTCOME:
+            notes.append(f)
+    return refusing, warnings, notes, overridden
+
+
+def _search_text(rec: dict) -> str:
+    parts = [rec.get("name", ""), rec.get("_pinyin_search", ""), rec.get("_initials", ""),
+             rec.get("id_number", ""), rec.get("xueji_no", ""), rec.get("former_name", "")]
+    return "|".join(p for p in parts if p).lower()
+
+
+def _row_values(rec: dict) -> dict:
+    v = {k: rec.get(k, "") or "" for k in F.stored_student_keys()}
+    v["name_initials"] = rec.get("_initials", "")
+    v["search_text"] = _search_text(rec)
+    return v
+
+
+def _finding_rows(student_id, session, warnings, overridden, overrides, evidence) -> list[dict]:
+    rows = []
+    for f in warnings:
+        rows.append({"student_id": student_id, "rule_id": f.rule, "article": f.article, "outcome": f.outcome,
+                     "message": f.message, "decided_by": session.user, "evidence_ref": "；".join(evidence)})
+    for f in overridden:
+        ov = (overrides or {}).get(f.rule) or (overrides or {}).get("*")
+        rows.append({"student_id": student_id, "rule_id": f.rule, "article": f.article, "outcome": f.outcome,
+                     "message": f.message, "decided_by": session.user, "override_reason": ov.reason,
+                     "approved_by": ov.approved_by, "evidence_ref": "；".join(ov.evidence)})
+    return rows
+
+
+def _resolve_class(session: Session, class_id, class_code) -> dict | None:
+    if class_id not in (None, ""):
+        k = q.get_class(session.conn, int(class_id))
+        if k is None:
+            raise Refused([Finding("unknown_class", f"没有编号为 {class_id} 的班级", field="班号")])
+    elif class_code:
+        k = q.class_by_code(session.conn, str(class_code).strip())
+        if k is None:
+            raise Refused([Finding("unknown_class", f"本校没有班号为 {class_code} 的班级（请先建立该班，或核对班号）",
+                                   field="班号")])
+    else:
+        return None
+    k["display_name"] = display_name(k)
+    return k
+
+
+def create_in_transaction(session: Session, conn, data: dict, members=(), *, class_id=None, class_code=None,
+                          reason: str = "", evidence=(), overrides=None, status: str = "enrolled",
+                          action: str = "create", batch: str = "") -> SaveResult:
+    """The create path without its own transaction (the importer runs many inside one)."""
+    evidence = [e for e in evidence if e and e.strip()]
+    try:
+        klass = _resolve_class(session, class_id, class_code)
+    except Refused as e:
+        klass, class_refusal = None, e.findings
+    else:
+        class_refusal = []
+    if klass is None and not class_refusal:
+        class_refusal = [Finding("required", "必须指定班级（班号或班级编号）", field="班号")]
+    rec, mems, findings = validate_student(data, list(members))
+    ctx = RuleContext("student.create", record=rec, members=mems, klass=klass, school=session.school,
+                      lookup=Lookup(conn), reason=reason, evidence=evidence)
+    findings = class_refusal + findings + evaluate(session.profile, ctx)
+    refusing, warnings, notes, overridden = _decide(findings, overrides)
+    if refusing:
+        raise Refused(refusing)
+    values = _row_values(rec)
+    values.update(class_id=klass["id"], status=status)
+    sid = q.insert_student(conn, values)
+    for m in mems:
+        q.upsert_member(conn, sid, int(m["seq"]), {k: m.get(k, "") or "" for k in F.member_by_key()})
+    q.insert_history(conn, [{"student_id": sid, "entity": "student", "entity_id": sid, "action": action,
+                             "field": "学籍", "new_value": f"{rec['name']} {rec.get('id_number', '')} → {klass['display_name']}",
+                             "changed_by": session.user, "reason": reason, "evidence_ref": "；".join(evidence),
+                             "batch": batch}])
+    q.insert_findings(conn, _finding_rows(sid, session, warnings, overridden, overrides, evidence))
+    return SaveResult(sid, warnings, notes, overridden)
+
+
+def create_student(session: Session, data: dict, members=(), **kw) -> SaveResult:
+    with session.transaction() as conn:
+        return create_in_transaction(session, conn, data, members, **kw)
+
+
+def resolve(session: Session, ref) -> int:
+    """A student by database id, ID number or 学籍号."""
+    s = str(ref).strip().upper()
+    if re.fullmatch(r"\d{1,9}", s):
+        if q.get_student(session.conn, int(s)):
+            return int(s)
+        raise NotFound(f"没有编号为 {s} 的学生")
+    col = "xueji_no" if re.fullmatch(r"[GJL][0-9]{17}[0-9X]", s) else "id_number"
+    ids = q.student_ids_by(session.conn, col, s)
+    if not ids and col == "xueji_no":
+        ids = q.student_ids_by(session.conn, "id_number", s)
+    if not ids:
+        raise NotFound(f"没有身份证件号或学籍号为 {s} 的学生")
+    if len(ids) > 1:
+        raise NotFound(f"有 {len(ids)} 名学生的证件号为 {s}，请用学生编号（{', '.join(map(str, ids))}）")
+    return ids[0]
+
+
+def get_student(session: Session, ref) -> dict:
+    sid = resolve(session, ref)
+    s = q.get_student(session.conn, sid)
+    s["members"] = q.members_of(session.conn, sid)
+    s["status_name"] = st.name(s["status"])
+    k = q.get_class(session.conn, s["class_id"]) if s["class_id"] else None
+    s["class"] = dict(k, display_name=display_name(k)) if k else None
+    return s
+
+
+def edit_student(session: Session, ref, changes: dict, *, reason: str = "", evidence=(), overrides=None) -> SaveResult:
+    """Apply ``changes`` (field keys, ``class_id``, or ``m1.name`` style member keys) to one student."""
+    evidence = [e for e in evidence if e and e.strip()]
+    sid = resolve(session, ref)
+    with session.transaction() as conn:
+        old = q.get_student(conn, sid)
+        old_members = {int(m["seq"]): m for m in q.members_of(conn, sid)}
+        rec = {k: old[k] for k in F.stored_student_keys()}
+        members = {n: {k: m.get(k, "") for k in F.member_by_key()} | {"seq": n} for n, m in old_members.items()}
+        new_class_id = old["class_id"]
+        bad = []
+        for key, value in changes.items():
+            m = MEMBER_KEY.match(key)
+            if key == "class_id":
+                new_class_id = int(value)
+            elif m and m.group(2) in F.member_by_key():
+                members.setdefault(int(m.group(1)), {"seq": int(m.group(1))})[m.group(2)] = value
+            elif key in F.stored_student_keys():
+                rec[key] = value
+            else:
+                bad.append(Finding("not_editable", f"没有可修改的字段「{key}」", field=key))
+        if bad:
+            raise Refused(bad)
+        klass = _resolve_class(session, new_class_id, None)
+        new_rec, new_members, findings = validate_student(rec, [members[n] for n in sorted(members)])
+        lookup = Lookup(conn)
+        ctx = RuleContext("student.edit", record=new_rec, old=old, members=new_members, klass=klass,
+                          school=session.school, lookup=lookup, reason=reason, evidence=evidence, student_id=sid)
+        findings += evaluate(session.profile, ctx)
+        if new_class_id != old["class_id"]:
+            ctx.event = "student.place"
+            findings += evaluate(session.profile, ctx)
+        refusing, warnings, notes, overridden = _decide(findings, overrides)
+        if refusing:
+            raise Refused(refusing)
+        values = _row_values(new_rec)
+        values["class_id"] = new_class_id
+        changed = {k: v for k, v in values.items() if str(old.get(k) or "") != str(v or "")}
+        hist = []
+        common = {"student_id": sid, "changed_by": session.user, "reason": reason, "evidence_ref": "；".join(evidence)}
+        for k, v in changed.items():
+            if k in ("search_text", "name_initials"):
+                continue
+            hist.append(dict(common, entity="student", entity_id=sid, action="edit", field=k,
+                             old_value=str(old.get(k) or ""), new_value=str(v or "")))
+        for m in new_members:
+            n = int(m["seq"])
+            before = old_members.get(n, {})
+            mvals = {k: m.get(k, "") or "" for k in F.member_by_key()}
+            mchanged = {k: v for k, v in mvals.items() if str(before.get(k) or "") != v}
+            if mchanged:
+                q.upsert_member(conn, sid, n, mvals)
+                hist += [dict(common, entity=f"member{n}", action="edit", field=k,
+                              old_value=str(before.get(k) or ""), new_value=v) for k, v in mchanged.items()]
+        if changed:
+            q.update_student(conn, sid, changed)
+        q.insert_history(conn, hist)
+        q.insert_findings(conn, _finding_rows(sid, session, warnings, overridden, overrides, evidence))
+        return SaveResult(sid, warnings, notes, overridden,
+                          changed=[_field_name(h["entity"], h["field"]) for h in hist])
+
+
+def search_ids(session: Session, text: str = "", class_id=None, statuses=None, limit=None) -> list[int]:
+    pattern = re.sub(r"\s+", "", (text or "")).lower().replace("·", "")
+    pattern = "".join(chr(ord(c) - 0xFEE0) if "\uff01" <= c <= "\uff5e" else c for c in pattern)
+    return q.search_student_ids(session.conn, pattern or None, class_id, statuses, limit)
+
+
+def rows(session: Session, ids: list[int]) -> dict[int, dict]:
+    return q.students_by_ids(session.conn, ids)
+
+
+def members_of_many(session: Session, ids: list[int]) -> dict[int, list[dict]]:
+    return q.members_of_many(session.conn, ids)
+
+
+def history(session: Session, ref) -> list[dict]:
+    sid = resolve(session, ref)
+    out = q.history_of(session.conn, sid)
+    for h in out:
+        h["field_name"] = _field_name(h["entity"], h["field"])
+    return out
+
+
+def findings(session: Session, ref) -> list[dict]:
+    return q.findings_of(session.conn, resolve(session, ref))
+
+
+def _field_name(entity: str, key: str) -> str:
+    if entity == "student":
+        if key == "class_id":
+            return "班级"
+        if key == "status":
+            return "学籍状态"
+        return F.by_key()[key].header if key in F.by_key() else key
+    m = re.match(r"member(\d+)$", entity)
+    if m and key in F.member_by_key():
+        return f"成员{m.group(1)}{F.member_by_key()[key].header}"
+    return key

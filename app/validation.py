@@ -1,0 +1,182 @@
+"""Field-level validation of a student record (format, codes, ID number ↔ birth date and gender).
+
+Regulations are not checked here (app/rules does that); this module says whether each value is
+well-formed, normalises it, and fills the birth date and gender from the ID number.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+
+from app import codes
+from app import fields as F
+from app.errors import INVALID, Finding
+from app.idcard import IdError, parse_id
+from app.names import name_problem, normalize_name, pinyin_of
+from app.textnorm import clean, parse_date8, parse_ym6, to_date
+from app.xjh import XjhError, parse_xjh
+
+RESIDENT_ID_TYPES = {"1", "C"}          # 居民身份证, 港澳台居民居住证: GB 11643 numbers
+FOREIGN_ID_TYPES = {"9"}                # 外国人永久居留身份证
+STUDENT_ID_TYPES = set(codes.table("id_type").get("student_allowed", []))
+
+
+def _bad(key: str, code: str, message: str, member: int = 0) -> Finding:
+    if member:
+        header = f"成员{member}{F.member_by_key()[key].header}"
+    else:
+        header = F.by_key()[key].header if key in F.by_key() else key
+    return Finding(code=code, message=message, field=header, outcome=INVALID)
+
+
+def _check_code(rec: dict, fd, findings: list[Finding], member: int = 0) -> None:
+    v = clean(rec.get(fd.key, ""))
+    if not v:
+        rec[fd.key] = ""
+        return
+    c = codes.code_of(fd.table, v)
+    if c is None:
+        names = "、".join(n for _, n in codes.choices(fd.table)[:12])
+        findings.append(_bad(fd.key, "unknown_code", f"「{v}」不是有效的{codes.table(fd.table)['title']}（可选：{names}…）", member))
+    else:
+        rec[fd.key] = c
+
+
+def _check_simple(rec: dict, fd, findings: list[Finding], member: int = 0) -> None:
+    k = fd.key
+    v = clean(rec.get(k, ""))
+    if fd.kind in ("name", "name_opt"):
+        v = normalize_name(v)
+        if v:
+            p = name_problem(v)
+            if p:
+                findings.append(_bad(k, "bad_name", p, member))
+    elif fd.kind == "date8":
+        d = parse_date8(v)
+        if d is None:
+            findings.append(_bad(k, "bad_date", f"「{v}」不是有效日期（格式 YYYYMMDD，如 20150901）", member))
+        else:
+            v = d
+            dd = to_date(d)
+            if dd and (dd > _dt.date.today() or dd.year < 1900):
+                findings.append(_bad(k, "bad_date", f"日期 {d} 不在合理范围内（不能晚于今天）", member))
+    elif fd.kind == "ym6":
+        d = parse_ym6(v)
+        if d is None:
+            findings.append(_bad(k, "bad_month", f"「{v}」不是有效年月（格式 YYYYMM，如 201509）", member))
+        else:
+            v = d
+    elif fd.kind == "division12":
+        if v and not re.fullmatch(r"\d{6}(\d{6})?", v):
+            findings.append(_bad(k, "bad_division", f"「{v}」不是行政区划代码（12 位数字，县级为 6 位代码后补 000000）", member))
+        elif len(v) == 6:
+            v = v + "000000"
+    elif fd.kind == "phone":
+        if v and not re.fullmatch(r"[0-9+\-() ]{5,20}", v):
+            findings.append(_bad(k, "bad_phone", f"「{v}」不是有效的电话号码", member))
+    elif fd.kind == "postcode":
+        if v and not re.fullmatch(r"\d{6}", v):
+            findings.append(_bad(k, "bad_postcode", f"「{v}」不是 6 位邮政编码", member))
+    elif fd.kind == "number":
+        if v:
+            try:
+                if float(v) < 0:
+                    raise ValueError
+            except ValueError:
+                findings.append(_bad(k, "bad_number", f"「{v}」不是有效的数字", member))
+    rec[k] = v
+
+
+def _check_student_id(rec: dict, findings: list[Finding]) -> None:
+    idn = clean(rec.get("id_number", ""))
+    t = rec.get("id_type") or ""
+    if not idn:
+        rec["id_number"] = ""
+        if t and t not in ("Z",) and t in RESIDENT_ID_TYPES | FOREIGN_ID_TYPES:
+            pass  # empty with a document type: GEN.REQUIRED reports it
+        return
+    if t in RESIDENT_ID_TYPES | FOREIGN_ID_TYPES or (not t and len(idn) == 18):
+        try:
+            info = parse_id(idn)
+        except IdError as e:
+            findings.append(_bad("id_number", e.code, e.message))
+            rec["id_number"] = idn.upper()
+            return
+        rec["id_number"] = info.number
+        if not t:
+            rec["id_type"] = "9" if info.kind.startswith("foreign") else "1"
+        if info.birth_date:
+            derived = info.birth_date.strftime("%Y%m%d")
+            entered = rec.get("birth_date") or ""
+            if not entered:
+                rec["birth_date"] = derived
+            elif entered != derived:
+                findings.append(_bad("birth_date", "birth_date_mismatch",
+                                     f"出生日期 {entered} 与身份证件号 {info.number} 中的出生日期 {derived} 不一致"))
+        if info.gender:
+            entered = rec.get("gender") or ""
+            if not entered:
+                rec["gender"] = info.gender
+            elif entered != info.gender:
+                findings.append(_bad("gender", "gender_mismatch",
+                                     f"性别「{codes.name_of('gender', entered)}」与身份证件号 {info.number} "
+                                     f"（第 17 位表示{codes.name_of('gender', info.gender)}）不一致"))
+    else:
+        rec["id_number"] = idn.upper()
+        if len(idn) > 30:
+            findings.append(_bad("id_number", "id_length", "证件号码过长（超过 30 个字符）"))
+
+
+def validate_student(rec: dict, members: list[dict] | None = None) -> tuple[dict, list[dict], list[Finding]]:
+    """Normalise and check one student and their family members. Returns copies and the findings
+    (all INVALID: a malformed value is always refused)."""
+    rec = {k: v for k, v in rec.items()}
+    findings: list[Finding] = []
+    for fd in F.student_fields():
+        if fd.key in ("school_code", "class_code"):
+            continue
+        if fd.kind == "code":
+            _check_code(rec, fd, findings)
+        elif fd.kind in ("idnumber", "xjh"):
+            pass
+        else:
+            _check_simple(rec, fd, findings)
+    if rec.get("id_type") and rec["id_type"] not in STUDENT_ID_TYPES:
+        findings.append(_bad("id_type", "id_type_not_for_students",
+                             f"学生不能使用证件类型「{codes.name_of('id_type', rec['id_type'])}」"
+                             "（可用：居民身份证、港澳台证件、境外永久居住证、护照、其他）"))
+    _check_student_id(rec, findings)
+    x = clean(rec.get("xueji_no", "")).upper()
+    rec["xueji_no"] = x
+    if x:
+        try:
+            parse_xjh(x, id_number=rec.get("id_number") or None, birth_date=to_date(rec.get("birth_date", "")))
+        except XjhError as e:
+            findings.append(_bad("xueji_no", e.code, e.message))
+    if rec.get("name"):
+        py, ini = pinyin_of(rec["name"])
+        if not rec.get("name_pinyin"):
+            rec["name_pinyin"] = py
+        rec["_initials"] = ini
+        rec["_pinyin_search"] = py
+    out_members = []
+    for i, m in enumerate(members or [], 1):
+        m = dict(m)
+        seq = int(m.get("seq") or i)
+        m["seq"] = seq
+        for fd in F.member_fields():
+            if fd.kind == "code":
+                _check_code(m, fd, findings, seq)
+            elif fd.kind == "idnumber_member":
+                idn = clean(m.get("id_number", "")).upper()
+                m["id_number"] = idn
+                if idn and (m.get("id_type") or "1") in RESIDENT_ID_TYPES and re.fullmatch(r"[0-9X]{15,18}", idn):
+                    try:
+                        m["id_number"] = parse_id(idn, allow_legacy15=True).number
+                    except IdError as e:
+                        findings.append(_bad("id_number", e.code, e.message, seq))
+            else:
+                _check_simple(m, fd, findings, seq)
+        if any(str(m.get(fd.key, "")).strip() for fd in F.member_fields()):
+            out_members.append(m)
+    return rec, out_members, findings
