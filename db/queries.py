@@ -117,14 +117,16 @@ def get_student(conn, student_id: int) -> dict | None:
 
 def student_ids_by(conn, column: str, value: str) -> list[int]:
     assert column in ("id_number", "xueji_no")
-    return [r[0] for r in conn.execute(f"SELECT id FROM students WHERE {column} = ? ORDER BY id", (value,))]
+    # "<> ''" lets SQLite use the partial index (students_id_number / students_xueji_no)
+    return [r[0] for r in conn.execute(f"SELECT id FROM students WHERE {column} = ? AND {column} <> '' ORDER BY id",
+                                       (value,))]
 
 
 def students_with(conn, column: str, value: str, exclude_id: int | None) -> list[dict]:
     assert column in ("id_number", "xueji_no")
     return [dict(r) for r in conn.execute(
         f"""SELECT s.id, s.name, s.status, s.id_number, s.class_id FROM students s
-            WHERE s.{column} = ? AND s.id IS NOT ?""", (value, exclude_id))]
+            WHERE s.{column} = ? AND s.{column} <> '' AND s.id IS NOT ?""", (value, exclude_id))]
 
 
 def students_with_name_birth(conn, name: str, birth_date: str, exclude_id: int | None) -> list[dict]:

@@ -29,13 +29,13 @@ usage() {
 usage: bash scripts/bootstrap.sh app  [ARGS]         set up if needed, open Xueji (xueji-gui ARGS)
        bash scripts/bootstrap.sh test [PYTEST ARGS]  set up if needed, run the test suite
 EOF
-    exit 2
+    exit "${1:-2}"
 }
 
 MODE="${1:-}"
 case "$MODE" in
     app | test) shift ;;
-    -h | --help) usage ;;
+    -h | --help) usage 0 ;;
     *) usage ;;
 esac
 
@@ -144,8 +144,10 @@ if ((${#missing_pkgs[@]})); then
     say "installing system packages: ${missing_pkgs[*]}"
     apt_log="$(mktemp)"
     export DEBIAN_FRONTEND=noninteractive
-    if ! { apt-get update -q && apt-get install -y -q --no-install-recommends "${missing_pkgs[@]}"; } \
-        </dev/null >"$apt_log" 2>&1; then
+    # A stale or broken third-party source should not stop the install; the install's own
+    # failure (with the whole log) is what counts.
+    apt-get update -q </dev/null >"$apt_log" 2>&1 || true
+    if ! apt-get install -y -q --no-install-recommends "${missing_pkgs[@]}" </dev/null >>"$apt_log" 2>&1; then
         cat "$apt_log" >&2
         rm -f "$apt_log"
         die "apt-get failed (output above)"
@@ -157,11 +159,11 @@ fi
 if ! venv_ok; then
     [[ -e "$VENV" ]] && { say "removing unusable $VENV"; rm -rf "$VENV"; }
     say "creating .venv with $PY ($("$PY" -V 2>&1))"
-    "$PY" -m venv "$VENV" || die "'$PY -m venv' failed"
+    "$PY" -m venv "$VENV" || { rm -rf "$VENV"; die "'$PY -m venv' failed"; }
 fi
 
 if [[ ! -f "$STAMP" || "$ROOT/pyproject.toml" -nt "$STAMP" ]]; then
-    say "installing Python packages into .venv (pip install -e '.[dev]'; first time takes about a minute)"
+    say "installing Python packages into .venv (pip install -e '.[dev]'; the first time downloads about 150 MB of Qt wheels)"
     pip_log="$(mktemp)"
     if ! "$VENV/bin/python" -m pip install --disable-pip-version-check --no-input -q \
         -e "$ROOT[dev]" </dev/null >"$pip_log" 2>&1; then

@@ -86,3 +86,5 @@ def test_build_spec_bundles_resources_and_both_executables():
     spec = (ROOT / "build.spec").read_text(encoding="utf-8")
     assert '"resources"), "resources")' in spec
     assert 'name="xueji-gui"' in spec and 'name="xueji"' in spec
+    # db/archive.py reads db/migrations/*.sql next to its module, also when frozen.
+    assert 'package_data("app", "db", "ui")' in spec
