@@ -156,7 +156,14 @@ def main(argv: list[str] | None = None) -> int:
             code = {"ArchiveLocked": "archive_locked", "ArchiveTooNew": "archive_too_new",
                     "ArchiveMissing": "archive_missing"}.get(type(e).__name__, "archive_error")
             return out.fail([Finding(code, str(e), field="档案库")])
-        if isinstance(e, (OSError, json.JSONDecodeError)):
+        from app.rules.engine import ProfileError
+
+        if isinstance(e, ProfileError):
+            return out.fail([Finding("bad_profile", str(e), field="规则配置")])
+        if isinstance(e, BrokenPipeError):
+            return EXIT_OK
+        if isinstance(e, (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError,
+                          UnicodeDecodeError, json.JSONDecodeError)):
             return out.fail([Finding("bad_input", f"无法读取输入：{e}")])
         raise
 

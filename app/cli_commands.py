@@ -38,7 +38,7 @@ def _student_json(session, s: dict, members: list[dict], classes: dict) -> dict:
     d["id"] = s["id"]
     d["学籍号"] = s["xueji_no"]
     d["状态"] = st.name(s["status"])
-    d["班级"] = k["display_name"] if k else ""
+    d["班级名称"] = k["display_name"] if k else ""
     d["班级编号"] = s["class_id"]
     return d
 
@@ -60,7 +60,7 @@ def cmd_init(args, out):
     with session:
         s = session.school
         notes = getattr(session, "notes", [])
-        return out.ok({"archive": str(session.folder), "school": s, "notes": notes},
+        return out.ok({"id": s["id"], "archive": str(session.folder), "school": s, "notes": notes},
                       f"已建立档案库 {session.folder}\n学校：{s['name']}（{s['code']}），规则配置：{session.profile.name}"
                       + "".join(f"\n提示：{n}" for n in notes))
 
@@ -136,7 +136,7 @@ def cmd_student_list(args, out):
         students = [_student_json(session, rows[i], mem[i], classes) for i in ids]
         from app.masking import mask_id
 
-        lines = [f"{s['id']:>6}  {s['班级']:<10} {s['姓名']:<8} {s['性别']} {s['出生日期']} {mask_id(s['身份证件号'])} {s['状态']}"
+        lines = [f"{s['id']:>6}  {s['班级名称']:<10} {s['姓名']:<8} {s['性别']} {s['出生日期']} {mask_id(s['身份证件号'])} {s['状态']}"
                  for s in students]
         return out.ok({"count": len(students), "students": students},
                       "\n".join(lines) + f"\n共 {len(students)} 人" if lines else "（没有符合条件的学生）")

@@ -90,5 +90,6 @@ def header_map() -> dict[str, tuple[str, int, str]]:
     return m
 
 
+@lru_cache(maxsize=4096)  # the importer asks for every cell of every row
 def resolve_header(h: str) -> tuple[str, int, str] | None:
     return header_map().get(_norm_header(h))

@@ -23,7 +23,7 @@ def from_template(row: dict) -> TemplateRecord:
     out = TemplateRecord()
     members: dict[int, dict] = {}
     for header, value in row.items():
-        if header in ("id", "状态", "年级", "班级名称"):
+        if header in ("id", "状态", "年级", "班级名称", "班级编号"):
             continue
         hit = F.resolve_header(header)
         if hit is None:

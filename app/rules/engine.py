@@ -13,6 +13,7 @@ from app.errors import Finding
 from app.paths import resource
 
 OUTCOMES = ("BLOCK", "BLOCK*", "WARN", "EVIDENCE", "NOTE")
+EVENTS = ("student.create", "student.edit", "student.place", "class.create")
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,11 @@ def _read(pid: str) -> dict:
     p = resource("rules", f"{pid}.toml")
     if not p.exists():
         raise ProfileError(f"没有名为「{pid}」的规则配置（可选：{', '.join(available_profiles())}）")
-    with open(p, "rb") as fh:
-        return tomllib.load(fh)
+    try:
+        with open(p, "rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as e:
+        raise ProfileError(f"规则配置文件 {p.name} 格式错误：{e}") from None
 
 
 def available_profiles() -> list[str]:
@@ -88,10 +92,16 @@ def load_profile(pid: str) -> Profile:
             raise ProfileError(f"{pid}.toml 的规则 {r['id']}：未知结果 {r['outcome']}")
         if r["check"] not in checks.CHECKS:
             raise ProfileError(f"{pid}.toml 的规则 {r['id']}：未知检查 {r['check']}")
+        unknown = [e for e in r["on"] if e not in EVENTS]
+        if unknown:
+            raise ProfileError(f"{pid}.toml 的规则 {r['id']}：未知事件 {unknown}（可用：{', '.join(EVENTS)}）")
         own.append(Rule(r["id"], r["article"], r["check"], tuple(r["on"]), r["outcome"],
                         dict(r.get("params", {})), r["message"], r.get("quote", ""), pid))
     # keep inherited order, put replacements where the inherited rule stood
     out: list[Rule] = []
+    stray = disabled - {r.id for r in parent_rules}
+    if stray:
+        raise ProfileError(f"{pid}.toml 的 disable 列出了上级配置中没有的规则：{sorted(stray)}")
     own_by_id = {r.id: r for r in own}
     for r in parent_rules:
         if r.id in disabled:
