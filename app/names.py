@@ -46,10 +46,30 @@ def name_problem(s: str) -> str | None:
     return None
 
 
+_extra_loaded = False
+
+
+def _load_extra() -> None:
+    """Teach pypinyin the readings in resources/pinyin_extra.json (rare name characters such as 𠮷)."""
+    global _extra_loaded
+    if _extra_loaded:
+        return
+    import json
+
+    from pypinyin import load_single_dict
+
+    from app.paths import resource
+
+    data = json.loads(resource("pinyin_extra.json").read_text(encoding="utf-8"))
+    load_single_dict({ord(k): v for k, v in data.items() if not k.startswith("_")})
+    _extra_loaded = True
+
+
 def pinyin_of(name: str) -> tuple[str, str]:
     """(full pinyin without spaces, initials), lower case; characters without pinyin are kept."""
     from pypinyin import Style, lazy_pinyin
 
+    _load_extra()
     parts = lazy_pinyin(name.replace(MIDDLE_DOT, ""), style=Style.NORMAL, errors=lambda x: list(x))
     parts = [p.lower() for p in parts if p.strip()]
     return "".join(parts), "".join(p[0] for p in parts)
