@@ -8,6 +8,8 @@ See docs: /work/shared/domain/national-system.md §5.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import datetime as _dt
 import re
 import threading
@@ -150,6 +152,7 @@ def is_known_division(code: str) -> bool:
     return bool(pref) and code[2:4] != "00" and not any(e[0] in _GENERIC_PARENTS for e in pref)
 
 
+@lru_cache(maxsize=8192)
 def division_name(code: str, year: int | None = None) -> str | None:
     """Full name such as "河南省周口市川汇区" (names as valid in ``year`` if given, else the latest); None if unknown."""
     t = _load()

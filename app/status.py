@@ -21,6 +21,10 @@ def all_codes() -> list[str]:
     return list(_statuses())
 
 
+def active_codes() -> tuple[str, ...]:
+    return tuple(c for c, s in _statuses().items() if s["active"])
+
+
 def in_class_codes() -> tuple[str, ...]:
     return tuple(c for c, s in _statuses().items() if s["in_class"])
 

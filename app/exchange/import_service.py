@@ -1,0 +1,189 @@
+"""Importing a 学生基础信息 template (.xls / .xlsx): every row validated and rule-checked through the same
+create path as a registrar's entry, all inside ONE transaction. Either the whole file goes in or —
+when any row is refused — nothing does, and the report lists every refused row (row number as Excel
+shows it, column, the value, the reason). With ``skip_invalid`` the valid rows go in and the refused
+ones are listed as skipped."""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app import fields as F
+from app.errors import INVALID, WARN, Finding, Refused
+from app.exchange import template_io as T
+from app.record_io import from_template
+from app.session import Session
+from app.student_service import create_in_transaction
+from app.textnorm import clean
+
+PROGRESS_EVERY = 100
+CLASS_HEADER = F.by_key()["class_code"].header
+
+
+@dataclass
+class ImportReport:
+    total_rows: int = 0
+    imported: int = 0
+    ids: list[int] = field(default_factory=list)
+    errors: list[Finding] = field(default_factory=list)      # refused rows' findings (row, field set)
+    warnings: list[Finding] = field(default_factory=list)    # accepted with a warning; unknown columns
+    skipped_rows: list[int] = field(default_factory=list)    # rows refused (never imported)
+    cancelled: bool = False
+    path: str = ""
+    notes: list[Finding] = field(default_factory=list)       # ★ fields the national system wants before upload
+    batch: str = ""
+    sheets: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not self.cancelled
+
+    @property
+    def bad_rows(self) -> list[int]:
+        return sorted({f.row for f in self.errors if f.row is not None})
+
+
+class _Abort(Exception):
+    """Raised inside the transaction so that it rolls back."""
+
+
+@dataclass
+class _Column:
+    index: int
+    header: str       # as written in the file
+    canonical: str    # the template's header for that field (成员1姓名, 班号 …)
+
+
+def _canonical(hit) -> str:
+    kind, n, key = hit
+    if kind == "member":
+        return f"成员{n}{F.member_by_key()[key].header}"
+    return F.by_key()[key].header
+
+
+def _map_columns(sheet: T.SheetData, seen_unknown: set[str], warnings: list[Finding]) -> list[_Column]:
+    cols: list[_Column] = []
+    used: dict[str, str] = {}
+    for i, h in enumerate(sheet.headers):
+        if not h:
+            continue
+        if "".join(h.split()).lower() in T.IGNORED_HEADERS:
+            continue
+        hit = F.resolve_header(h)
+        if hit is None:
+            if h not in seen_unknown:
+                seen_unknown.add(h)
+                warnings.append(Finding("unknown_column", f"不认识的列「{h}」（{T.col_letter(i)} 列），该列已忽略",
+                                        field=h, outcome=WARN, row=sheet.header_row))
+            continue
+        canon = _canonical(hit)
+        if canon in used:
+            warnings.append(Finding("duplicate_column",
+                                    f"「{h}」（{T.col_letter(i)} 列）与「{used[canon]}」是同一项，只读取前面的「{used[canon]}」列",
+                                    field=h, outcome=WARN, row=sheet.header_row))
+            continue
+        used[canon] = h
+        cols.append(_Column(i, h, canon))
+    return cols
+
+
+def _explain(f: Finding, row_no: int, cells: list[str], by_canon: dict[str, _Column], sheet: T.SheetData,
+             row_of_id: dict[int, int], sheet_prefix: str) -> Finding:
+    """Point a finding at the file: row, the column as headed in the file, the value typed there."""
+    f.row = row_no
+    col = by_canon.get(f.field)
+    if col is not None:
+        value = cells[col.index].strip()
+        f.params = dict(f.params or {}, column=T.col_letter(col.index), value=value)
+        f.field = col.header
+        if value and value not in f.message:
+            f.message += f"（{T.col_letter(col.index)} 列填写的是「{value}」）"
+        if (row_no, col.index) in sheet.lossy:
+            f.message += ("；该格在 Excel 中是数字格式，超过 15 位的号码已丢失末尾数字："
+                          "请把该列设为文本格式后重新录入")
+    other = (f.params or {}).get("other_id")
+    if other in row_of_id:
+        f.message += f"（即本文件第 {row_of_id[other]} 行）"
+    if sheet_prefix:
+        f.message = sheet_prefix + f.message
+    return f
+
+
+def import_students(session: Session, path, *, skip_invalid: bool = False, progress=None, cancel=None) -> ImportReport:
+    """Import a template file into the open archive (see the module docstring)."""
+    path = Path(path)
+    report = ImportReport(path=str(path))
+    school = session.school
+    if school is None:
+        raise Refused([Finding("no_school", "档案库还没有学校信息：请先建立学校（xueji init）")])
+    sheets = T.read_workbook(path)
+    report.sheets = [s.name for s in sheets]
+    seen_unknown: set[str] = set()
+    work = []  # (sheet, its columns, the rows that hold a student)
+    for sheet in sheets:
+        cols = _map_columns(sheet, seen_unknown, report.warnings)
+        content = [c.index for c in cols if c.canonical != "学校标识码"]
+        # a row with nothing but a pre-filled 学校标识码 or a 序号 is an empty template row
+        rows = [(n, cells) for n, cells in sheet.rows if any(cells[i].strip() for i in content)]
+        report.total_rows += len(rows)
+        if rows and not any(c.canonical == CLASS_HEADER for c in cols):
+            # every row would be refused for the same reason: say it once
+            where = f"工作表「{sheet.name}」" if len(sheets) > 1 else "文件"
+            report.errors.append(Finding("missing_column", f"{where}中没有「班号」列（也可写作「班级」）：每名学生都要"
+                                         "指定班级，请加上本校的班号列后再导入", field=CLASS_HEADER,
+                                         row=sheet.header_row, outcome=INVALID))
+            report.skipped_rows += [n for n, _ in rows]
+            continue
+        work.append((sheet, cols, rows))
+    total = report.total_rows
+    report.batch = f"{path.name} {_dt.datetime.now():%Y-%m-%d %H:%M:%S}"
+    school_code = str(school["code"])
+    done = 0
+    row_of_id: dict[int, int] = {}
+    try:
+        with session.transaction() as conn:
+            for sheet, cols, rows in work:
+                by_canon = {c.canonical: c for c in cols}
+                prefix = f"工作表「{sheet.name}」" if len(sheets) > 1 else ""
+                for row_no, cells in rows:
+                    if cancel is not None and cancel():
+                        report.cancelled = True
+                        raise _Abort
+                    rec = from_template({c.canonical: cells[c.index] for c in cols if cells[c.index]})
+                    bad: list[Finding] = []
+                    if rec.school_code and rec.school_code != school_code:
+                        bad.append(Finding("wrong_school",
+                                           f"学校标识码 {rec.school_code} 不是本校的标识码 {school_code}"
+                                           f"（本校：{school['name']}）：这一行属于别的学校",
+                                           field="学校标识码", outcome=INVALID))
+                    else:
+                        try:
+                            res = create_in_transaction(session, conn, rec.student, rec.members,
+                                                        class_code=clean(rec.class_code) or None,
+                                                        action="import", batch=report.batch)
+                        except Refused as e:
+                            bad = e.findings
+                        else:
+                            report.ids.append(res.id)
+                            row_of_id[res.id] = row_no
+                            report.warnings += [_explain(f, row_no, cells, by_canon, sheet, row_of_id, prefix)
+                                                for f in res.warnings]
+                            report.notes += [_explain(f, row_no, cells, by_canon, sheet, row_of_id, prefix)
+                                             for f in res.notes]
+                    if bad:
+                        report.errors += [_explain(f, row_no, cells, by_canon, sheet, row_of_id, prefix) for f in bad]
+                        report.skipped_rows.append(row_no)
+                    done += 1
+                    if progress is not None and done % PROGRESS_EVERY == 0:
+                        progress(done, total)
+            if report.errors and not skip_invalid:
+                raise _Abort
+    except _Abort:
+        report.ids = []
+        report.imported = 0
+        return report
+    report.imported = len(report.ids)
+    if progress is not None:
+        progress(done, total)
+    return report
