@@ -8,12 +8,11 @@ See docs: /work/shared/domain/national-system.md §5.
 """
 from __future__ import annotations
 
-from functools import lru_cache
-
 import datetime as _dt
 import re
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 
 from app.paths import resource
 
