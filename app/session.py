@@ -8,6 +8,7 @@ from app.paths import default_archive_dir
 from app.rules.engine import Profile, load_profile
 from db import queries as q
 from db.archive import Archive, open_archive
+from db.archive import ArchiveError, ArchiveLocked, ArchiveMissing, ArchiveTooNew  # noqa: F401  (for the UI)
 
 
 class Session:

@@ -10,6 +10,7 @@ from app import status as st
 from app.class_service import display_name
 from app.errors import BLOCK, BLOCK_STAR, EVIDENCE, INVALID, NOTE_OUTCOME, WARN, Finding, NotFound, Refused
 from app.rules.engine import RuleContext, evaluate
+from app.search_index import normalise_query
 from app.session import Session
 from app.validation import validate_student
 from db import queries as q
@@ -271,9 +272,13 @@ def edit_student(session: Session, ref, changes: dict, *, reason: str = "", evid
 
 
 def search_ids(session: Session, text: str = "", class_id=None, statuses=None, limit=None) -> list[int]:
-    pattern = re.sub(r"\s+", "", (text or "")).lower().replace("·", "")
-    pattern = "".join(chr(ord(c) - 0xFEE0) if "\uff01" <= c <= "\uff5e" else c for c in pattern)
+    pattern = normalise_query(text)
     return q.search_student_ids(session.conn, pattern or None, class_id, statuses, limit)
+
+
+def search_entries(session: Session) -> list[tuple]:
+    """(id, search_text, class_id, status) of every student in roster order: what app.search_index holds."""
+    return q.search_entries(session.conn)
 
 
 def rows(session: Session, ids: list[int]) -> dict[int, dict]:

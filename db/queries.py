@@ -195,6 +195,11 @@ def search_student_ids(conn, pattern: str | None, class_id: int | None = None,
     return [r[0] for r in conn.execute(sql, args)]
 
 
+def search_entries(conn) -> list[tuple]:
+    return [tuple(r) for r in conn.execute(
+        "SELECT id, search_text, class_id, status FROM students ORDER BY class_id, CAST(seat_no AS INTEGER), id")]
+
+
 def students_by_ids(conn, ids: list[int]) -> dict[int, dict]:
     out = {}
     for chunk in range(0, len(ids), 900):

@@ -54,20 +54,17 @@ def _install_translations(app) -> None:
 
 def open_session(folder, parent=None):
     """The archive's Session, after the first-run dialog if the folder has no school; None to quit."""
-    from app.session import Session
+    from app.session import ArchiveError, ArchiveMissing, Session
     from ui import messages
     from ui.i18n import tr
 
     try:
         session = Session.open(folder)
-    except Exception as e:
-        if _is_a(e, "ArchiveMissing"):
-            session = None
-        elif _is_a(e, "ArchiveError"):  # locked, too new, unreadable: the message says what to do
-            messages.error(parent, str(e), title=tr("main.archive_error_title"))
-            return None
-        else:
-            raise
+    except ArchiveMissing:
+        session = None
+    except ArchiveError as e:  # locked, too new, unreadable: the message says what to do
+        messages.error(parent, str(e), title=tr("main.archive_error_title"))
+        return None
     if session is not None and session.school is not None:
         return session
     if session is not None:
@@ -86,11 +83,6 @@ def open_session(folder, parent=None):
 
 
 _pending_dialogs: list = []
-
-
-def _is_a(error: BaseException, class_name: str) -> bool:
-    """db.archive's errors by name: the UI does not import db/ (app/ does not re-export them yet)."""
-    return any(c.__name__ == class_name for c in type(error).__mro__)
 
 
 def _grab(widget, path: str) -> bool:
