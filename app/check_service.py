@@ -5,6 +5,7 @@ from __future__ import annotations
 from app import fields as F
 from app import status as st
 from app.errors import BLOCK, INVALID, Finding
+from app.i18n import tr
 from app.rules.engine import RuleContext, evaluate
 from app.validation import validate_student
 from db import queries as q
@@ -16,15 +17,16 @@ def check_archive(session) -> dict:
     problems: list[Finding] = []
     integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
     if integrity != "ok":
-        problems.append(Finding("integrity", f"SQLite 完整性检查失败：{integrity}", field="档案库"))
+        problems.append(Finding("integrity", tr("check.integrity", result=integrity), field=tr("label.archive")))
     for r in conn.execute("PRAGMA foreign_key_check"):
-        problems.append(Finding("foreign_key", f"表 {r[0]} 第 {r[1]} 行引用了不存在的 {r[2]}", field="档案库"))
+        problems.append(Finding("foreign_key", tr("check.foreign_key", table=r[0], rowid=r[1], parent=r[2]),
+                                field=tr("label.archive")))
     if session.school is None:
-        problems.append(Finding("no_school", "档案库还没有学校信息", field="学校"))
+        problems.append(Finding("no_school", tr("check.no_school"), field=tr("label.school")))
     for idn, n in conn.execute("SELECT id_number, COUNT(*) FROM students WHERE id_number <> '' "
                                "GROUP BY id_number HAVING COUNT(*) > 1"):
-        problems.append(Finding("duplicate_id_number", f"身份证件号 {idn} 属于 {n} 条学籍记录（一人一籍）",
-                                field="身份证件号", rule="DUP.ONE_PERSON_ONE_XJ",
+        problems.append(Finding("duplicate_id_number", tr("check.duplicate_id_number", id_number=idn, count=n),
+                                field=F.by_key()["id_number"].header, rule="DUP.ONE_PERSON_ONE_XJ",
                                 article=(session.profile.rule("DUP.ONE_PERSON_ONE_XJ") or _none()).article))
     ids = [r[0] for r in conn.execute("SELECT id FROM students ORDER BY id")]
     for start in range(0, len(ids), 1000):
@@ -37,7 +39,7 @@ def check_archive(session) -> dict:
             _, _, found = validate_student(rec, mem[sid])
             for f in found:
                 if f.outcome == INVALID:
-                    f.message = f"学生 {s['name']}（编号 {sid}）：{f.message}"
+                    f.message = tr("check.student_problem", name=s["name"], id=sid, message=f.message)
                     problems.append(f)
     classes = {k["id"]: k for k in q.list_classes(conn, st.in_class_codes())}
     for k in classes.values():

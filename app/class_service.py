@@ -4,35 +4,44 @@ from __future__ import annotations
 import datetime as _dt
 import re
 
+from app import fields as F
 from app import status
 from app.errors import BLOCK, BLOCK_STAR, EVIDENCE, INVALID, Finding, NotFound, Refused
+from app.i18n import Names, tr
 from app.rules.engine import RuleContext, evaluate
 from app.school_service import STAGE_NAMES
 from app.session import Session
 from db import queries as q
 
-GRADE_NAMES = {1: "一年级", 2: "二年级", 3: "三年级", 4: "四年级", 5: "五年级", 6: "六年级",
-               7: "七年级", 8: "八年级", 9: "九年级", 10: "高一", 11: "高二", 12: "高三"}
+GRADE_NAMES = Names({1: "class.grade.1", 2: "class.grade.2", 3: "class.grade.3", 4: "class.grade.4",
+                     5: "class.grade.5", 6: "class.grade.6", 7: "class.grade.7", 8: "class.grade.8",
+                     9: "class.grade.9", 10: "class.grade.10", 11: "class.grade.11", 12: "class.grade.12"})
 
 
 def grade_name(grade: int) -> str:
-    return GRADE_NAMES.get(int(grade), f"{grade}年级")
+    g = int(grade)
+    return GRADE_NAMES[g] if g in GRADE_NAMES else tr("class.grade_n", grade=grade)
 
 
 def display_name(k: dict) -> str:
     if k.get("name"):
         return k["name"]
-    return f"{grade_name(k['grade'])}（{k['number']}）班"
+    return tr("class.display_name", grade=grade_name(k["grade"]), number=k["number"])
+
+
+def _class_header() -> str:
+    return F.by_key()["class_code"].header
 
 
 def _int(v, label: str, findings: list[Finding], low: int, high: int) -> int | None:
     try:
         i = int(str(v).strip())
     except (TypeError, ValueError):
-        findings.append(Finding("bad_number", f"{label}应为整数，收到「{v}」", field=label))
+        findings.append(Finding("bad_number", tr("class.not_integer", label=label, value=v), field=label))
         return None
     if not low <= i <= high:
-        findings.append(Finding("out_of_range", f"{label}应在 {low}–{high} 之间，收到 {i}", field=label))
+        findings.append(Finding("out_of_range", tr("class.out_of_range", label=label, low=low, high=high, value=i),
+                                field=label))
         return None
     return i
 
@@ -42,21 +51,21 @@ def add_class(session: Session, *, stage: str, grade, number, entry_year, code: 
     findings: list[Finding] = []
     school = session.school
     if school is None:
-        raise Refused([Finding("no_school", "档案库还没有学校信息：请先建立学校（xueji init）")])
+        raise Refused([Finding("no_school", tr("school.missing"))])
     stage = {v: k for k, v in STAGE_NAMES.items()}.get(stage, stage)
     if stage not in STAGE_NAMES:
-        findings.append(Finding("bad_stage", f"未知学段「{stage}」（primary/junior/senior）", field="学段"))
+        findings.append(Finding("bad_stage", tr("class.bad_stage", stage=stage), field=tr("label.stage")))
     elif stage not in school["stages"].split(","):
-        findings.append(Finding("stage_not_offered",
-                                f"本校没有{STAGE_NAMES[stage]}学段（本校学段：{'、'.join(STAGE_NAMES[s] for s in school['stages'].split(','))}）",
-                                field="学段"))
-    g = _int(grade, "年级", findings, 1, 12)
-    n = _int(number, "班级序号", findings, 1, 99)
-    y = _int(entry_year, "入学年份", findings, 1990, _dt.date.today().year + 1)
-    cap = _int(capacity, "班级容量", findings, 1, 200) if capacity not in (None, "") else None
+        offered = tr("common.list_sep").join(STAGE_NAMES[s] for s in school["stages"].split(","))
+        findings.append(Finding("stage_not_offered", tr("class.stage_not_offered", stage=STAGE_NAMES[stage],
+                                                        stages=offered), field=tr("label.stage")))
+    g = _int(grade, tr("label.grade"), findings, 1, 12)
+    n = _int(number, tr("label.class_number"), findings, 1, 99)
+    y = _int(entry_year, tr("label.entry_year"), findings, 1990, _dt.date.today().year + 1)
+    cap = _int(capacity, tr("label.capacity"), findings, 1, 200) if capacity not in (None, "") else None
     code = (code or "").strip()
     if code and not re.fullmatch(r"[0-9A-Za-z]{1,20}", code):
-        findings.append(Finding("bad_class_code", f"班号只能由数字和字母组成，收到「{code}」", field="班号"))
+        findings.append(Finding("bad_class_code", tr("class.bad_code", code=code), field=_class_header()))
     if findings:
         raise Refused(findings)
     values = {"stage": stage, "grade": g, "number": n, "entry_year": y, "code": code or None,
@@ -64,15 +73,17 @@ def add_class(session: Session, *, stage: str, grade, number, entry_year, code: 
     rule_findings = evaluate(session.profile, RuleContext("class.create", record={}, klass=values, school=school))
     refusing = [f for f in rule_findings if f.outcome in (BLOCK, BLOCK_STAR, EVIDENCE, INVALID)]
     if code and q.class_by_code(session.conn, code):
-        refusing.append(Finding("duplicate_class_code", f"班号 {code} 已被另一个班使用", field="班号"))
+        refusing.append(Finding("duplicate_class_code", tr("class.duplicate_code", code=code), field=_class_header()))
     if q.class_by_slot(session.conn, y, stage, g, n):
-        refusing.append(Finding("duplicate_class", f"{y} 级{STAGE_NAMES[stage]}{grade_name(g)}（{n}）班已存在", field="班级"))
+        refusing.append(Finding("duplicate_class", tr("class.duplicate", year=y, stage=STAGE_NAMES[stage],
+                                                      grade=grade_name(g), number=n), field=tr("label.class")))
     if refusing:
         raise Refused(refusing)
     with session.transaction() as conn:
         cid = q.insert_class(conn, values)
-        q.insert_history(conn, [{"entity": "class", "entity_id": cid, "action": "create", "field": "班级",
-                                 "new_value": f"{display_name(values)} 班号 {code or '（无）'}",
+        q.insert_history(conn, [{"entity": "class", "entity_id": cid, "action": "create", "field": tr("label.class"),
+                                 "new_value": tr("class.history_created", name=display_name(values),
+                                                 code=code or tr("label.none")),
                                  "changed_by": session.user}])
     return cid
 
@@ -82,10 +93,11 @@ def update_class(session: Session, class_id: int, values: dict) -> dict:
     allowed = {"head_teacher", "capacity", "code", "name", "status"}
     bad = [x for x in values if x not in allowed]
     if bad:
-        raise Refused([Finding("not_editable", f"班级没有可修改的字段「{x}」", field=x) for x in bad])
+        raise Refused([Finding("not_editable", tr("class.not_editable", key=x), field=x) for x in bad])
     changed = {x: v for x, v in values.items() if str(k.get(x) or "") != str(v or "")}
     if "code" in changed and changed["code"] and q.class_by_code(session.conn, changed["code"]):
-        raise Refused([Finding("duplicate_class_code", f"班号 {changed['code']} 已被另一个班使用", field="班号")])
+        raise Refused([Finding("duplicate_class_code", tr("class.duplicate_code", code=changed["code"]),
+                               field=_class_header())])
     with session.transaction() as conn:
         q.update_class(conn, class_id, changed)
         q.insert_history(conn, [{"entity": "class", "entity_id": class_id, "action": "edit", "field": x,
@@ -97,7 +109,7 @@ def update_class(session: Session, class_id: int, values: dict) -> dict:
 def get_class(session: Session, class_id: int) -> dict:
     k = q.get_class(session.conn, int(class_id))
     if k is None:
-        raise NotFound(f"没有编号为 {class_id} 的班级")
+        raise NotFound(tr("class.not_found", id=class_id))
     k["display_name"] = display_name(k)
     k["stage_name"] = STAGE_NAMES[k["stage"]]
     return k

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from app.errors import Finding, NotFound, Refused, UsageError
+from app.i18n import tr
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
@@ -24,13 +25,13 @@ class _Parser(argparse.ArgumentParser):
 def _common(p: argparse.ArgumentParser, top: bool) -> None:
     d = None if top else argparse.SUPPRESS
     p.add_argument("--archive", metavar="DIR", default=d,
-                   help="档案库文件夹（默认：用户数据目录下的 Xueji/archive，或环境变量 XUEJI_ARCHIVE）")
+                   help=tr("xcli.help.archive"))
     p.add_argument("--json", action="store_true", default=False if top else argparse.SUPPRESS,
-                   help="输出一个 JSON 对象（供脚本使用）")
+                   help=tr("xcli.help.json"))
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="xueji", description="Xueji 学籍管理（离线）命令行")
+    p = _Parser(prog="xueji", description=tr("xcli.help.description"))
     _common(p, True)
     sub = p.add_subparsers(dest="verb", metavar="COMMAND", parser_class=_Parser)
 
@@ -39,61 +40,62 @@ def build_parser() -> argparse.ArgumentParser:
         _common(sp, False)
         return sp
 
-    sp = add(sub, "init", "建立学校档案库")
+    sp = add(sub, "init", tr("xcli.help.init"))
     sp.add_argument("--school-name", required=True)
-    sp.add_argument("--school-code", required=True, help="10 位学校标识码")
-    sp.add_argument("--stages", required=True, help="学段：primary,junior,senior 的组合")
-    sp.add_argument("--profile", default="national", help="规则配置：national, henan-zhoukou, shanxi-changzhi, liaoning, gansu-linxia")
+    sp.add_argument("--school-code", required=True, help=tr("xcli.help.school_code"))
+    sp.add_argument("--stages", required=True, help=tr("xcli.help.stages"))
+    sp.add_argument("--profile", default="national", help=tr("xcli.help.profile"))
     for opt in ("address", "principal", "registrar", "phone"):
         sp.add_argument(f"--{opt}", default=None)
 
-    cls = add(sub, "class", "班级").add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
-    sp = add(cls, "add", "新建班级")
+    cls = add(sub, "class", tr("xcli.help.class")).add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    sp = add(cls, "add", tr("xcli.help.class_add"))
     sp.add_argument("--stage", required=True, choices=["primary", "junior", "senior"])
     sp.add_argument("--grade", required=True, type=int)
     sp.add_argument("--number", required=True, type=int)
     sp.add_argument("--entry-year", required=True, type=int)
-    sp.add_argument("--code", default=None, help="国家学籍系统班号")
+    sp.add_argument("--code", default=None, help=tr("xcli.help.class_code"))
     sp.add_argument("--capacity", default=None, type=int)
     sp.add_argument("--head-teacher", default="")
-    add(cls, "list", "列出班级")
+    add(cls, "list", tr("xcli.help.class_list"))
 
-    stu = add(sub, "student", "学生").add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
-    sp = add(stu, "add", "新增学生（JSON 对象，键为国家模板列名）")
-    sp.add_argument("--from-json", required=True, metavar="FILE", help="JSON 文件；- 表示标准输入")
+    stu = add(sub, "student", tr("xcli.help.student")).add_subparsers(dest="action", metavar="ACTION",
+                                                                      parser_class=_Parser)
+    sp = add(stu, "add", tr("xcli.help.student_add"))
+    sp.add_argument("--from-json", required=True, metavar="FILE", help=tr("xcli.help.from_json"))
     sp.add_argument("--class-id", type=int, default=None)
     _override_opts(sp)
-    sp = add(stu, "list", "列出学生")
+    sp = add(stu, "list", tr("xcli.help.student_list"))
     sp.add_argument("--class-id", type=int, default=None)
     sp.add_argument("--search", default=None)
-    sp.add_argument("--status", default=None, help="学籍状态，如 在读 / enrolled")
-    for name, h in (("show", "查看学生"), ("history", "学生变更记录")):
+    sp.add_argument("--status", default=None, help=tr("xcli.help.status"))
+    for name, h in (("show", tr("xcli.help.student_show")), ("history", tr("xcli.help.student_history"))):
         sp = add(stu, name, h)
-        sp.add_argument("student", metavar="STUDENT", help="学生编号、身份证件号或学籍号")
-    sp = add(stu, "edit", "修改学生信息")
+        sp.add_argument("student", metavar="STUDENT", help=tr("xcli.help.student_ref"))
+    sp = add(stu, "edit", tr("xcli.help.student_edit"))
     sp.add_argument("student", metavar="STUDENT")
-    sp.add_argument("--set", action="append", default=[], metavar="字段=值", required=True)
+    sp.add_argument("--set", action="append", default=[], metavar=tr("xcli.help.set_metavar"), required=True)
     _override_opts(sp)
-    sp = add(stu, "import", "导入国家学生基础信息模板（.xls/.xlsx）")
+    sp = add(stu, "import", tr("xcli.help.student_import"))
     sp.add_argument("file", metavar="FILE")
-    sp.add_argument("--skip-invalid", action="store_true", help="只导入有效的行，其余列入报告")
-    sp = add(stu, "export", "导出国家学生基础信息模板（.xls/.xlsx）")
+    sp.add_argument("--skip-invalid", action="store_true", help=tr("xcli.help.skip_invalid"))
+    sp = add(stu, "export", tr("xcli.help.student_export"))
     sp.add_argument("file", metavar="FILE")
     sp.add_argument("--class-id", type=int, default=None)
 
-    sp = add(sub, "demo", "生成示例学校数据")
+    sp = add(sub, "demo", tr("xcli.help.demo"))
     sp.add_argument("--students", type=int, default=300)
     sp.add_argument("--profile", default="henan-zhoukou")
     sp.add_argument("--seed", type=int, default=2026)
-    add(sub, "check", "检查档案库完整性并复核全部记录")
+    add(sub, "check", tr("xcli.help.check"))
     return p
 
 
 def _override_opts(sp):
-    sp.add_argument("--reason", default="", help="变更原因")
-    sp.add_argument("--evidence", action="append", default=[], help="证明材料（可多次）")
-    sp.add_argument("--override-reason", default="", help="BLOCK* 规则的特批理由")
-    sp.add_argument("--approved-by", default="", help="特批人")
+    sp.add_argument("--reason", default="", help=tr("xcli.help.reason"))
+    sp.add_argument("--evidence", action="append", default=[], help=tr("xcli.help.evidence"))
+    sp.add_argument("--override-reason", default="", help=tr("xcli.help.override_reason"))
+    sp.add_argument("--approved-by", default="", help=tr("xcli.help.approved_by"))
 
 
 # ------------------------------------------------------------------ output
@@ -114,7 +116,7 @@ class Out:
                              ensure_ascii=False, default=str))
         else:
             for f in findings:
-                print("错误：" + f.text(), file=sys.stderr)
+                print(tr("xcli.error_line", text=f.text()), file=sys.stderr)
         return code
 
 
@@ -138,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         return int(e.code or 0)
     if not args.verb or (args.verb in ("class", "student") and not getattr(args, "action", None)):
         build_parser().print_help(sys.stderr)
-        return out.fail([Finding("usage", "缺少命令")], EXIT_USAGE) if out.as_json else EXIT_USAGE
+        return out.fail([Finding("usage", tr("xcli.missing_command"))], EXIT_USAGE) if out.as_json else EXIT_USAGE
     from app import cli_commands
 
     try:
@@ -155,16 +157,16 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(e, ArchiveError):
             code = {"ArchiveLocked": "archive_locked", "ArchiveTooNew": "archive_too_new",
                     "ArchiveMissing": "archive_missing"}.get(type(e).__name__, "archive_error")
-            return out.fail([Finding(code, str(e), field="档案库")])
+            return out.fail([Finding(code, str(e), field=tr("label.archive"))])
         from app.rules.engine import ProfileError
 
         if isinstance(e, ProfileError):
-            return out.fail([Finding("bad_profile", str(e), field="规则配置")])
+            return out.fail([Finding("bad_profile", str(e), field=tr("label.profile"))])
         if isinstance(e, BrokenPipeError):
             return EXIT_OK
         if isinstance(e, (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError,
                           UnicodeDecodeError, json.JSONDecodeError)):
-            return out.fail([Finding("bad_input", f"无法读取输入：{e}")])
+            return out.fail([Finding("bad_input", tr("xcli.unreadable_input", error=e))])
         raise
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 from app import fields as F
 from app import status as st
 from app.errors import Finding, Refused, UsageError
+from app.i18n import tr
+from app.record_io import CLASS_ID_KEY, CLASS_NAME_KEY, ID_KEY, STATUS_KEY
 
 
 def dispatch(args, out) -> int:
@@ -35,12 +37,16 @@ def _student_json(session, s: dict, members: list[dict], classes: dict) -> dict:
 
     k = classes.get(s["class_id"])
     d = to_template(s, members, k["code"] or "" if k else "", session.school["code"])
-    d["id"] = s["id"]
-    d["学籍号"] = s["xueji_no"]
-    d["状态"] = st.name(s["status"])
-    d["班级名称"] = k["display_name"] if k else ""
-    d["班级编号"] = s["class_id"]
+    d[ID_KEY] = s["id"]
+    d[_header("xueji_no")] = s["xueji_no"]
+    d[STATUS_KEY] = st.name(s["status"])
+    d[CLASS_NAME_KEY] = k["display_name"] if k else ""
+    d[CLASS_ID_KEY] = s["class_id"]
     return d
+
+
+def _header(key: str) -> str:
+    return F.by_key()[key].header
 
 
 def _classes(session) -> dict:
@@ -61,8 +67,9 @@ def cmd_init(args, out):
         s = session.school
         notes = getattr(session, "notes", [])
         return out.ok({"id": s["id"], "archive": str(session.folder), "school": s, "notes": notes},
-                      f"已建立档案库 {session.folder}\n学校：{s['name']}（{s['code']}），规则配置：{session.profile.name}"
-                      + "".join(f"\n提示：{n}" for n in notes))
+                      tr("xcli.init_done", folder=session.folder, name=s["name"], code=s["code"],
+                         profile=session.profile.name)
+                      + "".join(tr("xcli.note_line", note=n) for n in notes))
 
 
 def cmd_class_add(args, out):
@@ -72,7 +79,8 @@ def cmd_class_add(args, out):
         cid = add_class(session, stage=args.stage, grade=args.grade, number=args.number, entry_year=args.entry_year,
                         code=args.code, capacity=args.capacity, head_teacher=args.head_teacher)
         k = get_class(session, cid)
-        return out.ok({"id": cid, "class": k}, f"已建立班级 {k['display_name']}（编号 {cid}，班号 {k['code'] or '无'}）")
+        return out.ok({"id": cid, "class": k}, tr("xcli.class_added", name=k["display_name"], id=cid,
+                                                  code=k["code"] or tr("xcli.no_code")))
 
 
 def cmd_class_list(args, out):
@@ -80,16 +88,17 @@ def cmd_class_list(args, out):
 
     with _open(args) as session:
         ks = list_classes(session)
-        lines = [f"{k['id']:>4}  {k['entry_year']}级 {k['stage_name']} {k['display_name']:<10} 班号 {k['code'] or '-':<10} "
-                 f"{k['headcount']} 人" + (f"/{k['capacity']}" if k["capacity"] else "") for k in ks]
-        return out.ok({"classes": ks}, "\n".join(lines) or "（还没有班级）")
+        lines = [tr("xcli.class_line", id=k["id"], entry_year=k["entry_year"], stage=k["stage_name"],
+                    name=k["display_name"], code=k["code"] or "-", headcount=k["headcount"])
+                 + (f"/{k['capacity']}" if k["capacity"] else "") for k in ks]
+        return out.ok({"classes": ks}, "\n".join(lines) or tr("xcli.no_classes"))
 
 
 def _read_json(path: str) -> dict:
     text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8-sig")
     data = json.loads(text)
     if not isinstance(data, dict):
-        raise Refused([Finding("bad_input", "JSON 必须是一个对象，键为国家模板的列名（如 \"姓名\"、\"身份证件号\"、\"班号\"）")])
+        raise Refused([Finding("bad_input", tr("xcli.json_not_object"))])
     return data
 
 
@@ -103,9 +112,11 @@ def cmd_student_add(args, out):
         bad = []
         if rec.school_code and rec.school_code != session.school["code"]:
             bad.append(Finding("school_code_mismatch",
-                               f"学校标识码 {rec.school_code} 不是本校的 {session.school['code']}", field="学校标识码"))
+                               tr("xcli.school_code_mismatch", code=rec.school_code, ours=session.school["code"]),
+                               field=_header("school_code")))
         if rec.unknown:
-            bad.append(Finding("unknown_field", f"不认识的列名：{'、'.join(rec.unknown)}", field=rec.unknown[0]))
+            names = tr("common.list_sep").join(rec.unknown)
+            bad.append(Finding("unknown_field", tr("xcli.unknown_columns", names=names), field=rec.unknown[0]))
         if bad:
             raise Refused(bad)
         r = create_student(session, rec.student, rec.members, class_id=args.class_id,
@@ -115,8 +126,9 @@ def cmd_student_add(args, out):
 
         return out.ok({"id": r.id, "warnings": _warn_json(r.warnings), "notes": _warn_json(r.notes),
                        "overridden": _warn_json(r.overridden)},
-                      f"已新增学生（编号 {r.id}）" + "".join(f"\n警告：{w.text()}" for w in r.warnings)
-                      + "".join(f"\n已特批：{w.text()}" for w in r.overridden))
+                      tr("xcli.student_added", id=r.id)
+                      + "".join(tr("xcli.warning_line", text=w.text()) for w in r.warnings)
+                      + "".join(tr("xcli.overridden_line", text=w.text()) for w in r.overridden))
 
 
 def cmd_student_list(args, out):
@@ -127,7 +139,7 @@ def cmd_student_list(args, out):
         if args.status:
             c = st.code_for(args.status)
             if c is None:
-                raise UsageError(f"未知学籍状态「{args.status}」")
+                raise UsageError(tr("xcli.unknown_status", status=args.status))
             statuses = [c]
         ids = ss.search_ids(session, args.search or "", class_id=args.class_id, statuses=statuses)
         rows = ss.rows(session, ids)
@@ -136,10 +148,14 @@ def cmd_student_list(args, out):
         students = [_student_json(session, rows[i], mem[i], classes) for i in ids]
         from app.masking import mask_id
 
-        lines = [f"{s['id']:>6}  {s['班级名称']:<10} {s['姓名']:<8} {s['性别']} {s['出生日期']} {mask_id(s['身份证件号'])} {s['状态']}"
+        h = {k: _header(k) for k in ("name", "gender", "birth_date", "id_number")}
+        lines = [tr("xcli.student_line", id=s[ID_KEY], class_name=s[CLASS_NAME_KEY], name=s[h["name"]],
+                    gender=s[h["gender"]], birth_date=s[h["birth_date"]], id_number=mask_id(s[h["id_number"]]),
+                    status=s[STATUS_KEY])
                  for s in students]
         return out.ok({"count": len(students), "students": students},
-                      "\n".join(lines) + f"\n共 {len(students)} 人" if lines else "（没有符合条件的学生）")
+                      "\n".join(lines) + tr("xcli.student_total", count=len(students)) if lines
+                      else tr("xcli.no_students"))
 
 
 def cmd_student_show(args, out):
@@ -148,7 +164,7 @@ def cmd_student_show(args, out):
     with _open(args) as session:
         s = ss.get_student(session, args.student)
         d = _student_json(session, s, s["members"], _classes(session))
-        text = "\n".join(f"{k}：{v}" for k, v in d.items() if v not in ("", None))
+        text = "\n".join(tr("xcli.show_line", key=k, value=v) for k, v in d.items() if v not in ("", None))
         return out.ok({"id": s["id"], "student": d}, text)
 
 
@@ -157,8 +173,10 @@ def cmd_student_history(args, out):
 
     with _open(args) as session:
         hs = ss.history(session, args.student)
-        lines = [f"{h['changed_at']}  {h['changed_by']}  {h['action']}  {h['field_name']}：{h['old_value']} → {h['new_value']}"
-                 + (f"  原因：{h['reason']}" if h["reason"] else "") + (f"  证明：{h['evidence_ref']}" if h["evidence_ref"] else "")
+        lines = [tr("xcli.history_line", changed_at=h["changed_at"], changed_by=h["changed_by"], action=h["action"],
+                    field=h["field_name"], old=h["old_value"], new=h["new_value"])
+                 + (tr("xcli.history_reason", reason=h["reason"]) if h["reason"] else "")
+                 + (tr("xcli.history_evidence", evidence=h["evidence_ref"]) if h["evidence_ref"] else "")
                  for h in hs]
         return out.ok({"id": ss.resolve(session, args.student), "history": hs}, "\n".join(lines))
 
@@ -168,25 +186,25 @@ def parse_sets(sets: list[str]) -> dict:
     changes = {}
     for item in sets:
         if "=" not in item:
-            raise UsageError(f"--set 需要 字段=值 的形式，收到「{item}」")
+            raise UsageError(tr("xcli.set_needs_pair", item=item))
         name, value = item.split("=", 1)
         name = name.strip()
-        if name in ("班级编号", "class_id"):
+        if name in (CLASS_ID_KEY, "class_id"):
             changes["class_id"] = value.strip()
             continue
-        if name in ("班号", "班级", "class_code"):
+        if name == "class_code" or F.resolve_header(name) == ("student", 0, "class_code"):
             changes["class_code"] = value.strip()
             continue
         hit = F.resolve_header(name)
         if hit:
             kind, n, key = hit
             if key == "school_code":
-                raise UsageError("学校标识码不能在学生信息中修改")
+                raise UsageError(tr("xcli.school_code_not_editable"))
             changes[f"m{n}.{key}" if kind == "member" else key] = value
         elif name in F.stored_student_keys():
             changes[name] = value
         else:
-            raise UsageError(f"不认识的字段「{name}」（请用国家模板的列名，如 姓名、民族、联系电话、成员1姓名）")
+            raise UsageError(tr("xcli.unknown_field", name=name))
     return changes
 
 
@@ -199,7 +217,7 @@ def cmd_student_edit(args, out):
         if "class_code" in changes:
             k = class_by_code(session, changes.pop("class_code"))
             if k is None:
-                raise Refused([Finding("unknown_class", "本校没有这个班号的班级", field="班号")])
+                raise Refused([Finding("unknown_class", tr("xcli.unknown_class_code"), field=_header("class_code"))])
             changes["class_id"] = k["id"]
         r = ss.edit_student(session, args.student, changes, reason=args.reason, evidence=args.evidence,
                             overrides=_overrides(args))
@@ -207,8 +225,9 @@ def cmd_student_edit(args, out):
 
         return out.ok({"id": r.id, "changed": r.changed, "warnings": _warn_json(r.warnings),
                        "notes": _warn_json(r.notes)},
-                      (f"已修改：{'、'.join(r.changed)}" if r.changed else "没有变化")
-                      + "".join(f"\n警告：{w.text()}" for w in r.warnings))
+                      (tr("xcli.edited", fields=tr("common.list_sep").join(r.changed)) if r.changed
+                       else tr("xcli.unchanged"))
+                      + "".join(tr("xcli.warning_line", text=w.text()) for w in r.warnings))
 
 
 def cmd_student_import(args, out):
@@ -221,8 +240,9 @@ def cmd_student_import(args, out):
                    "skipped_rows": r.skipped_rows, "warnings": _warn_json(r.warnings)}
         if r.errors and not args.skip_invalid:
             return out.fail(r.errors, extra={"total_rows": r.total_rows, "imported": 0})
-        text = f"共 {r.total_rows} 行，导入 {r.imported} 名学生" + (f"，跳过 {len(r.skipped_rows)} 行" if r.skipped_rows else "")
-        text += "".join(f"\n跳过：{e.text()}" for e in r.errors)
+        text = tr("xcli.imported", total=r.total_rows, imported=r.imported) + (
+            tr("xcli.imported_skipped", count=len(r.skipped_rows)) if r.skipped_rows else "")
+        text += "".join(tr("xcli.skipped_line", text=e.text()) for e in r.errors)
         return out.ok(dict(payload, rejected=_warn_json(r.errors)), text)
 
 
@@ -231,7 +251,7 @@ def cmd_student_export(args, out):
 
     with _open(args) as session:
         r = export_students(session, args.file, class_id=args.class_id)
-        return out.ok({"count": r.count, "path": str(r.path)}, f"已导出 {r.count} 名学生到 {r.path}")
+        return out.ok({"count": r.count, "path": str(r.path)}, tr("xcli.exported", count=r.count, path=r.path))
 
 
 def cmd_demo(args, out):
@@ -239,10 +259,11 @@ def cmd_demo(args, out):
     from app.demo import build_demo
 
     if args.students < 1:
-        raise UsageError("--students 至少为 1")
+        raise UsageError(tr("xcli.demo_min_students"))
     counts = build_demo(archive_dir(args), students=args.students, profile=args.profile, seed=args.seed)
     return out.ok(dict(counts, archive=str(archive_dir(args))),
-                  f"示例数据已生成：{archive_dir(args)}\n" + "，".join(f"{k} {v}" for k, v in counts.items()))
+                  tr("xcli.demo_done", folder=archive_dir(args))
+                  + tr("xcli.count_sep").join(f"{k} {v}" for k, v in counts.items()))
 
 
 def cmd_check(args, out):
@@ -253,8 +274,8 @@ def cmd_check(args, out):
     if rep["problems"]:
         return out.fail(rep["problems"], extra={k: v for k, v in rep.items() if k != "problems"})
     return out.ok({k: v for k, v in rep.items() if k != "problems"},
-                  f"档案库完整（{rep['integrity']}），数据结构版本 {rep['schema_version']}，"
-                  f"学生 {rep['counts']['students']} 人，班级 {rep['counts']['classes']} 个，未发现问题")
+                  tr("xcli.check_ok", integrity=rep["integrity"], version=rep["schema_version"],
+                     students=rep["counts"]["students"], classes=rep["counts"]["classes"]))
 
 
 COMMANDS = {

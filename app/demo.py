@@ -15,6 +15,7 @@ from pathlib import Path
 
 from app import idcard
 from app.errors import BLOCK, BLOCK_STAR, EVIDENCE, INVALID, Finding, Refused
+from app.i18n import tr
 from app.rules.engine import RuleContext, available_profiles, evaluate, load_profile
 from app.class_service import display_name
 from app.school_service import STAGES, _check, init_school, parse_stages
@@ -94,8 +95,7 @@ def class_size_limit(profile, stage: str, grade: int) -> int:
             others += _class_size_rules(load_profile(pid))
         lim = _limit_from(others, stage, grade)
     if lim is None:
-        raise Refused([Finding("no_class_size", "规则配置中没有任何班额上限（class_size），无法为演示数据编班",
-                               field="班额")])
+        raise Refused([Finding("no_class_size", tr("demo.no_class_size"), field=tr("demo.label.class_size"))])
     return lim
 
 
@@ -286,8 +286,9 @@ def _create_school_in_session(session: Session, profile: str, rng: random.Random
     extra = {k: v[k] for k in ("division_code", "address", "principal", "registrar", "phone")}
     with session.transaction() as conn:
         q.insert_school(conn, dict(values, stages=",".join(parse_stages(v["stages"])), **extra))
-        q.insert_history(conn, [{"entity": "school", "entity_id": 1, "action": "create", "field": "学校",
-                                 "new_value": f"{values['name']}（{values['code']}）", "changed_by": session.user}])
+        q.insert_history(conn, [{"entity": "school", "entity_id": 1, "action": "create", "field": tr("label.school"),
+                                 "new_value": tr("school.history_created", name=values["name"], code=values["code"]),
+                                 "changed_by": session.user}])
     session.reload()
 
 
@@ -332,8 +333,8 @@ def _plan_classes(session: Session, students: int, rng: random.Random, today: _d
             count = math.ceil(n / limit)
         if count > MAX_CLASSES_PER_GRADE:
             raise Refused([Finding("too_many_students",
-                                   f"{n} 名学生放不进一个年级（最多 {MAX_CLASSES_PER_GRADE} 个班、每班不超过 {limit} 人）",
-                                   field="学生人数")])
+                                   tr("demo.too_many_students", count=n, classes=MAX_CLASSES_PER_GRADE, limit=limit),
+                                   field=tr("demo.label.students"))])
         entry_year = sy - (grade - STAGE_FIRST_GRADE[stage])
         sizes = [n // count + (1 if j < n % count else 0) for j in range(count)]
         number = 0
@@ -356,8 +357,9 @@ def _insert_class(session: Session, conn, k: dict) -> int:
     if found:
         raise Refused(found)
     cid = q.insert_class(conn, values)
-    q.insert_history(conn, [{"entity": "class", "entity_id": cid, "action": "create", "field": "班级",
-                             "new_value": f"{display_name(values)} 班号 {k['code'] or '（无）'}",
+    q.insert_history(conn, [{"entity": "class", "entity_id": cid, "action": "create", "field": tr("label.class"),
+                             "new_value": tr("class.history_created", name=display_name(values),
+                                             code=k["code"] or tr("label.none")),
                              "changed_by": session.user, "batch": "演示数据"}])
     return cid
 
@@ -392,7 +394,8 @@ def build_demo(session_or_folder, *, students: int = 300, profile: str = "henan-
     archive that has one, adds to it. Returns counts; ``cancelled`` is True when ``cancel()`` stopped it
     (then no class or student was added)."""
     if students < 0:
-        raise Refused([Finding("bad_number", f"学生人数不能为负数，收到 {students}", field="学生人数")])
+        raise Refused([Finding("bad_number", tr("demo.negative_students", count=students),
+                               field=tr("demo.label.students"))])
     rng = random.Random(seed)
     session, opened, created = _open(session_or_folder, profile, rng)
     try:

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from dataclasses import field as _dcfield
 
+from app.i18n import tr
+
 # Outcome codes (rules-digest §0.3)
 BLOCK = "BLOCK"
 BLOCK_STAR = "BLOCK*"
@@ -36,12 +38,15 @@ class Finding:
     def text(self) -> str:
         where = []
         if self.row is not None:
-            where.append(f"第 {self.row} 行")
-        if self.field and f"「{self.field}」" not in self.message:
-            where.append(f"「{self.field}」")
-        cite = f"（{self.rule}，{self.article}）" if self.rule and self.article else (
-            f"（{self.rule}）" if self.rule else "")
-        return ("".join(where) + "：" if where else "") + self.message + cite
+            where.append(tr("err.row", row=self.row))
+        if self.field:
+            quoted = tr("err.field", field=self.field)
+            if quoted not in self.message:
+                where.append(quoted)
+        cite = tr("err.cite", rule=self.rule, article=self.article) if self.rule and self.article else (
+            tr("err.cite_rule", rule=self.rule) if self.rule else "")
+        text = self.message + cite
+        return tr("err.located", where="".join(where), text=text) if where else text
 
 
 class Refused(Exception):

@@ -71,8 +71,23 @@ def stored_student_keys() -> tuple[str, ...]:
     return tuple(f.key for f in student_fields() if f.key not in ("school_code", "class_code"))
 
 
+# Template vocabulary (the national template's column names, a data format, not UI text): member
+# columns are named "成员1姓名" … (fields.json's template_columns); on import the other prefixes are
+# accepted too. Findings about the family members as a whole carry MEMBERS_HEADING
+# (ui/student_editor_dialog.py matches it). Header matching ignores ★ and * and folds full-width brackets.
+MEMBER_PREFIX = "成员"
+MEMBER_PREFIX_ALIASES = ("成员", "家庭成员", "监护人")
+MEMBERS_HEADING = "家庭成员"
+_HEADER_FOLD = str.maketrans({"★": None, "*": None, "（": "(", "）": ")"})
+
+
+def member_header(n: int, key: str) -> str:
+    """The template's header for family member ``n``'s field ``key`` ("成员1姓名")."""
+    return f"{MEMBER_PREFIX}{n}{member_by_key()[key].header}"
+
+
 def _norm_header(h: str) -> str:
-    return "".join(str(h).split()).replace("★", "").replace("*", "").replace("（", "(").replace("）", ")")
+    return "".join(str(h).split()).translate(_HEADER_FOLD)
 
 
 @lru_cache(maxsize=1)
@@ -85,8 +100,8 @@ def header_map() -> dict[str, tuple[str, int, str]]:
     for n in range(1, member_count() + 1):
         for f in member_fields():
             for h in (f.header, *f.aliases):
-                for prefix in (f"成员{n}", f"家庭成员{n}", f"监护人{n}"):
-                    m.setdefault(_norm_header(prefix + h), ("member", n, f.key))
+                for prefix in MEMBER_PREFIX_ALIASES:
+                    m.setdefault(_norm_header(f"{prefix}{n}{h}"), ("member", n, f.key))
     return m
 
 

@@ -14,11 +14,13 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
+from app.i18n import tr
 from app.paths import resource
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
 MIN_BIRTH_YEAR = 1850  # GB 11643 examples are born 1880; only impossible dates are refused
+# Division names of the permit codes (the same data as resources/divisions/divisions.tsv, not UI text).
 HKMOTW_CODES = {"810000": "香港特别行政区", "820000": "澳门特别行政区", "830000": "台湾省"}
 
 KIND_RESIDENT = "resident"
@@ -89,11 +91,11 @@ def _fmt(s: str) -> str:
 def _birth(raw: str, today: _dt.date) -> _dt.date:
     d = _date(raw)
     if d is None:
-        raise IdError("id_birth_date", f"身份证件号中的出生日期 {_fmt(raw)} 不是有效日期，请核对证件")
+        raise IdError("id_birth_date", tr("id.bad_birth_date", date=_fmt(raw)))
     if d.year < MIN_BIRTH_YEAR:
-        raise IdError("id_birth_date", f"身份证件号中的出生日期 {d.isoformat()} 早于 {MIN_BIRTH_YEAR} 年，请核对证件")
+        raise IdError("id_birth_date", tr("id.birth_too_early", date=d.isoformat(), year=MIN_BIRTH_YEAR))
     if d > today:
-        raise IdError("id_future_birth", f"身份证件号中的出生日期 {d.isoformat()} 晚于今天，请核对证件")
+        raise IdError("id_future_birth", tr("id.future_birth", date=d.isoformat()))
     return d
 
 
@@ -101,7 +103,7 @@ def _check(number: str) -> None:
     want = check_digit(number[:17])
     if number[17] != want:
         raise IdError("id_check_digit",
-                      f"身份证件号校验位错误：按 GB 11643 应为 {want}，实际为 {number[17]}（号码可能有录入错误，请逐位核对证件）")
+                      tr("id.check_digit", want=want, got=number[17]))
 
 
 def _gender(digit: str) -> str:
@@ -185,7 +187,7 @@ def division_name(code: str, year: int | None = None) -> str | None:
 def _division(code: str, year: int | None) -> tuple[str, str]:
     if not is_known_division(code):
         raise IdError("id_division",
-                      f"身份证件号前 6 位地址码 {code} 不是已知的行政区划代码（含历史代码），请核对证件")
+                      tr("id.division", code=code))
     return code, division_name(code, year) or code
 
 
@@ -198,16 +200,16 @@ def parse_id(s: str, *, allow_legacy15: bool = False, today: _dt.date | None = N
     today = today or _dt.date.today()
     n = normalize_id(s)
     if not n:
-        raise IdError("id_empty", "身份证件号为空")
+        raise IdError("id_empty", tr("id.empty"))
     if len(n) == 15:
         return _parse15(n, allow_legacy15, today)
     if len(n) != 18:
-        extra = "（或 15 位旧号码）" if allow_legacy15 else ""
-        raise IdError("id_length", f"身份证件号应为 18 位{extra}，实际为 {len(n)} 位")
+        extra = tr("id.length_or_legacy") if allow_legacy15 else ""
+        raise IdError("id_length", tr("id.length", extra=extra, length=len(n)))
     for i, c in enumerate(n, 1):
         if not (c.isdigit() and c.isascii()) and not (i == 18 and c == "X"):
-            where = "最后一位只能是数字或 X" if i == 18 else "前 17 位只能是数字"
-            raise IdError("id_chars", f"身份证件号第 {i} 位「{c}」不合法：{where}")
+            where = tr("id.chars_last") if i == 18 else tr("id.chars_first17")
+            raise IdError("id_chars", tr("id.chars", position=i, char=c, where=where))
     if n[0] == "9":  # 外国人永久居留身份证 (2023): 9 + 省级代码 2 + 国籍 3 + 出生日期 8 + 顺序码 3 + 校验码
         birth = _birth(n[6:14], today)
         _check(n)
@@ -229,10 +231,9 @@ def _parse15(n: str, allow_legacy15: bool, today: _dt.date) -> IdInfo:
         return IdInfo(n, KIND_FOREIGN_OLD, None, None, None, None)
     if not n.isdigit() or not n.isascii():
         bad = next((i, c) for i, c in enumerate(n, 1) if not (c.isdigit() and c.isascii()))
-        raise IdError("id_chars", f"15 位身份证件号第 {bad[0]} 位「{bad[1]}」不合法：旧身份证号只能是数字，"
-                                  "旧版外国人永久居留证为 3 个字母加 12 位数字")
+        raise IdError("id_chars", tr("id.chars15", position=bad[0], char=bad[1]))
     if not allow_legacy15:
-        raise IdError("id_legacy15", "15 位旧身份证号不能用于学生，请填写现行 18 位公民身份号码")
+        raise IdError("id_legacy15", tr("id.legacy15"))
     birth = _birth("19" + n[6:12], today)
     code, name = _division(n[:6], birth.year)
     return IdInfo(n, KIND_LEGACY15, birth, _gender(n[14]), code, name)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from app.i18n import tr
+
 MIDDLE_DOT = "\u00b7"
 _DOT_VARIANTS = "\u2022\u2027\u30fb\uff0e\u2219\u22c5\u0387\uff65.\u00b7"
 _CJK_RANGES = (
@@ -32,17 +34,17 @@ def normalize_name(s: str) -> str:
 def name_problem(s: str) -> str | None:
     """None when the (normalised) name is acceptable, else the reason in Chinese."""
     if not s:
-        return "姓名不能为空"
+        return tr("name.empty")
     if any(c.isdigit() for c in s):
-        return "姓名不能含数字"
+        return tr("name.digits")
     for c in s:
         if is_cjk(c) or c == MIDDLE_DOT or ("A" <= c <= "Z") or ("a" <= c <= "z") or c == " ":
             continue
-        return f"姓名含不允许的字符「{c}」（U+{ord(c):04X}）"
+        return tr("name.bad_char", char=c, codepoint=ord(c))
     if s.startswith(MIDDLE_DOT) or s.endswith(MIDDLE_DOT) or MIDDLE_DOT * 2 in s:
-        return "姓名中的间隔号「·」只能出现在两个字之间"
+        return tr("name.middle_dot")
     if len(s) > 50:
-        return "姓名过长（超过 50 个字符）"
+        return tr("name.too_long")
     return None
 
 

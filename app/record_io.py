@@ -8,6 +8,16 @@ from app import codes
 from app import fields as F
 from app.textnorm import clean
 
+# Keys of a student record beyond the template's columns: the roster and ``xueji student list/show --json``
+# print them, and ``student add`` accepts such a record back and skips them. They are part of that data
+# format (template vocabulary, like fields.json's headers), not UI text.
+ID_KEY = "id"
+STATUS_KEY = "状态"
+GRADE_KEY = "年级"
+CLASS_NAME_KEY = "班级名称"
+CLASS_ID_KEY = "班级编号"
+ROSTER_KEYS = (ID_KEY, STATUS_KEY, GRADE_KEY, CLASS_NAME_KEY, CLASS_ID_KEY)
+
 
 @dataclass
 class TemplateRecord:
@@ -23,7 +33,7 @@ def from_template(row: dict) -> TemplateRecord:
     out = TemplateRecord()
     members: dict[int, dict] = {}
     for header, value in row.items():
-        if header in ("id", "状态", "年级", "班级名称", "班级编号"):
+        if header in ROSTER_KEYS:
             continue
         hit = F.resolve_header(header)
         if hit is None:
@@ -50,7 +60,7 @@ def _text(fd, value) -> str:
 
 
 def to_template(student: dict, members: list[dict], class_code: str = "", school_code: str = "") -> dict:
-    """Header-named dict in template order (names, not codes), plus 学籍号."""
+    """Header-named dict in template order (names, not codes), plus 学籍号 (the ``xueji_no`` field's header)."""
     out: dict[str, str] = {}
     by_seq = {int(m["seq"]): m for m in members}
     for header in F.template_columns():
@@ -64,5 +74,5 @@ def to_template(student: dict, members: list[dict], class_code: str = "", school
             out[header] = school_code or ""
         else:
             out[header] = _text(F.by_key()[key], student.get(key, ""))
-    out["学籍号"] = student.get("xueji_no", "") or ""
+    out[F.by_key()["xueji_no"].header] = student.get("xueji_no", "") or ""
     return out

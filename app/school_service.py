@@ -4,42 +4,46 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from app import fields as F
 from app.errors import INVALID, Finding, Refused
+from app.i18n import Names, tr
 from app.rules.engine import ProfileError, available_profiles, load_profile
 from app.session import Session
 from db import queries as q
 
 STAGES = ("primary", "junior", "senior")
-STAGE_NAMES = {"primary": "小学", "junior": "初中", "senior": "高中"}
+STAGE_NAMES = Names({"primary": "school.stage.primary", "junior": "school.stage.junior",
+                     "senior": "school.stage.senior"})
+# Separators accepted between stages ("primary,junior", "小学、初中"): input grammar, not UI text.
+_STAGE_SPLIT = re.compile(r"[,，、\s]+")
 EDITABLE = ("name", "address", "principal", "registrar", "phone", "registrar_phone", "division_code", "profile")
 
 
 def parse_stages(stages) -> list[str]:
     if isinstance(stages, str):
-        stages = [s for s in re.split(r"[,，、\s]+", stages) if s]
+        stages = [s for s in _STAGE_SPLIT.split(stages) if s]
     out = []
     for s in stages:
         key = {v: k for k, v in STAGE_NAMES.items()}.get(s, s)
         if key not in STAGES:
-            raise Refused([Finding("bad_stage", f"未知学段「{s}」（可选：primary 小学、junior 初中、senior 高中）",
-                                   field="学段")])
+            raise Refused([Finding("bad_stage", tr("school.bad_stage", stage=s), field=tr("label.stage"))])
         if key not in out:
             out.append(key)
     if not out:
-        raise Refused([Finding("required", "至少选择一个学段", field="学段")])
+        raise Refused([Finding("required", tr("school.no_stage"), field=tr("label.stage"))])
     return sorted(out, key=STAGES.index)
 
 
 def _check(values: dict) -> list[Finding]:
     f = []
     if not (values.get("name") or "").strip():
-        f.append(Finding("required", "学校名称不能为空", field="学校名称"))
+        f.append(Finding("required", tr("school.name_required"), field=tr("label.school_name")))
     code = values.get("code", "")
     if not re.fullmatch(r"\d{10}", code or ""):
-        f.append(Finding("bad_school_code", f"学校标识码应为 10 位数字，收到「{code}」", field="学校标识码"))
+        f.append(Finding("bad_school_code", tr("school.bad_code", code=code), field=F.by_key()["school_code"].header))
     if values.get("profile") and values["profile"] not in available_profiles():
-        f.append(Finding("bad_profile", f"没有规则配置「{values['profile']}」（可选：{', '.join(available_profiles())}）",
-                         field="规则配置"))
+        f.append(Finding("bad_profile", tr("school.bad_profile", profile=values["profile"],
+                                           choices=", ".join(available_profiles())), field=tr("label.profile")))
     return f
 
 
@@ -58,18 +62,21 @@ def init_school(folder: str | Path, *, name: str, code: str, stages, profile: st
     prof = load_profile(profile)
     notes = []
     if prof.stages and any(s not in prof.stages for s in st):
-        notes.append(f"{prof.name}只覆盖{'、'.join(STAGE_NAMES[s] for s in prof.stages)}；其他学段按国家基线执行")
+        notes.append(tr("school.profile_partial", profile=prof.name,
+                        stages=tr("common.list_sep").join(STAGE_NAMES[s] for s in prof.stages)))
     session = Session.open(folder, create=True, user=user)
     try:
         if session.school is not None:
             raise Refused([Finding("already_initialised",
-                                   f"{session.folder} 已经是「{session.school['name']}」的档案库，不能重复建立",
-                                   field="档案库")])
+                                   tr("school.already_initialised", folder=session.folder,
+                                      school=session.school["name"]),
+                                   field=tr("label.archive"))])
         with session.transaction() as conn:
             q.insert_school(conn, dict(values, stages=",".join(st),
                                        **{k: str(v) for k, v in extra.items() if k in EDITABLE and v is not None}))
-            q.insert_history(conn, [{"entity": "school", "entity_id": 1, "action": "create", "field": "学校",
-                                     "new_value": f"{values['name']}（{values['code']}）", "changed_by": session.user}])
+            q.insert_history(conn, [{"entity": "school", "entity_id": 1, "action": "create", "field": tr("label.school"),
+                                     "new_value": tr("school.history_created", name=values["name"], code=values["code"]),
+                                     "changed_by": session.user}])
         session.reload()
         session.notes = notes
         return session
@@ -81,7 +88,7 @@ def init_school(folder: str | Path, *, name: str, code: str, stages, profile: st
 def update_school(session: Session, values: dict) -> dict:
     bad = [k for k in values if k not in EDITABLE]
     if bad:
-        raise Refused([Finding("not_editable", f"学校信息没有可修改的字段「{k}」", field=k) for k in bad])
+        raise Refused([Finding("not_editable", tr("school.not_editable", key=k), field=k) for k in bad])
     old = session.school
     merged = dict(old, **values)
     findings = [f for f in _check(merged) if f.outcome == INVALID]

@@ -9,6 +9,7 @@ from app import fields as F
 from app import status as st
 from app.class_service import display_name
 from app.errors import BLOCK, BLOCK_STAR, EVIDENCE, INVALID, NOTE_OUTCOME, WARN, Finding, NotFound, Refused
+from app.i18n import tr
 from app.rules.engine import RuleContext, evaluate
 from app.search_index import normalise_query
 from app.session import Session
@@ -72,8 +73,9 @@ class Lookup:
 def _decide(findings: list[Finding], overrides: dict[str, Override] | None):
     refusing, warnings, notes, overridden = [], [], [], []
     invalid = {f.field for f in findings if f.outcome == INVALID and f.code != "required"}
-    if "身份证件号" in invalid:  # birth date and gender could not be read from it: one error is enough
-        invalid |= {"出生日期", "性别", "身份证件类型"}
+    by_key = F.by_key()
+    if by_key["id_number"].header in invalid:  # birth date and gender could not be read from it: one error is enough
+        invalid |= {by_key[k].header for k in ("birth_date", "gender", "id_type")}
     findings = [f for f in findings if not (f.code == "required" and f.field in invalid)]
     seen = set()
     for f in findings:
@@ -86,7 +88,7 @@ def _decide(findings: list[Finding], overrides: dict[str, Override] | None):
             if ov and ov.complete():
                 overridden.append(f)
             else:
-                f.message += "（如确需办理：须填写理由、登记证明材料并注明批准人）"
+                f.message += tr("student.override_needed")
                 refusing.append(f)
         elif f.outcome in (INVALID, BLOCK, EVIDENCE):
             refusing.append(f)
@@ -115,25 +117,30 @@ def _finding_rows(student_id, session, warnings, overridden, overrides, evidence
     rows = []
     for f in warnings:
         rows.append({"student_id": student_id, "rule_id": f.rule, "article": f.article, "outcome": f.outcome,
-                     "message": f.message, "decided_by": session.user, "evidence_ref": "；".join(evidence)})
+                     "message": f.message, "decided_by": session.user,
+                     "evidence_ref": tr("common.item_sep").join(evidence)})
     for f in overridden:
         ov = (overrides or {}).get(f.rule) or (overrides or {}).get("*")
         rows.append({"student_id": student_id, "rule_id": f.rule, "article": f.article, "outcome": f.outcome,
                      "message": f.message, "decided_by": session.user, "override_reason": ov.reason,
-                     "approved_by": ov.approved_by, "evidence_ref": "；".join(ov.evidence)})
+                     "approved_by": ov.approved_by, "evidence_ref": tr("common.item_sep").join(ov.evidence)})
     return rows
+
+
+def _class_header() -> str:
+    return F.by_key()["class_code"].header
 
 
 def _resolve_class(session: Session, class_id, class_code) -> dict | None:
     if class_id not in (None, ""):
         k = q.get_class(session.conn, int(class_id))
         if k is None:
-            raise Refused([Finding("unknown_class", f"没有编号为 {class_id} 的班级", field="班号")])
+            raise Refused([Finding("unknown_class", tr("class.not_found", id=class_id), field=_class_header())])
     elif class_code:
         k = q.class_by_code(session.conn, str(class_code).strip())
         if k is None:
-            raise Refused([Finding("unknown_class", f"本校没有班号为 {class_code} 的班级（请先建立该班，或核对班号）",
-                                   field="班号")])
+            raise Refused([Finding("unknown_class", tr("student.unknown_class_code", code=class_code),
+                                   field=_class_header())])
     else:
         return None
     k["display_name"] = display_name(k)
@@ -152,7 +159,7 @@ def create_in_transaction(session: Session, conn, data: dict, members=(), *, cla
     else:
         class_refusal = []
     if klass is None and not class_refusal:
-        class_refusal = [Finding("required", "必须指定班级（班号或班级编号）", field="班号")]
+        class_refusal = [Finding("required", tr("student.class_required"), field=_class_header())]
     rec, mems, findings = validate_student(data, list(members))
     ctx = RuleContext("student.create", record=rec, members=mems, klass=klass, school=session.school,
                       lookup=Lookup(conn), reason=reason, evidence=evidence)
@@ -166,8 +173,10 @@ def create_in_transaction(session: Session, conn, data: dict, members=(), *, cla
     for m in mems:
         q.upsert_member(conn, sid, int(m["seq"]), {k: m.get(k, "") or "" for k in F.member_by_key()})
     q.insert_history(conn, [{"student_id": sid, "entity": "student", "entity_id": sid, "action": action,
-                             "field": "学籍", "new_value": f"{rec['name']} {rec.get('id_number', '')} → {klass['display_name']}",
-                             "changed_by": session.user, "reason": reason, "evidence_ref": "；".join(evidence),
+                             "field": tr("label.record"),
+                             "new_value": f"{rec['name']} {rec.get('id_number', '')} → {klass['display_name']}",
+                             "changed_by": session.user, "reason": reason,
+                             "evidence_ref": tr("common.item_sep").join(evidence),
                              "batch": batch}])
     q.insert_findings(conn, _finding_rows(sid, session, warnings, overridden, overrides, evidence))
     return SaveResult(sid, warnings, notes, overridden)
@@ -187,15 +196,15 @@ def resolve(session: Session, ref) -> int:
         ids = q.student_ids_by(session.conn, "id_number", s)
         if len(ids) == 1:
             return ids[0]
-        raise NotFound(f"没有编号为 {s} 的学生")
+        raise NotFound(tr("student.not_found_id", ref=s))
     col = "xueji_no" if re.fullmatch(r"[GJL][0-9]{17}[0-9X]", s) else "id_number"
     ids = q.student_ids_by(session.conn, col, s)
     if not ids and col == "xueji_no":
         ids = q.student_ids_by(session.conn, "id_number", s)
     if not ids:
-        raise NotFound(f"没有身份证件号或学籍号为 {s} 的学生")
+        raise NotFound(tr("student.not_found_number", ref=s))
     if len(ids) > 1:
-        raise NotFound(f"有 {len(ids)} 名学生的证件号为 {s}，请用学生编号（{', '.join(map(str, ids))}）")
+        raise NotFound(tr("student.ambiguous", count=len(ids), ref=s, ids=", ".join(map(str, ids))))
     return ids[0]
 
 
@@ -229,7 +238,7 @@ def edit_student(session: Session, ref, changes: dict, *, reason: str = "", evid
             elif key in F.stored_student_keys():
                 rec[key] = value
             else:
-                bad.append(Finding("not_editable", f"没有可修改的字段「{key}」", field=key))
+                bad.append(Finding("not_editable", tr("student.not_editable", key=key), field=key))
         if bad:
             raise Refused(bad)
         klass = _resolve_class(session, new_class_id, None)
@@ -248,7 +257,8 @@ def edit_student(session: Session, ref, changes: dict, *, reason: str = "", evid
         values["class_id"] = new_class_id
         changed = {k: v for k, v in values.items() if str(old.get(k) or "") != str(v or "")}
         hist = []
-        common = {"student_id": sid, "changed_by": session.user, "reason": reason, "evidence_ref": "；".join(evidence)}
+        common = {"student_id": sid, "changed_by": session.user, "reason": reason,
+                  "evidence_ref": tr("common.item_sep").join(evidence)}
         for k, v in changed.items():
             if k in ("search_text", "name_initials"):
                 continue
@@ -304,11 +314,11 @@ def findings(session: Session, ref) -> list[dict]:
 def _field_name(entity: str, key: str) -> str:
     if entity == "student":
         if key == "class_id":
-            return "班级"
+            return tr("label.class")
         if key == "status":
-            return "学籍状态"
+            return tr("label.status")
         return F.by_key()[key].header if key in F.by_key() else key
     m = re.match(r"member(\d+)$", entity)
     if m and key in F.member_by_key():
-        return f"成员{m.group(1)}{F.member_by_key()[key].header}"
+        return F.member_header(m.group(1), key)
     return key

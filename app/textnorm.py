@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as _dt
 import re
 
-_FW = {chr(0xFF10 + i): str(i) for i in range(10)}
-_FW.update({"－": "-", "／": "/", "．": ".", "　": " ", "：": ":"})
+# Full-width digits and punctuation typed with a Chinese input method → ASCII (input data, not UI text).
+_FW = {chr(0xFF10 + i): str(i) for i in range(10)} | {"－": "-", "／": "/", "．": ".", "　": " ", "：": ":"}
 _FW_TABLE = str.maketrans(_FW)
+# Dates as people type them, e.g. 2011-1-1, 2011/01/01, 2011年1月1日 (input grammar, not UI text).
+_DATE8_SPELLED = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+00:00(?::00)?)?")
+_YM6_SPELLED = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?")
 
 
 def clean(value) -> str:
@@ -34,8 +37,7 @@ def parse_date8(value) -> str | None:
     s = clean(value)
     if not s:
         return ""
-    m = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", s) or re.fullmatch(
-        r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+00:00(?::00)?)?", s)
+    m = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", s) or _DATE8_SPELLED.fullmatch(s)
     if not m:
         return None
     try:
@@ -52,7 +54,7 @@ def parse_ym6(value) -> str | None:
     s = clean(value)
     if not s:
         return ""
-    m = re.fullmatch(r"(\d{4})(\d{2})", s) or re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?", s)
+    m = re.fullmatch(r"(\d{4})(\d{2})", s) or _YM6_SPELLED.fullmatch(s)
     if not m:
         d = parse_date8(s)
         return d[:6] if d else None

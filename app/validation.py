@@ -11,6 +11,7 @@ import re
 from app import codes
 from app import fields as F
 from app.errors import INVALID, Finding
+from app.i18n import tr
 from app.idcard import IdError, normalize_id, parse_id
 from app.names import name_problem, normalize_name, pinyin_of
 from app.textnorm import clean, parse_date8, parse_ym6, to_date
@@ -23,7 +24,7 @@ STUDENT_ID_TYPES = set(codes.table("id_type").get("student_allowed", []))
 
 def _bad(key: str, code: str, message: str, member: int = 0) -> Finding:
     if member:
-        header = f"成员{member}{F.member_by_key()[key].header}"
+        header = F.member_header(member, key)
     else:
         header = F.by_key()[key].header if key in F.by_key() else key
     return Finding(code=code, message=message, field=header, outcome=INVALID)
@@ -36,8 +37,9 @@ def _check_code(rec: dict, fd, findings: list[Finding], member: int = 0) -> None
         return
     c = codes.code_of(fd.table, v)
     if c is None:
-        names = "、".join(n for _, n in codes.choices(fd.table)[:12])
-        findings.append(_bad(fd.key, "unknown_code", f"「{v}」不是有效的{codes.table(fd.table)['title']}（可选：{names}…）", member))
+        names = tr("common.list_sep").join(n for _, n in codes.choices(fd.table)[:12])
+        findings.append(_bad(fd.key, "unknown_code", tr("val.unknown_code", value=v, title=codes.table(fd.table)["title"],
+                                                        choices=names), member))
     else:
         rec[fd.key] = c
 
@@ -54,36 +56,36 @@ def _check_simple(rec: dict, fd, findings: list[Finding], member: int = 0) -> No
     elif fd.kind == "date8":
         d = parse_date8(v)
         if d is None:
-            findings.append(_bad(k, "bad_date", f"「{v}」不是有效日期（格式 YYYYMMDD，如 20150901）", member))
+            findings.append(_bad(k, "bad_date", tr("val.bad_date", value=v), member))
         else:
             v = d
             dd = to_date(d)
             if dd and (dd > _dt.date.today() or dd.year < 1900):
-                findings.append(_bad(k, "bad_date", f"日期 {d} 不在合理范围内（不能晚于今天）", member))
+                findings.append(_bad(k, "bad_date", tr("val.date_out_of_range", date=d), member))
     elif fd.kind == "ym6":
         d = parse_ym6(v)
         if d is None:
-            findings.append(_bad(k, "bad_month", f"「{v}」不是有效年月（格式 YYYYMM，如 201509）", member))
+            findings.append(_bad(k, "bad_month", tr("val.bad_month", value=v), member))
         else:
             v = d
     elif fd.kind == "division12":
         if v and not re.fullmatch(r"\d{6}(\d{6})?", v):
-            findings.append(_bad(k, "bad_division", f"「{v}」不是行政区划代码（12 位数字，县级为 6 位代码后补 000000）", member))
+            findings.append(_bad(k, "bad_division", tr("val.bad_division", value=v), member))
         elif len(v) == 6:
             v = v + "000000"
     elif fd.kind == "phone":
         if v and not re.fullmatch(r"[0-9+\-() ]{5,20}", v):
-            findings.append(_bad(k, "bad_phone", f"「{v}」不是有效的电话号码", member))
+            findings.append(_bad(k, "bad_phone", tr("val.bad_phone", value=v), member))
     elif fd.kind == "postcode":
         if v and not re.fullmatch(r"\d{6}", v):
-            findings.append(_bad(k, "bad_postcode", f"「{v}」不是 6 位邮政编码", member))
+            findings.append(_bad(k, "bad_postcode", tr("val.bad_postcode", value=v), member))
     elif fd.kind == "number":
         if v:
             try:
                 if float(v) < 0:
                     raise ValueError
             except ValueError:
-                findings.append(_bad(k, "bad_number", f"「{v}」不是有效的数字", member))
+                findings.append(_bad(k, "bad_number", tr("val.bad_number", value=v), member))
     rec[k] = v
 
 
@@ -114,19 +116,20 @@ def _check_student_id(rec: dict, findings: list[Finding]) -> None:
                 rec["birth_date"] = derived
             elif entered != derived:
                 findings.append(_bad("birth_date", "birth_date_mismatch",
-                                     f"出生日期 {entered} 与身份证件号 {info.number} 中的出生日期 {derived} 不一致"))
+                                     tr("val.birth_date_mismatch", entered=entered, number=info.number,
+                                        derived=derived)))
         if info.gender and (rec.get("gender") or "") in ("", "1", "2"):
             entered = rec.get("gender") or ""
             if not entered:
                 rec["gender"] = info.gender
             elif entered != info.gender:
                 findings.append(_bad("gender", "gender_mismatch",
-                                     f"性别「{codes.name_of('gender', entered)}」与身份证件号 {info.number} "
-                                     f"（第 17 位表示{codes.name_of('gender', info.gender)}）不一致"))
+                                     tr("val.gender_mismatch", entered=codes.name_of("gender", entered),
+                                        number=info.number, derived=codes.name_of("gender", info.gender))))
     else:
         rec["id_number"] = idn.upper()
         if len(idn) > 30:
-            findings.append(_bad("id_number", "id_length", "证件号码过长（超过 30 个字符）"))
+            findings.append(_bad("id_number", "id_length", tr("val.id_too_long")))
 
 
 def validate_student(rec: dict, members: list[dict] | None = None) -> tuple[dict, list[dict], list[Finding]]:
@@ -145,8 +148,7 @@ def validate_student(rec: dict, members: list[dict] | None = None) -> tuple[dict
             _check_simple(rec, fd, findings)
     if rec.get("id_type") and rec["id_type"] not in STUDENT_ID_TYPES:
         findings.append(_bad("id_type", "id_type_not_for_students",
-                             f"学生不能使用证件类型「{codes.name_of('id_type', rec['id_type'])}」"
-                             "（可用：居民身份证、港澳台证件、境外永久居住证、护照、其他）"))
+                             tr("val.id_type_not_for_students", name=codes.name_of("id_type", rec["id_type"]))))
     _check_student_id(rec, findings)
     x = clean(rec.get("xueji_no", "")).upper()
     rec["xueji_no"] = x

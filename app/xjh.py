@@ -15,6 +15,7 @@ import datetime as _dt
 import re
 from dataclasses import dataclass, field
 
+from app.i18n import tr
 from app.idcard import IdError, check_digit, normalize_id, parse_id
 
 
@@ -65,16 +66,16 @@ def _body_date(n: str) -> _dt.date:
     except ValueError:
         d = None
     if d is None or d.year < 1900:
-        raise XjhError("xjh_birth_date", f"学籍号 {n} 第 8-15 位的出生日期 {raw[:4]}-{raw[4:6]}-{raw[6:]} 不是有效日期")
+        raise XjhError("xjh_birth_date", tr("xjh.bad_birth_date", number=n, date=f"{raw[:4]}-{raw[4:6]}-{raw[6:]}"))
     if d > _dt.date.today():
-        raise XjhError("xjh_birth_date", f"学籍号 {n} 中的出生日期 {d.isoformat()} 晚于今天")
+        raise XjhError("xjh_birth_date", tr("xjh.future_birth", number=n, date=d.isoformat()))
     return d
 
 
 def _same_birth(n: str, d: _dt.date, birth: _dt.date | None) -> None:
     if birth is not None and d != birth:
         raise XjhError("xjh_birth_mismatch",
-                       f"学籍号 {n} 中的出生日期 {d.isoformat()} 与学生出生日期 {birth.isoformat()} 不一致")
+                       tr("xjh.birth_mismatch", number=n, date=d.isoformat(), birth=birth.isoformat()))
 
 
 def parse_xjh(s: str, *, id_number: str | None = None, birth_date=None) -> XjhInfo:
@@ -87,29 +88,29 @@ def parse_xjh(s: str, *, id_number: str | None = None, birth_date=None) -> XjhIn
     n = normalize_xjh(s)
     birth = _as_date(birth_date)
     if not n:
-        raise XjhError("xjh_empty", "学籍号为空")
+        raise XjhError("xjh_empty", tr("xjh.empty"))
     if n[0] not in "GJL":
-        hint = "（这像是身份证件号：G 字头学籍号是 G 加身份证件号）" if len(n) == 18 and n[0].isdigit() else ""
-        raise XjhError("xjh_prefix", f"学籍号首字母应为 G、J 或 L，实际为「{n[0]}」{hint}")
+        hint = tr("xjh.prefix_looks_like_id") if len(n) == 18 and n[0].isdigit() else ""
+        raise XjhError("xjh_prefix", tr("xjh.prefix", got=n[0], hint=hint))
     if len(n) != 19:
-        raise XjhError("xjh_length", f"学籍号应为 19 位（1 个字母加 18 位），实际为 {len(n)} 位")
+        raise XjhError("xjh_length", tr("xjh.length", length=len(n)))
     prefix, body = n[0], n[1:]
     if not re.fullmatch(r"[0-9]{17}[0-9X]", body):
-        raise XjhError("xjh_chars", f"学籍号 {n} 格式不正确：字母 {prefix} 后应为 17 位数字加 1 位数字或 X")
+        raise XjhError("xjh_chars", tr("xjh.chars", number=n, prefix=prefix))
     warnings: list[str] = []
 
     if prefix == "G":
         try:
             info = parse_id(body)
         except IdError as e:
-            raise XjhError("xjh_g_body", f"G 字头学籍号的后 18 位应为有效的身份证件号：{e.message}", e.code) from e
+            raise XjhError("xjh_g_body", tr("xjh.g_body", reason=e.message), e.code) from e
         d = info.birth_date
         if id_number:
             idn = normalize_id(id_number)
             if idn != body:
-                warnings.append(f"学籍号 {n} 的后 18 位与学生身份证件号 {idn} 不同（身份证号变更等特殊情况下允许，请核实）")
+                warnings.append(tr("xjh.g_differs_from_id", number=n, id_number=idn))
         if birth is not None and d is not None and d != birth:
-            warnings.append(f"学籍号 {n} 中的出生日期 {d.isoformat()} 与学生出生日期 {birth.isoformat()} 不一致，请核实")
+            warnings.append(tr("xjh.g_birth_differs", number=n, date=d.isoformat(), birth=birth.isoformat()))
         return XjhInfo(prefix, body, warnings, n, d)
 
     d = _body_date(n)
@@ -117,12 +118,12 @@ def parse_xjh(s: str, *, id_number: str | None = None, birth_date=None) -> XjhIn
         want = check_digit(body[:17])
         if body[17] != want:
             raise XjhError("xjh_check_digit",
-                           f"J 字头学籍号 {n} 校验位错误：按 GB 11643 应为 {want}，实际为 {body[17]}（请逐位核对）")
+                           tr("xjh.check_digit", number=n, want=want, got=body[17]))
         _same_birth(n, d, birth)
     else:  # L: 4 random digits, no guaranteed check digit
         _same_birth(n, d, birth)
         if body[17] == "X":
-            warnings.append(f"临时学籍号 {n} 以 X 结尾，较少见，请与国家学籍系统核对")
+            warnings.append(tr("xjh.l_ends_with_x", number=n))
     return XjhInfo(prefix, body, warnings, n, d)
 
 

@@ -15,6 +15,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.i18n import tr
+
 DB_NAME = "archive.sqlite"
 LOCK_NAME = "archive.lock"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -83,13 +85,12 @@ class _FileLock:
             holder = fh.read().strip()
             fh.close()
             raise ArchiveLocked(
-                f"档案库 {self.path.parent} 正被另一个正在运行的 Xueji 打开（{holder or '未知进程'}）。"
-                "同一档案库同时只能由一个程序写入：请先关闭另一个窗口或命令，再重试。"
+                tr("archive.locked", folder=self.path.parent, holder=holder or tr("archive.unknown_holder"))
             ) from None
         fh.seek(0)
         fh.truncate()
-        fh.write(f"进程 {os.getpid()}，计算机 {socket.gethostname()}，"
-                 f"自 {_dt.datetime.now():%Y-%m-%d %H:%M} 起")
+        fh.write(tr("archive.lock_holder", pid=os.getpid(), host=socket.gethostname(),
+                    since=f"{_dt.datetime.now():%Y-%m-%d %H:%M}"))
         fh.flush()
         self._fh = fh
 
@@ -189,7 +190,7 @@ def _backup_before_migrating(conn: sqlite3.Connection, folder: Path, from_versio
     finally:
         target.close()
     if ok != "ok":
-        raise ArchiveError(f"迁移前备份 {dest} 校验失败（{ok}），未做任何修改。")
+        raise ArchiveError(tr("archive.backup_failed", path=dest, result=ok))
     return dest
 
 
@@ -198,10 +199,7 @@ def migrate(conn: sqlite3.Connection, folder: Path) -> list[int]:
     current = schema_version(conn)
     latest = latest_version()
     if current > latest:
-        raise ArchiveTooNew(
-            f"档案库 {folder} 由更新版本的 Xueji 写入（数据结构版本 {current}，本程序只认识到 {latest}）。"
-            "为防止数据损坏，本程序不会打开它：请安装新版 Xueji。"
-        )
+        raise ArchiveTooNew(tr("archive.too_new", folder=folder, version=current, latest=latest))
     if current == latest:
         return []
     if current > 0:
@@ -249,9 +247,7 @@ def open_archive(folder: str | os.PathLike, *, create: bool = False) -> Archive:
     db_path = folder / DB_NAME
     if not db_path.exists():
         if not create:
-            raise ArchiveMissing(
-                f"在 {folder} 没有找到档案库（{DB_NAME}）。请先用 `xueji init` 或首次启动向导建立学校档案库。"
-            )
+            raise ArchiveMissing(tr("archive.missing", folder=folder, file=DB_NAME))
         folder.mkdir(parents=True, exist_ok=True)
     lock = _FileLock(folder / LOCK_NAME)
     lock.acquire()

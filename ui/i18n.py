@@ -5,33 +5,12 @@ A key missing from the catalog is a programming error and fails loudly (KeyError
 generated ``tr.*`` accessors; tests/test_ui_i18n.py checks every ``tr("…")`` literal in ui/.
 Texts that come from data files (field headers, code names, rule messages) are not UI strings
 and are shown as they are.
+
+The catalog is shared with app/ and db/ and lives in app/i18n.py (no Qt); this module re-exports it
+so the UI keeps importing ``from ui.i18n import tr``.
 """
 from __future__ import annotations
 
-import json
-from functools import lru_cache
+from app.i18n import DEFAULT_LOCALE, Names, catalog, has, set_locale, tr
 
-from app.paths import resource
-
-DEFAULT_LOCALE = "zh_CN"
-_locale = DEFAULT_LOCALE
-
-
-@lru_cache(maxsize=4)
-def catalog(locale: str = DEFAULT_LOCALE) -> dict[str, str]:
-    data = json.loads(resource("i18n", f"{locale}.json").read_text(encoding="utf-8"))
-    return {k: v for k, v in data.items() if not k.startswith("_")}
-
-
-def set_locale(locale: str) -> None:
-    global _locale
-    _locale = locale
-
-
-def tr(key: str, /, **kw) -> str:
-    text = catalog(_locale)[key]
-    return text.format(**kw) if kw else text
-
-
-def has(key: str) -> bool:
-    return key in catalog(_locale)
+__all__ = ["DEFAULT_LOCALE", "Names", "catalog", "has", "set_locale", "tr"]

@@ -10,12 +10,21 @@ from app import fields as F
 from app import status as st
 from app.errors import INVALID, Finding, NotFound, Refused
 from app.exchange import template_io as T
+from app.i18n import tr
 from app.record_io import to_template
 from app.session import Session
 from db import queries as q
 
 CHUNK = 1000
-EXTRA_COLUMNS = ["学籍号"]
+# Words that select every status (``statuses="全部"``) and the separators accepted between statuses:
+# input grammar, not UI text.
+ALL_STATUSES = ("all", "*", "全部")
+_FULLWIDTH_COMMA = "，"
+
+
+def _extra_columns() -> list[str]:
+    """After the template's columns: 学籍号 (the ``xueji_no`` field's header)."""
+    return [F.by_key()["xueji_no"].header]
 
 
 @dataclass
@@ -26,7 +35,7 @@ class ExportReport:
 
 
 def export_columns() -> list[str]:
-    return F.template_columns() + EXTRA_COLUMNS
+    return F.template_columns() + _extra_columns()
 
 
 def default_statuses() -> list[str]:
@@ -38,16 +47,16 @@ def _statuses(statuses) -> list[str] | None:
     if statuses is None:
         return default_statuses()
     if isinstance(statuses, str):
-        if statuses.strip().lower() in ("all", "*", "全部"):
+        if statuses.strip().lower() in ALL_STATUSES:
             return None
-        statuses = [s for s in statuses.replace("，", ",").split(",") if s.strip()]
+        statuses = [s for s in statuses.replace(_FULLWIDTH_COMMA, ",").split(",") if s.strip()]
     out, bad = [], []
     for s in statuses:
         c = st.code_for(str(s).strip())
         (out if c else bad).append(c or s)
     if bad:
-        raise Refused([Finding("bad_status", f"未知的学籍状态「{'、'.join(map(str, bad))}」", field="学籍状态",
-                               outcome=INVALID)])
+        raise Refused([Finding("bad_status", tr("export.bad_status", statuses=tr("common.list_sep").join(map(str, bad))),
+                               field=tr("label.status"), outcome=INVALID)])
     return out
 
 
@@ -68,14 +77,13 @@ def export_students(session: Session, path, *, class_id=None, statuses=None, pro
     place, so a failed or cancelled export leaves no half-written file."""
     path = Path(path)
     if path.suffix.lower() not in (".xls", ".xlsx"):
-        raise Refused([Finding("bad_format", f"不支持的导出格式「{path.suffix or '（无扩展名）'}」：请用 .xls 或 .xlsx",
-                               field="文件", outcome=INVALID)])
+        raise Refused([T.bad_format(path)])
     school = session.school
     if school is None:
-        raise Refused([Finding("no_school", "档案库还没有学校信息：请先建立学校（xueji init）")])
+        raise Refused([Finding("no_school", tr("school.missing"))])
     conn = session.conn
     if class_id is not None and q.get_class(conn, int(class_id)) is None:
-        raise NotFound(f"没有编号为 {class_id} 的班级")
+        raise NotFound(tr("class.not_found", id=class_id))
     wanted = _statuses(statuses)
     ids = q.search_student_ids(conn, None, int(class_id) if class_id is not None else None, wanted)
     class_codes = {k["id"]: k["code"] or "" for k in q.list_classes(conn, ())}

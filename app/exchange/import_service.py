@@ -12,6 +12,7 @@ from pathlib import Path
 from app import fields as F
 from app.errors import INVALID, WARN, Finding, Refused
 from app.exchange import template_io as T
+from app.i18n import tr
 from app.record_io import from_template
 from app.session import Session
 from app.student_service import create_in_transaction
@@ -19,6 +20,7 @@ from app.textnorm import clean
 
 PROGRESS_EVERY = 100
 CLASS_HEADER = F.by_key()["class_code"].header
+SCHOOL_HEADER = F.by_key()["school_code"].header
 
 
 @dataclass
@@ -58,7 +60,7 @@ class _Column:
 def _canonical(hit) -> str:
     kind, n, key = hit
     if kind == "member":
-        return f"成员{n}{F.member_by_key()[key].header}"
+        return F.member_header(n, key)
     return F.by_key()[key].header
 
 
@@ -74,13 +76,13 @@ def _map_columns(sheet: T.SheetData, seen_unknown: set[str], warnings: list[Find
         if hit is None:
             if h not in seen_unknown:
                 seen_unknown.add(h)
-                warnings.append(Finding("unknown_column", f"不认识的列「{h}」（{T.col_letter(i)} 列），该列已忽略",
+                warnings.append(Finding("unknown_column", tr("import.unknown_column", header=h, column=T.col_letter(i)),
                                         field=h, outcome=WARN, row=sheet.header_row))
             continue
         canon = _canonical(hit)
         if canon in used:
             warnings.append(Finding("duplicate_column",
-                                    f"「{h}」（{T.col_letter(i)} 列）与「{used[canon]}」是同一项，只读取前面的「{used[canon]}」列",
+                                    tr("import.duplicate_column", header=h, column=T.col_letter(i), first=used[canon]),
                                     field=h, outcome=WARN, row=sheet.header_row))
             continue
         used[canon] = h
@@ -98,13 +100,12 @@ def _explain(f: Finding, row_no: int, cells: list[str], by_canon: dict[str, _Col
         f.params = dict(f.params or {}, column=T.col_letter(col.index), value=value)
         f.field = col.header
         if value and value not in f.message:
-            f.message += f"（{T.col_letter(col.index)} 列填写的是「{value}」）"
+            f.message += tr("import.cell_value", column=T.col_letter(col.index), value=value)
         if (row_no, col.index) in sheet.lossy:
-            f.message += ("；该格在 Excel 中是数字格式，超过 15 位的号码已丢失末尾数字："
-                          "请把该列设为文本格式后重新录入")
+            f.message += tr("import.digits_lost")
     other = (f.params or {}).get("other_id")
     if other in row_of_id:
-        f.message += f"（即本文件第 {row_of_id[other]} 行）"
+        f.message += tr("import.same_file_row", row=row_of_id[other])
     if sheet_prefix:
         f.message = sheet_prefix + f.message
     return f
@@ -116,22 +117,22 @@ def import_students(session: Session, path, *, skip_invalid: bool = False, progr
     report = ImportReport(path=str(path))
     school = session.school
     if school is None:
-        raise Refused([Finding("no_school", "档案库还没有学校信息：请先建立学校（xueji init）")])
+        raise Refused([Finding("no_school", tr("school.missing"))])
     sheets = T.read_workbook(path)
     report.sheets = [s.name for s in sheets]
     seen_unknown: set[str] = set()
     work = []  # (sheet, its columns, the rows that hold a student)
     for sheet in sheets:
         cols = _map_columns(sheet, seen_unknown, report.warnings)
-        content = [c.index for c in cols if c.canonical != "学校标识码"]
+        content = [c.index for c in cols if c.canonical != SCHOOL_HEADER]
         # a row with nothing but a pre-filled 学校标识码 or a 序号 is an empty template row
         rows = [(n, cells) for n, cells in sheet.rows if any(cells[i].strip() for i in content)]
         report.total_rows += len(rows)
         if rows and not any(c.canonical == CLASS_HEADER for c in cols):
             # every row would be refused for the same reason: say it once
-            where = f"工作表「{sheet.name}」" if len(sheets) > 1 else "文件"
-            report.errors.append(Finding("missing_column", f"{where}中没有「班号」列（也可写作「班级」）：每名学生都要"
-                                         "指定班级，请加上本校的班号列后再导入", field=CLASS_HEADER,
+            where = tr("import.in_sheet", sheet=sheet.name) if len(sheets) > 1 else tr("label.file")
+            report.errors.append(Finding("missing_column", tr("import.missing_class_column", where=where),
+                                         field=CLASS_HEADER,
                                          row=sheet.header_row, outcome=INVALID))
             report.skipped_rows += [n for n, _ in rows]
             continue
@@ -145,7 +146,7 @@ def import_students(session: Session, path, *, skip_invalid: bool = False, progr
         with session.transaction() as conn:
             for sheet, cols, rows in work:
                 by_canon = {c.canonical: c for c in cols}
-                prefix = f"工作表「{sheet.name}」" if len(sheets) > 1 else ""
+                prefix = tr("import.in_sheet", sheet=sheet.name) if len(sheets) > 1 else ""
                 for row_no, cells in rows:
                     if cancel is not None and cancel():
                         report.cancelled = True
@@ -154,9 +155,9 @@ def import_students(session: Session, path, *, skip_invalid: bool = False, progr
                     bad: list[Finding] = []
                     if rec.school_code and rec.school_code != school_code:
                         bad.append(Finding("wrong_school",
-                                           f"学校标识码 {rec.school_code} 不是本校的标识码 {school_code}"
-                                           f"（本校：{school['name']}）：这一行属于别的学校",
-                                           field="学校标识码", outcome=INVALID))
+                                           tr("import.wrong_school", code=rec.school_code, ours=school_code,
+                                              school=school["name"]),
+                                           field=SCHOOL_HEADER, outcome=INVALID))
                     else:
                         try:
                             res = create_in_transaction(session, conn, rec.student, rec.members,

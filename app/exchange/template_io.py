@@ -29,6 +29,7 @@ from xml.sax.saxutils import quoteattr
 
 from app import fields as F
 from app.errors import INVALID, Finding, Refused
+from app.i18n import tr
 
 HEADER_SCAN_ROWS = 10
 MIN_HEADER_MATCHES = 3
@@ -39,7 +40,8 @@ PROGRESS_EVERY = 100
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
-IGNORED_HEADERS = {"id", "序号", "状态", "年级", "班级名称"}  # roster columns that carry no template field
+# Roster columns that carry no template field (template vocabulary, not UI text).
+IGNORED_HEADERS = {"id", "序号", "状态", "年级", "班级名称"}
 DOUBLE_EXACT = 2 ** 53         # a number at or above this lost digits when Excel stored it
 
 
@@ -67,7 +69,14 @@ def col_letter(idx: int) -> str:
 
 
 def _bad_file(path, why: str) -> Refused:
-    return Refused([Finding("bad_file", f"无法读取文件「{Path(path).name}」：{why}", field="文件", outcome=INVALID)])
+    return Refused([Finding("bad_file", tr("import.bad_file", name=Path(path).name, reason=why), field=tr("label.file"),
+                            outcome=INVALID)])
+
+
+def bad_format(path: Path) -> Finding:
+    """The refusal for an export path whose suffix is neither .xls nor .xlsx."""
+    return Finding("bad_format", tr("export.bad_format", suffix=path.suffix or tr("export.no_suffix")),
+                   field=tr("label.file"), outcome=INVALID)
 
 
 # ---------------------------------------------------------------------------------------------- cells → text
@@ -175,10 +184,10 @@ def _read_xls(path: Path) -> list[SheetData]:
         msg = str(e)
         if "encrypted" in msg.lower() or _looks_encrypted_ooxml(path):
             # an encrypted .xls (FILEPASS) or an encrypted .xlsx, which is an OLE2 file as well
-            raise _bad_file(path, "工作簿设有打开密码（已加密）。请在 Excel 中取消密码后另存，再导入") from e
+            raise _bad_file(path, tr("import.file_encrypted")) from e
         if "workbook" in msg.lower() and "ole2" in msg.lower():
-            raise _bad_file(path, "这不是 Excel 工作簿（可能是 Word 等其他 Office 文件）") from e
-        raise _bad_file(path, f"文件已损坏或不是 Excel 97-2003 (.xls) 格式（{msg or type(e).__name__}）") from e
+            raise _bad_file(path, tr("import.file_not_workbook_ole")) from e
+        raise _bad_file(path, tr("import.file_bad_xls", error=msg or type(e).__name__)) from e
     try:
         datemode = book.datemode
 
@@ -232,9 +241,9 @@ def _read_calamine(path: Path) -> list[SheetData]:
     try:
         book = CalamineWorkbook.from_path(str(path))
     except PasswordError as e:
-        raise _bad_file(path, "工作簿设有打开密码（已加密）。请在 Excel 中取消密码后另存，再导入") from e
+        raise _bad_file(path, tr("import.file_encrypted")) from e
     except Exception as e:  # CalamineError, ZipError, XmlError …
-        raise _bad_file(path, f"文件已损坏或不是 Excel 工作簿（{e}）") from e
+        raise _bad_file(path, tr("import.file_bad_workbook", error=e)) from e
     try:
         def load(name: str) -> SheetData | None:
             sheet = book.get_sheet_by_name(name)
@@ -247,7 +256,7 @@ def _read_calamine(path: Path) -> list[SheetData]:
     except Refused:
         raise
     except Exception as e:
-        raise _bad_file(path, f"文件已损坏，无法解析（{e}）") from e
+        raise _bad_file(path, tr("import.file_unparsable", error=e)) from e
     finally:
         try:
             book.close()
@@ -263,12 +272,12 @@ def _read_text(path: Path, data: bytes) -> list[SheetData]:
         except UnicodeDecodeError:
             continue
     else:
-        raise _bad_file(path, "不是 Excel 工作簿，也不是可识别的文本表格")
+        raise _bad_file(path, tr("import.file_not_table"))
     if "\x00" in text:
-        raise _bad_file(path, "不是 Excel 工作簿，也不是可识别的文本表格")
+        raise _bad_file(path, tr("import.file_not_table"))
     low = text[:2000].lower()
     if "<html" in low or "<table" in low:
-        raise _bad_file(path, "这是网页（HTML）格式的表格。请用 Excel 打开后另存为 .xls 或 .xlsx，再导入")
+        raise _bad_file(path, tr("import.file_html"))
     first = text.split("\n", 1)[0]
     delim = "\t" if "\t" in first else ","
     grid = [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delim)]
@@ -284,13 +293,13 @@ def read_workbook(path) -> list[SheetData]:
         with open(path, "rb") as fh:
             magic = fh.read(8)
     except FileNotFoundError as e:
-        raise _bad_file(path, "文件不存在") from e
+        raise _bad_file(path, tr("import.file_missing")) from e
     except IsADirectoryError as e:
-        raise _bad_file(path, "这是一个文件夹，不是文件") from e
+        raise _bad_file(path, tr("import.file_is_folder")) from e
     except OSError as e:
-        raise _bad_file(path, f"文件打不开（{e.strerror or e}）") from e
+        raise _bad_file(path, tr("import.file_unopenable", error=e.strerror or e)) from e
     if not magic:
-        raise _bad_file(path, "文件是空的（0 字节）")
+        raise _bad_file(path, tr("import.file_empty"))
     suffix = path.suffix.lower()
     if magic == OLE_MAGIC:
         sheets = _read_xls(path)
@@ -300,9 +309,9 @@ def read_workbook(path) -> list[SheetData]:
         # some systems save tab-separated text under an .xls name
         sheets = _read_text(path, path.read_bytes())
     else:
-        raise _bad_file(path, f"不是有效的 {suffix or 'Excel'} 工作簿（文件内容不是 Excel 格式，可能已损坏或只是改了扩展名）")
+        raise _bad_file(path, tr("import.file_not_excel", kind=suffix or "Excel"))
     if not sheets:
-        raise _bad_file(path, f"在前 {HEADER_SCAN_ROWS} 行里找不到表头行（表头应含「姓名」「性别」「身份证件号」「班号」等列名）")
+        raise _bad_file(path, tr("import.no_header_row", rows=HEADER_SCAN_ROWS))
     return sheets
 
 
@@ -321,25 +330,25 @@ def write_workbook(path, headers: list[str], rows: Iterable[list[str]], *, total
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".xls", ".xlsx"):
-        raise Refused([Finding("bad_format", f"不支持的导出格式「{path.suffix or '（无扩展名）'}」：请用 .xls 或 .xlsx",
-                               field="文件", outcome=INVALID)])
+        raise Refused([bad_format(path)])
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
-        raise Refused([Finding("bad_path", f"文件夹「{folder}」不存在", field="文件", outcome=INVALID)])
+        raise Refused([Finding("bad_path", tr("export.folder_missing", folder=folder), field=tr("label.file"),
+                               outcome=INVALID)])
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".~{path.stem}.", suffix=suffix, dir=folder)
         os.close(fd)
     except OSError as e:
-        raise Refused([Finding("bad_path", f"不能在「{folder}」中写文件（{e.strerror or e}）", field="文件",
-                               outcome=INVALID)]) from e
+        raise Refused([Finding("bad_path", tr("export.folder_unwritable", folder=folder, error=e.strerror or e),
+                               field=tr("label.file"), outcome=INVALID)]) from e
     try:
         writer = _write_xls if suffix == ".xls" else _write_xlsx
         count = writer(tmp, headers, rows, sheet_name or F.template_sheet(), total, progress, cancel)
         try:
             os.replace(tmp, path)
         except PermissionError as e:
-            raise Refused([Finding("bad_path", f"不能写入「{path.name}」：文件可能正被 Excel 打开，请关闭后再导出",
-                                   field="文件", outcome=INVALID)]) from e
+            raise Refused([Finding("bad_path", tr("export.file_in_use", name=path.name), field=tr("label.file"),
+                                   outcome=INVALID)]) from e
         return count
     except BaseException:
         try:
@@ -361,8 +370,9 @@ def _rows_checked(headers, rows, total, progress, cancel, first_row: int):
                 progress(n, total if total is not None else n)
         for c, v in enumerate(row):
             if v and len(v) > MAX_CELL_CHARS:
-                raise Refused([Finding("cell_too_long", f"第 {n + first_row} 行「{headers[c] if c < ncols else c}」有 "
-                                       f"{len(v)} 个字符，超过 Excel 单元格上限 {MAX_CELL_CHARS}", field=headers[c],
+                raise Refused([Finding("cell_too_long", tr("export.cell_too_long", row=n + first_row,
+                                                           column=headers[c] if c < ncols else c, length=len(v),
+                                                           limit=MAX_CELL_CHARS), field=headers[c],
                                        row=n + first_row, outcome=INVALID)])
         n += 1
         yield row
@@ -409,8 +419,8 @@ def _write_xls(tmp, headers, rows, base, total, progress, cancel) -> int:
     from xlwt.Cell import BlankCell, StrCell
 
     if len(headers) > 256:
-        raise Refused([Finding("too_many_columns", f"{len(headers)} 列超过 .xls 的 256 列上限：请导出为 .xlsx",
-                               field="文件", outcome=INVALID)])
+        raise Refused([Finding("too_many_columns", tr("export.too_many_columns", count=len(headers)),
+                               field=tr("label.file"), outcome=INVALID)])
     wb = xlwt.Workbook(encoding="utf-8")
     wb._Workbook__sst = _safe_sst_class()(wb.encoding)  # see SafeSST
     text = xlwt.easyxf(num_format_str="@")

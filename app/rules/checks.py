@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime as _dt
 
 from app import fields as F
+from app.i18n import Names, tr
 
-STAGE_NAMES = {"primary": "小学", "junior": "初中", "senior": "高中"}
+STAGE_NAMES = Names({"primary": "school.stage.primary", "junior": "school.stage.junior",
+                     "senior": "school.stage.senior"})
 
 
 def _header(key: str) -> str:
@@ -27,7 +29,7 @@ def _date(s: str) -> _dt.date | None:
 
 def _others(rows):
     for o in rows:
-        yield {"other_name": o["name"], "other_class": o["class_name"] or "未分班",
+        yield {"other_name": o["name"], "other_class": o["class_name"] or tr("rules.unplaced"),
                "other_status": o["status_name"], "other_id": o["id"]}
 
 
@@ -46,12 +48,12 @@ def required_fields(ctx, params):
     if level == "warn":
         named = [m for m in ctx.members if (m.get("name") or "").strip()]
         if len(named) < F.member_count():
-            hits.append({"field": f"家庭成员或监护人（至少 {F.member_count()} 人）", "_field": "家庭成员",
+            hits.append({"field": tr("rules.members_required", count=F.member_count()), "_field": F.MEMBERS_HEADING,
                          "_code": "required"})
         for i, m in enumerate(named, 1):
             for mf in F.member_fields():
                 if mf.required == "warn" and not str(m.get(mf.key, "") or "").strip():
-                    h = f"成员{m.get('seq', i)}{mf.header}"
+                    h = F.member_header(m.get("seq", i), mf.key)
                     hits.append({"field": h, "_field": h, "_code": "required"})
     return hits
 
@@ -62,7 +64,7 @@ def duplicate_id_number(ctx, params):
         return []
     if ctx.old is not None and ctx.old.get("id_number") == idn:
         return []  # unchanged: not a new duplicate
-    return [dict(o, id_number=idn, _field="身份证件号", _code="duplicate_id_number")
+    return [dict(o, id_number=idn, _field=_header("id_number"), _code="duplicate_id_number")
             for o in _others(ctx.lookup.students_with("id_number", idn, ctx.student_id))]
 
 
@@ -72,7 +74,7 @@ def duplicate_xjh(ctx, params):
         return []
     if ctx.old is not None and ctx.old.get("xueji_no") == x:
         return []
-    return [dict(o, xueji_no=x, _field="学籍号", _code="duplicate_xjh")
+    return [dict(o, xueji_no=x, _field=_header("xueji_no"), _code="duplicate_xjh")
             for o in _others(ctx.lookup.students_with("xueji_no", x, ctx.student_id))]
 
 
@@ -84,7 +86,7 @@ def duplicate_name_birth(ctx, params):
         return []
     rows = [o for o in ctx.lookup.students_with_name_birth(r["name"], r["birth_date"], ctx.student_id)
             if not (r.get("id_number") and o.get("id_number") == r.get("id_number"))]
-    return [dict(o, birth_date=r["birth_date"], _field="姓名", _code="duplicate_name_birth")
+    return [dict(o, birth_date=r["birth_date"], _field=_header("name"), _code="duplicate_name_birth")
             for o in _others(rows)]
 
 
@@ -93,7 +95,7 @@ def xjh_matches_id(ctx, params):
     if x.startswith("G") and idn and x[1:] != idn:
         if ctx.old is not None and (ctx.old.get("xueji_no"), ctx.old.get("id_number")) == (x, idn):
             return []
-        return [{"xueji_no": x, "id_number": idn, "_field": "学籍号", "_code": "xjh_id_mismatch"}]
+        return [{"xueji_no": x, "id_number": idn, "_field": _header("xueji_no"), "_code": "xjh_id_mismatch"}]
     return []
 
 
@@ -107,7 +109,7 @@ def xjh_change(ctx, params):
         return []  # the national system replaced the temporary number: recorded in the history
     if ctx.reason.strip() and ctx.evidence:
         return []
-    return [{"old": old, "new": new or "（空）", "_field": "学籍号", "_code": "xjh_change"}]
+    return [{"old": old, "new": new or tr("label.empty"), "_field": _header("xueji_no"), "_code": "xjh_change"}]
 
 
 def no_id_needs_member_id(ctx, params):
@@ -115,14 +117,15 @@ def no_id_needs_member_id(ctx, params):
         return []
     if any((m.get("id_number") or "").strip() for m in ctx.members):
         return []
-    return [{"_field": "成员1身份证件号", "_code": "no_id_member_id"}]
+    return [{"_field": F.member_header(1, "id_number"), "_code": "no_id_member_id"}]
 
 
 def no_id_number(ctx, params):
     if ctx.record.get("id_number"):
         return []
     ev = params.get("evidence", [])
-    return [{"evidence": "；".join(ev), "_field": "身份证件号", "_code": "no_id_number", "required_evidence": ev}]
+    return [{"evidence": tr("common.item_sep").join(ev), "_field": _header("id_number"), "_code": "no_id_number",
+             "required_evidence": ev}]
 
 
 def key_data_change(ctx, params):
@@ -131,9 +134,11 @@ def key_data_change(ctx, params):
     changed = [k for k in params.get("fields", []) if (ctx.old.get(k) or "") != (ctx.record.get(k) or "")]
     if not changed or (ctx.reason.strip() and ctx.evidence):
         return []
-    missing = [w for w, ok in (("变更原因", ctx.reason.strip()), ("证明材料", ctx.evidence)) if not ok]
-    return [{"fields": "、".join(_header(k) for k in changed), "evidence": "；".join(params.get("evidence", [])),
-             "missing": "、".join(missing), "_field": _header(changed[0]), "_code": "key_data_change"}]
+    missing = [w for w, ok in ((tr("rules.reason"), ctx.reason.strip()), (tr("rules.evidence"), ctx.evidence)) if not ok]
+    sep = tr("common.list_sep")
+    return [{"fields": sep.join(_header(k) for k in changed),
+             "evidence": tr("common.item_sep").join(params.get("evidence", [])),
+             "missing": sep.join(missing), "_field": _header(changed[0]), "_code": "key_data_change"}]
 
 
 def grade_in_stage(ctx, params):
@@ -146,11 +151,12 @@ def grade_in_stage(ctx, params):
     if low <= g <= high:
         return []
     return [{"stage_name": STAGE_NAMES.get(k["stage"], k["stage"]), "low": low, "high": high, "grade": g,
-             "_field": "年级", "_code": "grade_out_of_stage"}]
+             "_field": tr("label.grade"), "_code": "grade_out_of_stage"}]
 
 
 def _class_name(k):
-    return k.get("display_name") or k.get("name") or f"{k.get('grade')}年级{k.get('number')}班"
+    return (k.get("display_name") or k.get("name")
+            or tr("rules.class_fallback", grade=k.get("grade"), number=k.get("number")))
 
 
 def class_capacity(ctx, params):
@@ -161,7 +167,7 @@ def class_capacity(ctx, params):
     if current + 1 <= int(k["capacity"]):
         return []
     return [{"class_name": _class_name(k), "count": current, "capacity": k["capacity"],
-             "_field": "班号", "_code": "class_capacity"}]
+             "_field": _header("class_code"), "_code": "class_capacity"}]
 
 
 def class_size(ctx, params):
@@ -177,7 +183,7 @@ def class_size(ctx, params):
     if current + 1 <= int(limit):
         return []
     return [{"class_name": _class_name(k), "current": current, "count": current + 1, "limit": limit,
-             "stage_name": STAGE_NAMES.get(k.get("stage"), ""), "_field": "班号", "_code": "class_size"}]
+             "stage_name": STAGE_NAMES.get(k.get("stage"), ""), "_field": _header("class_code"), "_code": "class_size"}]
 
 
 def min_enrol_age(ctx, params):
@@ -200,8 +206,9 @@ def min_enrol_age(ctx, params):
     ok = birthday <= cutoff if params.get("inclusive", True) else birthday < cutoff
     if ok:
         return []
-    return [{"birth_date": ctx.record["birth_date"], "cutoff_date": cutoff.strftime("%Y年%m月%d日"),
-             "min_age": min_age, "_field": "出生日期", "_code": "under_age"}]
+    return [{"birth_date": ctx.record["birth_date"],
+             "cutoff_date": tr("rules.cutoff_date", year=cutoff.year, month=cutoff.month, day=cutoff.day),
+             "min_age": min_age, "_field": _header("birth_date"), "_code": "under_age"}]
 
 
 CHECKS = {f.__name__: f for f in (

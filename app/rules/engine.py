@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import Any, Callable
 
 from app.errors import Finding
+from app.i18n import tr
 from app.paths import resource
 
 OUTCOMES = ("BLOCK", "BLOCK*", "WARN", "EVIDENCE", "NOTE")
@@ -53,12 +54,12 @@ class ProfileError(Exception):
 def _read(pid: str) -> dict:
     p = resource("rules", f"{pid}.toml")
     if not p.exists():
-        raise ProfileError(f"没有名为「{pid}」的规则配置（可选：{', '.join(available_profiles())}）")
+        raise ProfileError(tr("rules.no_profile", profile=pid, choices=", ".join(available_profiles())))
     try:
         with open(p, "rb") as fh:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as e:
-        raise ProfileError(f"规则配置文件 {p.name} 格式错误：{e}") from None
+        raise ProfileError(tr("rules.bad_toml", file=p.name, error=e)) from None
 
 
 def available_profiles() -> list[str]:
@@ -87,21 +88,22 @@ def load_profile(pid: str) -> Profile:
     for r in data.get("rules", []):
         missing = {"id", "article", "check", "on", "outcome", "message"} - set(r)
         if missing:
-            raise ProfileError(f"{pid}.toml 的规则 {r.get('id', '?')} 缺少 {sorted(missing)}")
+            raise ProfileError(tr("rules.rule_missing_keys", profile=pid, rule=r.get("id", "?"), keys=sorted(missing)))
         if r["outcome"] not in OUTCOMES:
-            raise ProfileError(f"{pid}.toml 的规则 {r['id']}：未知结果 {r['outcome']}")
+            raise ProfileError(tr("rules.unknown_outcome", profile=pid, rule=r["id"], outcome=r["outcome"]))
         if r["check"] not in checks.CHECKS:
-            raise ProfileError(f"{pid}.toml 的规则 {r['id']}：未知检查 {r['check']}")
+            raise ProfileError(tr("rules.unknown_check", profile=pid, rule=r["id"], check=r["check"]))
         unknown = [e for e in r["on"] if e not in EVENTS]
         if unknown:
-            raise ProfileError(f"{pid}.toml 的规则 {r['id']}：未知事件 {unknown}（可用：{', '.join(EVENTS)}）")
+            raise ProfileError(tr("rules.unknown_event", profile=pid, rule=r["id"], events=unknown,
+                                  choices=", ".join(EVENTS)))
         own.append(Rule(r["id"], r["article"], r["check"], tuple(r["on"]), r["outcome"],
                         dict(r.get("params", {})), r["message"], r.get("quote", ""), pid))
     # keep inherited order, put replacements where the inherited rule stood
     out: list[Rule] = []
     stray = disabled - {r.id for r in parent_rules}
     if stray:
-        raise ProfileError(f"{pid}.toml 的 disable 列出了上级配置中没有的规则：{sorted(stray)}")
+        raise ProfileError(tr("rules.stray_disable", profile=pid, rules=sorted(stray)))
     own_by_id = {r.id: r for r in own}
     for r in parent_rules:
         if r.id in disabled:
