@@ -121,8 +121,12 @@ class Out:
 
 
 def _err(f: Finding) -> dict:
-    return {"code": f.code, "field": f.field or None, "row": f.row, "message": f.message,
-            "rule": f.rule or None, "article": f.article or None, "outcome": f.outcome}
+    d = {"code": f.code, "field": f.field or None, "row": f.row, "message": f.message,
+         "rule": f.rule or None, "article": f.article or None, "outcome": f.outcome}
+    for extra in ("column", "value"):  # where an import found it: spreadsheet column letter and the cell's text
+        if extra in (f.params or {}):
+            d[extra] = f.params[extra]
+    return d
 
 
 def _warn_json(fs: list[Finding]) -> list[dict]:

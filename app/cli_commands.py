@@ -174,8 +174,9 @@ def cmd_student_history(args, out):
     with _open(args) as session:
         hs = ss.history(session, args.student)
         lines = [tr("xcli.history_line", changed_at=h["changed_at"], changed_by=h["changed_by"], action=h["action"],
-                    field=h["field_name"], old=h["old_value"], new=h["new_value"])
+                    field=h["field_name"], old=h["old_display"], new=h["new_display"])
                  + (tr("xcli.history_reason", reason=h["reason"]) if h["reason"] else "")
+                 + (tr("xcli.history_approved", approver=h["approved_by"]) if h["approved_by"] else "")
                  + (tr("xcli.history_evidence", evidence=h["evidence_ref"]) if h["evidence_ref"] else "")
                  for h in hs]
         return out.ok({"id": ss.resolve(session, args.student), "history": hs}, "\n".join(lines))
@@ -190,6 +191,8 @@ def parse_sets(sets: list[str]) -> dict:
         name, value = item.split("=", 1)
         name = name.strip()
         if name in (CLASS_ID_KEY, "class_id"):
+            if not value.strip().isdigit():
+                raise UsageError(tr("xcli.bad_class_id", value=value))
             changes["class_id"] = value.strip()
             continue
         if name == "class_code" or F.resolve_header(name) == ("student", 0, "class_code"):

@@ -7,6 +7,7 @@ from pathlib import Path
 from app import fields as F
 from app.errors import INVALID, Finding, Refused
 from app.i18n import Names, tr
+from app.textnorm import clean
 from app.rules.engine import ProfileError, available_profiles, load_profile
 from app.session import Session
 from db import queries as q
@@ -39,7 +40,7 @@ def _check(values: dict) -> list[Finding]:
     if not (values.get("name") or "").strip():
         f.append(Finding("required", tr("school.name_required"), field=tr("label.school_name")))
     code = values.get("code", "")
-    if not re.fullmatch(r"\d{10}", code or ""):
+    if not re.fullmatch(r"[0-9]{10}", code or ""):
         f.append(Finding("bad_school_code", tr("school.bad_code", code=code), field=F.by_key()["school_code"].header))
     if values.get("profile") and values["profile"] not in available_profiles():
         f.append(Finding("bad_profile", tr("school.bad_profile", profile=values["profile"],
@@ -50,7 +51,7 @@ def _check(values: dict) -> list[Finding]:
 def init_school(folder: str | Path, *, name: str, code: str, stages, profile: str = "national",
                 user: str | None = None, **extra) -> Session:
     """Create the archive in ``folder`` with its school. Refuses an archive that already has one."""
-    values = {"name": (name or "").strip(), "code": (code or "").strip(), "profile": profile}
+    values = {"name": (name or "").strip(), "code": clean(code or ""), "profile": profile}
     findings = _check(values)
     try:
         st = parse_stages(stages)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from app import codes
 from app import fields as F
 from app import status as st
 from app.class_service import display_name
 from app.errors import BLOCK, BLOCK_STAR, EVIDENCE, INVALID, NOTE_OUTCOME, WARN, Finding, NotFound, Refused
 from app.i18n import tr
+from app.idcard import normalize_id
 from app.rules.engine import RuleContext, evaluate
 from app.search_index import normalise_query
 from app.session import Session
@@ -26,8 +28,22 @@ class Override:
     approved_by: str = ""
     evidence: list[str] = field(default_factory=list)
 
-    def complete(self) -> bool:
-        return bool(self.reason.strip() and self.approved_by.strip() and self.evidence)
+    def missing(self, required_evidence=()) -> list[str]:
+        """What this override still lacks for a rule that lists ``required_evidence``."""
+        out = []
+        if not self.reason.strip():
+            out.append(tr("student.override_reason"))
+        if not self.approved_by.strip():
+            out.append(tr("student.override_approver"))
+        given = [e for e in self.evidence if e.strip()]
+        need = max(1, len(required_evidence))
+        if len(given) < need:
+            out.append(tr("student.override_evidence", need=need, given=len(given),
+                          items=tr("common.item_sep").join(required_evidence) or tr("rules.evidence")))
+        return out
+
+    def complete(self, required_evidence=()) -> bool:
+        return not self.missing(required_evidence)
 
 
 @dataclass
@@ -85,10 +101,13 @@ def _decide(findings: list[Finding], overrides: dict[str, Override] | None):
         seen.add(key)
         if f.outcome == BLOCK_STAR:
             ov = (overrides or {}).get(f.rule) or (overrides or {}).get("*")
-            if ov and ov.complete():
+            need = f.params.get("required_evidence", ())
+            if ov and ov.complete(need):
                 overridden.append(f)
             else:
-                f.message += tr("student.override_needed")
+                lacking = ov.missing(need) if ov else []
+                f.message += (tr("student.override_lacking", items=tr("common.list_sep").join(lacking)) if lacking
+                              else tr("student.override_needed"))
                 refusing.append(f)
         elif f.outcome in (INVALID, BLOCK, EVIDENCE):
             refusing.append(f)
@@ -189,7 +208,7 @@ def create_student(session: Session, data: dict, members=(), **kw) -> SaveResult
 
 def resolve(session: Session, ref) -> int:
     """A student by database id, ID number or 学籍号."""
-    s = str(ref).strip().upper()
+    s = normalize_id(str(ref))
     if re.fullmatch(r"\d{1,9}", s):
         if q.get_student(session.conn, int(s)):
             return int(s)
@@ -241,6 +260,8 @@ def edit_student(session: Session, ref, changes: dict, *, reason: str = "", evid
                 bad.append(Finding("not_editable", tr("student.not_editable", key=key), field=key))
         if bad:
             raise Refused(bad)
+        if "name" in changes and "name_pinyin" not in changes:
+            rec["name_pinyin"] = ""  # derived from the name: recomputed by validation
         klass = _resolve_class(session, new_class_id, None)
         new_rec, new_members, findings = validate_student(rec, [members[n] for n in sorted(members)])
         lookup = Lookup(conn)
@@ -260,8 +281,8 @@ def edit_student(session: Session, ref, changes: dict, *, reason: str = "", evid
         common = {"student_id": sid, "changed_by": session.user, "reason": reason,
                   "evidence_ref": tr("common.item_sep").join(evidence)}
         for k, v in changed.items():
-            if k in ("search_text", "name_initials"):
-                continue
+            if k in ("search_text", "name_initials") or (k == "name_pinyin" and k not in changes):
+                continue  # derived from the name: the name's own history row says it all
             hist.append(dict(common, entity="student", entity_id=sid, action="edit", field=k,
                              old_value=str(old.get(k) or ""), new_value=str(v or "")))
         for m in new_members:
@@ -300,11 +321,43 @@ def members_of_many(session: Session, ids: list[int]) -> dict[int, list[dict]]:
 
 
 def history(session: Session, ref) -> list[dict]:
+    """Every change, oldest first, with values shown as the registrar reads them (names, not codes),
+    and the rule decisions taken on the way (warnings acknowledged, BLOCK* overrides with approver)."""
     sid = resolve(session, ref)
     out = q.history_of(session.conn, sid)
     for h in out:
         h["field_name"] = _field_name(h["entity"], h["field"])
+        h["old_display"] = _display(session, h["entity"], h["field"], h["old_value"])
+        h["new_display"] = _display(session, h["entity"], h["field"], h["new_value"])
+        h["approved_by"] = ""
+    for f in q.findings_of(session.conn, sid):
+        action = "override" if f["outcome"] == BLOCK_STAR else "acknowledge"
+        out.append({"id": None, "student_id": sid, "entity": "rule", "entity_id": None, "action": action,
+                    "field": f["rule_id"], "field_name": tr("student.rule_decision", rule=f["rule_id"], article=f["article"]),
+                    "old_value": "", "new_value": f["message"], "old_display": "", "new_display": f["message"],
+                    "changed_at": f["decided_at"], "changed_by": f["decided_by"], "reason": f["override_reason"],
+                    "evidence_ref": f["evidence_ref"], "approved_by": f["approved_by"], "batch": ""})
+    out.sort(key=lambda h: (h["changed_at"], h["entity"] == "rule"))
     return out
+
+
+def _display(session: Session, entity: str, key: str, value: str) -> str:
+    if not value:
+        return ""
+    if entity == "student":
+        if key == "class_id":
+            k = q.get_class(session.conn, int(value)) if str(value).isdigit() else None
+            return display_name(k) if k else value
+        if key == "status":
+            return st.name(value)
+        fd = F.by_key().get(key)
+    elif re.match(r"member\d+$", entity):
+        fd = F.member_by_key().get(key)
+    else:
+        return value
+    if fd is not None and fd.kind == "code" and fd.table:
+        return codes.name_of(fd.table, value)
+    return value
 
 
 def findings(session: Session, ref) -> list[dict]:

@@ -6,6 +6,7 @@ well-formed, normalises it, and fills the birth date and gender from the ID numb
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import re
 
 from app import codes
@@ -82,11 +83,18 @@ def _check_simple(rec: dict, fd, findings: list[Finding], member: int = 0) -> No
     elif fd.kind == "number":
         if v:
             try:
-                if float(v) < 0:
+                if not math.isfinite(float(v)) or float(v) < 0:
                     raise ValueError
             except ValueError:
                 findings.append(_bad(k, "bad_number", tr("val.bad_number", value=v), member))
     rec[k] = v
+
+
+def _type_for(info) -> str:
+    """The 身份证件类型 a number of this kind belongs to."""
+    if info.kind.startswith("foreign"):
+        return "9"
+    return "C" if info.kind == "hkmotw_permit" else "1"
 
 
 def _check_student_id(rec: dict, findings: list[Finding]) -> None:
@@ -107,8 +115,13 @@ def _check_student_id(rec: dict, findings: list[Finding]) -> None:
             rec["id_number"] = idn.upper()
             return
         rec["id_number"] = info.number
+        expected = _type_for(info)
         if not t:
-            rec["id_type"] = "9" if info.kind.startswith("foreign") else "1"
+            rec["id_type"] = expected
+        elif t != expected and not (t == "1" and expected == "C"):
+            findings.append(_bad("id_type", "id_type_mismatch",
+                                 tr("val.id_type_mismatch", number=info.number,
+                                    entered=codes.name_of("id_type", t), expected=codes.name_of("id_type", expected))))
         if info.birth_date:
             derived = info.birth_date.strftime("%Y%m%d")
             entered = rec.get("birth_date") or ""
@@ -172,13 +185,20 @@ def validate_student(rec: dict, members: list[dict] | None = None) -> tuple[dict
             if fd.kind == "code":
                 _check_code(m, fd, findings, seq)
             elif fd.kind == "idnumber_member":
-                idn = clean(m.get("id_number", "")).upper()
+                t = m.get("id_type") or ""
+                idn = clean(m.get("id_number", ""))
+                idn = normalize_id(idn) if t in ("", *RESIDENT_ID_TYPES, *FOREIGN_ID_TYPES) else idn.upper()
                 m["id_number"] = idn
-                if idn and (m.get("id_type") or "1") in RESIDENT_ID_TYPES and re.fullmatch(r"[0-9X]{15,18}", idn):
+                if idn and t in ("", *RESIDENT_ID_TYPES, *FOREIGN_ID_TYPES):
                     try:
-                        m["id_number"] = parse_id(idn, allow_legacy15=True).number
+                        info = parse_id(idn, allow_legacy15=True)
+                        m["id_number"] = info.number
+                        if not t:
+                            m["id_type"] = _type_for(info)
                     except IdError as e:
-                        findings.append(_bad("id_number", e.code, e.message, seq))
+                        if t or len(idn) in (15, 18):
+                            findings.append(_bad("id_number", e.code, e.message, seq))
+                        # no type and not shaped like an ID number: a passport or other document
             else:
                 _check_simple(m, fd, findings, seq)
         if any(str(m.get(fd.key, "")).strip() for fd in F.member_fields()):

@@ -242,7 +242,7 @@ def test_block_star_override_from_the_cli(capsys, arch, tmp_path):
     assert rc == 1 and [e["rule"] for e in o["errors"]] == ["NOID.REGISTRATION.ZK"]
     assert o["errors"][0]["article"] == "周口 第六条"
     rc, o, _ = run(capsys, "--archive", arch, "--json", "student", "add", "--from-json", p,
-                   "--override-reason", "派出所出具无户籍说明", "--approved-by", "县教育局", "--evidence", "无户籍说明")
+                   "--override-reason", "派出所出具无户籍说明", "--approved-by", "县教育局", "--evidence", "无户籍说明", "--evidence", "父亲户口本")
     assert rc == 0 and [w["rule"] for w in o["overridden"]] == ["NOID.REGISTRATION.ZK"]
 
 

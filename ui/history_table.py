@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
-from app import codes
-from app import fields as F
 from ui.i18n import tr
 
 HISTORY_COLUMNS = ("time", "field", "old", "new", "by", "reason", "evidence")
@@ -29,12 +27,12 @@ class HistoryTable(QTableWidget):
     def fill(self, rows: list[dict]) -> None:
         self.setRowCount(len(rows))
         for r, h in enumerate(reversed(rows)):  # newest first
-            fd = F.by_key().get(h.get("field")) if h.get("entity") == "student" else None
-            old, new = h.get("old_value") or "", h.get("new_value") or ""
-            if fd is not None and fd.kind == "code" and fd.table:
-                old, new = codes.name_of(fd.table, old), codes.name_of(fd.table, new)
+            old, new = h.get("old_display") or "", h.get("new_display") or ""
+            by = h.get("changed_by") or ""
+            if h.get("approved_by"):
+                by = tr("history.approved", by=by, approver=h["approved_by"])
             vals = ((h.get("changed_at") or "").replace("T", " "), h.get("field_name") or h.get("field") or "",
-                    old, new, h.get("changed_by") or "", h.get("reason") or "", h.get("evidence_ref") or "")
+                    old, new, by, h.get("reason") or "", h.get("evidence_ref") or "")
             for c, v in enumerate(vals):
                 item = QTableWidgetItem(str(v))
                 item.setToolTip(str(v))

@@ -41,8 +41,8 @@ def required_fields(ctx, params):
     for f in F.student_fields():
         if f.required != level or f.key in ("school_code", "class_code"):
             continue
-        if f.key == "id_number" and (no_id or not rec.get("id_number")):
-            continue  # students without an ID number: the NOID rules decide
+        if f.key == "id_number" and (no_id or not rec.get("id_type")):
+            continue  # type 其他: the NOID rules decide; no type at all: 身份证件类型 is reported instead
         if not str(rec.get(f.key, "") or "").strip():
             hits.append({"field": f.header, "_field": f.header, "_code": "required"})
     if level == "warn":
@@ -123,6 +123,8 @@ def no_id_needs_member_id(ctx, params):
 def no_id_number(ctx, params):
     if ctx.record.get("id_number"):
         return []
+    if ctx.old is not None and not ctx.old.get("id_number"):
+        return []  # registered without a number already (with its override): editing other fields is fine
     ev = params.get("evidence", [])
     return [{"evidence": tr("common.item_sep").join(ev), "_field": _header("id_number"), "_code": "no_id_number",
              "required_evidence": ev}]
