@@ -292,23 +292,50 @@ def _create_school_in_session(session: Session, profile: str, rng: random.Random
     session.reload()
 
 
+DEMO_SETTING = "demo_archive"
+
+
 def _open(session_or_folder, profile: str, rng: random.Random) -> tuple[Session, bool, bool]:
     """(session, opened here, school created here)."""
     if isinstance(session_or_folder, Session):
         session = session_or_folder
         if session.school is None:
             _create_school_in_session(session, profile, rng)
+            _mark_demo(session)
             return session, False, True
+        _refuse_real(session)
         return session, False, False
     folder = Path(session_or_folder)
     session = Session.open(folder, create=True)
     if session.school is not None:
+        try:
+            _refuse_real(session)
+        except Refused:
+            session.close()
+            raise
         return session, True, False
     session.close()
     v = _new_school_values(profile, rng)
     session = init_school(folder, name=v.pop("name"), code=v.pop("code"), stages=v.pop("stages"),
                           profile=profile, **v)
+    _mark_demo(session)
     return session, True, True
+
+
+def is_demo_archive(session: Session) -> bool:
+    return q.get_setting(session.conn, DEMO_SETTING) == "1"
+
+
+def _mark_demo(session: Session) -> None:
+    with session.transaction() as conn:
+        q.set_setting(conn, DEMO_SETTING, "1")
+
+
+def _refuse_real(session: Session) -> None:
+    """Invented students in a real school's archive could never be removed (nothing is deleted)."""
+    if not is_demo_archive(session):
+        raise Refused([Finding("not_demo_archive", tr("demo.real_archive", school=session.school["name"],
+                                                      folder=str(session.folder)), field=tr("label.archive"))])
 
 
 # ---------------------------------------------------------------------------------------------- plan

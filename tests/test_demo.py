@@ -140,8 +140,22 @@ def test_liaoning_is_compulsory_only(tmp_path):
         assert counts["students"] == 90 and q.counts(s.conn)["students"] == 90
 
 
-def test_adds_to_an_existing_school_without_collisions_and_cancel_adds_nothing(tmp_path):
-    s = init_school(tmp_path / "x", name="测试学校", code="4116000001", stages="primary", profile="henan-zhoukou")
+def test_a_real_school_archive_is_refused(tmp_path):
+    s = init_school(tmp_path / "real", name="测试学校", code="4116000001", stages="primary", profile="henan-zhoukou")
+    try:
+        with pytest.raises(Refused) as e:
+            build_demo(s, students=10)
+        assert e.value.findings[0].code == "not_demo_archive" and q.counts(s.conn)["students"] == 0
+    finally:
+        s.close()
+    with pytest.raises(Refused):
+        build_demo(tmp_path / "real", students=10)
+
+
+def test_adds_to_an_existing_demo_school_without_collisions_and_cancel_adds_nothing(tmp_path):
+    with Session.open(tmp_path / "x", create=True) as s0:
+        build_demo(s0, students=0, profile="henan-zhoukou")
+    s = Session.open(tmp_path / "x")
     try:
         first = build_demo(s, students=40, seed=1)
         assert not first["school_created"] and first["students"] == 40

@@ -66,10 +66,13 @@ def test_first_run_demo_builds_and_opens_a_demo_archive(qtbot, tmp_path, shown):
     dlg.session.close()
 
 
-def test_demo_data_job_from_the_menu(qtbot, monkeypatch, archive_factory, shown):
+def test_demo_data_job_from_the_menu(qtbot, monkeypatch, tmp_path, shown):
     import ui.archive_jobs as mw
+    from app.demo import build_demo
+    from app.session import Session
 
-    win = MainWindow(archive_factory(students=3))
+    build_demo(tmp_path / "demo", students=3)
+    win = MainWindow(Session.open(tmp_path / "demo"))
     qtbot.addWidget(win)
     monkeypatch.setattr(mw.QInputDialog, "getInt", staticmethod(lambda *a, **k: (40, True)))
     win.act_demo.trigger()
@@ -78,6 +81,19 @@ def test_demo_data_job_from_the_menu(qtbot, monkeypatch, archive_factory, shown)
     assert win.model.rowCount() == 43
     root = win.tree_model.index(0, 0)
     assert "43人" in root.data()
+    win.close()
+
+
+def test_demo_data_is_refused_in_a_real_archive(qtbot, monkeypatch, archive_factory, shown):
+    import ui.archive_jobs as mw
+
+    win = MainWindow(archive_factory(students=3))
+    qtbot.addWidget(win)
+    monkeypatch.setattr(mw.QInputDialog, "getInt", staticmethod(lambda *a, **k: (40, True)))
+    win.act_demo.trigger()
+    _last_job(win)
+    assert shown and "正式档案库" in shown[-1][1]
+    assert win.model.rowCount() == 3
 
 
 def test_export_then_import_round_trip(qtbot, monkeypatch, tmp_path, archive_factory, shown):
