@@ -201,9 +201,23 @@ def create_in_transaction(session: Session, conn, data: dict, members=(), *, cla
     return SaveResult(sid, warnings, notes, overridden)
 
 
-def create_student(session: Session, data: dict, members=(), **kw) -> SaveResult:
-    with session.transaction() as conn:
-        return create_in_transaction(session, conn, data, members, **kw)
+class _DryRun(Exception):
+    def __init__(self, result):
+        self.result = result
+
+
+def create_student(session: Session, data: dict, members=(), *, dry_run: bool = False, **kw) -> SaveResult:
+    """Create one student. ``dry_run``: check everything (raising Refused as a save would) and return
+    the warnings a save would give, writing nothing — the window asks before saving a possible duplicate."""
+    try:
+        with session.transaction() as conn:
+            result = create_in_transaction(session, conn, data, members, **kw)
+            if dry_run:
+                raise _DryRun(result)
+            return result
+    except _DryRun as d:
+        d.result.id = None
+        return d.result
 
 
 def resolve(session: Session, ref) -> int:
@@ -237,8 +251,17 @@ def get_student(session: Session, ref) -> dict:
     return s
 
 
-def edit_student(session: Session, ref, changes: dict, *, reason: str = "", evidence=(), overrides=None) -> SaveResult:
-    """Apply ``changes`` (field keys, ``class_id``, or ``m1.name`` style member keys) to one student."""
+def edit_student(session: Session, ref, changes: dict, *, reason: str = "", evidence=(), overrides=None,
+                 dry_run: bool = False) -> SaveResult:
+    """Apply ``changes`` (field keys, ``class_id``, or ``m1.name`` style member keys) to one student.
+    ``dry_run``: as create_student's — check and report, write nothing."""
+    try:
+        return _edit(session, ref, changes, reason=reason, evidence=evidence, overrides=overrides, dry_run=dry_run)
+    except _DryRun as d:
+        return d.result
+
+
+def _edit(session, ref, changes, *, reason, evidence, overrides, dry_run) -> SaveResult:
     evidence = [e for e in evidence if e and e.strip()]
     sid = resolve(session, ref)
     with session.transaction() as conn:
@@ -298,8 +321,11 @@ def edit_student(session: Session, ref, changes: dict, *, reason: str = "", evid
             q.update_student(conn, sid, changed)
         q.insert_history(conn, hist)
         q.insert_findings(conn, _finding_rows(sid, session, warnings, overridden, overrides, evidence))
-        return SaveResult(sid, warnings, notes, overridden,
-                          changed=[_field_name(h["entity"], h["field"]) for h in hist])
+        result = SaveResult(sid, warnings, notes, overridden,
+                            changed=[_field_name(h["entity"], h["field"]) for h in hist])
+        if dry_run:
+            raise _DryRun(result)  # rolls the transaction back
+        return result
 
 
 def search_ids(session: Session, text: str = "", class_id=None, statuses=None, limit=None) -> list[int]:

@@ -281,3 +281,33 @@ def test_block_star_rule_offers_an_override_and_records_it(qtbot, archive_factor
     recorded = [f for f in student_service.findings(session, sid) if f["rule_id"] == "NOID.REGISTRATION.ZK"]
     assert recorded and recorded[0]["approved_by"] == "川汇区教育局 王科长"
     assert "派出所无户籍说明" in recorded[0]["evidence_ref"]
+
+
+@pytest.mark.parametrize("answer", [False, True])
+def test_possible_duplicate_is_confirmed_before_saving(qtbot, window, id_number, monkeypatch, answer):
+    """Same name and birth date as an existing student (DUP.NAME_BIRTH, a WARN): ask first, save only on yes."""
+    win = window
+    existing = student_service.get_student(win.session, win.model.student_id(0))
+    asked = []
+    monkeypatch.setattr(messages, "confirm", lambda parent, text, **kw: asked.append(text) or answer)
+    dlg = _open_new_editor(qtbot, win)
+    ime_type(dlg.inputs["name"].widget, existing["name"])
+    birth = existing["birth_date"]
+    qtbot.keyClicks(dlg.inputs["id_number"].widget, id_number(birth, 777))
+    dlg.inputs["ethnicity"].set_value("01")
+    _choose_class(dlg, win.session.class_ids[0])
+    before = len(student_service.search_ids(win.session, ""))
+    assert dlg.save() is answer
+    assert len(asked) == 1 and "DUP.NAME_BIRTH" in asked[0]
+    assert len(student_service.search_ids(win.session, "")) == before + (1 if answer else 0)
+
+
+def test_dry_run_writes_nothing(archive_factory, id_number):
+    s = archive_factory(students=1)
+    first = student_service.get_student(s, student_service.search_ids(s, "")[0])
+    r = student_service.create_student(s, {"name": first["name"], "id_number": id_number(first["birth_date"], 778),
+                                           "ethnicity": "01"}, [{"seq": 1, "name": "某某", "relation": "1"}],
+                                       class_id=s.class_ids[0], dry_run=True)
+    assert r.id is None and [w.rule for w in r.warnings] == ["DUP.NAME_BIRTH"]
+    assert len(student_service.search_ids(s, "")) == 1
+    assert student_service.history(s, first["id"])[-1]["action"] == "create"

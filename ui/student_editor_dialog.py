@@ -366,18 +366,28 @@ class StudentEditorDialog(QDialog):
         """Validate, then create or edit through app.student_service; True when saved."""
         self.show_all_errors = True
         self._refusal = []
+        confirmed = False
         for _attempt in range(4):  # each retry adds what the previous refusal asked for
             try:
                 if self.student_id is None:
-                    result = ss.create_student(self.session, self.record(), self.members(), class_id=self.class_id(),
-                                               reason=self.reason, evidence=self.evidence, overrides=self.overrides)
+                    kw = dict(class_id=self.class_id(), reason=self.reason, evidence=self.evidence,
+                              overrides=self.overrides)
+                    if not confirmed and not self._confirm_warnings(
+                            ss.create_student(self.session, self.record(), self.members(), dry_run=True, **kw)):
+                        return False
+                    confirmed = True
+                    result = ss.create_student(self.session, self.record(), self.members(), **kw)
                 else:
                     changes = self.changes()
                     if not changes:
                         self.accept()
                         return True
-                    result = ss.edit_student(self.session, self.student_id, changes, reason=self.reason,
-                                             evidence=self.evidence, overrides=self.overrides)
+                    kw = dict(reason=self.reason, evidence=self.evidence, overrides=self.overrides)
+                    if not confirmed and not self._confirm_warnings(
+                            ss.edit_student(self.session, self.student_id, changes, dry_run=True, **kw)):
+                        return False
+                    confirmed = True
+                    result = ss.edit_student(self.session, self.student_id, changes, **kw)
             except Refused as e:
                 if not self._resolve_refusal(e.findings):
                     return False
@@ -388,12 +398,16 @@ class StudentEditorDialog(QDialog):
         self.result_obj = result
         self.student_id = result.id
         self._show_findings([], list_them=True)
-        if result.warnings:
-            messages.info(self, tr("editor.saved_with_warnings", text=messages.findings_text(result.warnings)),
-                          title=tr("editor.saved_title"))
         self.saved.emit(result.id)
         self.accept()
         return True
+
+    def _confirm_warnings(self, preview) -> bool:
+        """Warnings (a possible duplicate, a full class …) are confirmed before anything is saved."""
+        if not preview.warnings:
+            return True
+        return messages.confirm(self, tr("editor.confirm_warnings", text=messages.findings_text(preview.warnings)),
+                                title=tr("editor.confirm_title"))
 
     def is_dirty(self) -> bool:
         if self.result_obj is not None:
