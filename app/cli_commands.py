@@ -254,7 +254,11 @@ def cmd_student_export(args, out):
 
     with _open(args) as session:
         r = export_students(session, args.file, class_id=args.class_id)
-        return out.ok({"count": r.count, "path": str(r.path)}, tr("xcli.exported", count=r.count, path=r.path))
+        from app.cli import _warn_json
+
+        return out.ok({"count": r.count, "path": str(r.path), "warnings": _warn_json(r.warnings)},
+                      tr("xcli.exported", count=r.count, path=r.path)
+                      + "".join("\n" + tr("xcli.warning_line", text=w.text()) for w in r.warnings))
 
 
 def cmd_demo(args, out):

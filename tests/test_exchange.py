@@ -565,3 +565,21 @@ def test_a_file_without_class_column_is_reported_once(tmp_path):
         assert student_count(s) == 0
     finally:
         s.close()
+
+
+def test_export_warns_about_classes_without_a_national_class_code(tmp_path):
+    from app import class_service as cs
+    from app import student_service as ss
+    from app.exchange import export_students
+    from app.school_service import init_school
+    from tests.helpers import make_id
+
+    with init_school(tmp_path / "a", name="无班号学校", code="4116000009", stages="junior", profile="national") as s:
+        cid = cs.add_class(s, stage="junior", grade=8, number=2, entry_year=2025)
+        ss.create_student(s, {"name": "赵一", "id_number": make_id("20120101", 5), "ethnicity": "汉族"},
+                          [{"seq": 1, "name": "赵父", "relation": "父亲", "id_number": make_id("19800101", 7)}],
+                          class_id=cid)
+        r = export_students(s, tmp_path / "out.xlsx")
+    assert r.count == 1
+    assert [w.code for w in r.warnings] == ["class_without_code"]
+    assert "八年级（2）班" in r.warnings[0].message and "1 名" in r.warnings[0].message

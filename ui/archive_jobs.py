@@ -80,8 +80,11 @@ def export_template(win) -> None:
         if getattr(report, "cancelled", False):
             win.statusBar().showMessage(tr("export.cancelled"), 8000)
             return
-        messages.info(win, tr("export.done", count=getattr(report, "count", 0),
-                               path=str(getattr(report, "path", path))))
+        text = tr("export.done", count=getattr(report, "count", 0), path=str(getattr(report, "path", path)))
+        warnings = getattr(report, "warnings", [])
+        if warnings:
+            text += "\n\n" + messages.findings_text(warnings)
+        messages.info(win, text)
 
     run_archive_job(win, tr("export.progress"), fn, done)
 

@@ -3,7 +3,7 @@ template columns in order plus a trailing 学籍号 column, names not codes, dat
 text, one row per student in roster order. The importer reads such a file back unchanged."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from app import fields as F
@@ -32,6 +32,7 @@ class ExportReport:
     count: int
     path: str
     cancelled: bool = False
+    warnings: list = field(default_factory=list)
 
 
 def export_columns() -> list[str]:
@@ -71,6 +72,25 @@ def _rows(conn, ids: list[int], class_codes: dict[int, str], school_code: str, h
             yield [d.get(h, "") for h in headers]
 
 
+def _classes_without_code(conn, ids: list[int], classes: dict) -> list[Finding]:
+    """The national system places each row by its 班号: a class without one cannot be imported there."""
+    if not ids:
+        return []
+    from app.class_service import display_name
+
+    missing = {cid for cid, k in classes.items() if not k["code"]}
+    if not missing:
+        return []
+    per_class: dict[int, int] = {}
+    for start in range(0, len(ids), CHUNK):
+        for s in q.students_by_ids(conn, ids[start:start + CHUNK]).values():
+            if s["class_id"] in missing:
+                per_class[s["class_id"]] = per_class.get(s["class_id"], 0) + 1
+    return [Finding("class_without_code", tr("export.class_without_code", class_name=display_name(classes[cid]),
+                                             count=n), field=F.by_key()["class_code"].header, outcome="WARN")
+            for cid, n in sorted(per_class.items())]
+
+
 def export_students(session: Session, path, *, class_id=None, statuses=None, progress=None, cancel=None) -> ExportReport:
     """Write the selected students (default: every student whose status is active, roster order) to
     ``path``. An empty selection writes a header-only file. Written to a temporary file and moved into
@@ -86,11 +106,13 @@ def export_students(session: Session, path, *, class_id=None, statuses=None, pro
         raise NotFound(tr("class.not_found", id=class_id))
     wanted = _statuses(statuses)
     ids = q.search_student_ids(conn, None, int(class_id) if class_id is not None else None, wanted)
-    class_codes = {k["id"]: k["code"] or "" for k in q.list_classes(conn, ())}
+    classes = {k["id"]: k for k in q.list_classes(conn, ())}
+    class_codes = {cid: k["code"] or "" for cid, k in classes.items()}
+    warnings = _classes_without_code(conn, ids, classes)
     headers = export_columns()
     try:
         count = T.write_workbook(path, headers, _rows(conn, ids, class_codes, str(school["code"]), headers),
                                  total=len(ids), progress=progress, cancel=cancel)
     except T.Cancelled:
         return ExportReport(0, str(path), cancelled=True)
-    return ExportReport(count, str(path))
+    return ExportReport(count, str(path), warnings=warnings)
