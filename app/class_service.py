@@ -6,7 +6,7 @@ import re
 
 from app import fields as F
 from app import status
-from app.errors import BLOCK, BLOCK_STAR, EVIDENCE, INVALID, Finding, NotFound, Refused
+from app.errors import BLOCK, BLOCK_STAR, EVIDENCE, INVALID, WARN, Finding, NotFound, Refused
 from app.i18n import Names, tr
 from app.rules.engine import RuleContext, evaluate
 from app.school_service import STAGE_NAMES
@@ -47,7 +47,9 @@ def _int(v, label: str, findings: list[Finding], low: int, high: int) -> int | N
 
 
 def add_class(session: Session, *, stage: str, grade, number, entry_year, code: str | None = None,
-              capacity=None, head_teacher: str = "", name: str = "") -> int:
+              capacity=None, head_teacher: str = "", name: str = "", warnings: list | None = None) -> int:
+    """Create a class; returns its id. WARN findings (e.g. a grade that does not fit the entry year)
+    are appended to ``warnings`` when a list is given."""
     findings: list[Finding] = []
     school = session.school
     if school is None:
@@ -79,6 +81,8 @@ def add_class(session: Session, *, stage: str, grade, number, entry_year, code: 
                                                       grade=grade_name(g), number=n), field=tr("label.class")))
     if refusing:
         raise Refused(refusing)
+    if warnings is not None:
+        warnings.extend(f for f in rule_findings if f.outcome == WARN)
     with session.transaction() as conn:
         cid = q.insert_class(conn, values)
         q.insert_history(conn, [{"entity": "class", "entity_id": cid, "action": "create", "field": tr("label.class"),

@@ -76,11 +76,15 @@ def cmd_class_add(args, out):
     from app.class_service import add_class, get_class
 
     with _open(args) as session:
+        warnings: list = []
         cid = add_class(session, stage=args.stage, grade=args.grade, number=args.number, entry_year=args.entry_year,
-                        code=args.code, capacity=args.capacity, head_teacher=args.head_teacher)
+                        code=args.code, capacity=args.capacity, head_teacher=args.head_teacher, warnings=warnings)
         k = get_class(session, cid)
-        return out.ok({"id": cid, "class": k}, tr("xcli.class_added", name=k["display_name"], id=cid,
-                                                  code=k["code"] or tr("xcli.no_code")))
+        from app.cli import _warn_json
+
+        return out.ok({"id": cid, "class": k, "warnings": _warn_json(warnings)},
+                      tr("xcli.class_added", name=k["display_name"], id=cid, code=k["code"] or tr("xcli.no_code"))
+                      + "".join("\n" + tr("xcli.warning_line", text=w.text()) for w in warnings))
 
 
 def cmd_class_list(args, out):

@@ -724,3 +724,22 @@ class TestBrokenProfiles:
         _write(rules_dir, "badoff", 'disable = ["KEYDATA.CHANGE.NATL"]\n')
         with pytest.raises(ProfileError):
             load_profile("badoff")
+
+
+def test_grade_that_does_not_fit_the_entry_year_warns(tmp_path):
+    import datetime as dt
+
+    from app import class_service as cs
+    from tests.helpers import new_school
+
+    s = new_school(tmp_path, "henan-zhoukou")
+    try:
+        today = dt.date.today()
+        sy = today.year if today.month >= 8 else today.year - 1
+        w: list = []
+        cs.add_class(s, stage="primary", grade=3, number=1, entry_year=sy - 2, warnings=w)
+        assert w == []
+        cs.add_class(s, stage="junior", grade=7, number=1, entry_year=sy - 3, warnings=w)
+        assert [f.rule for f in w] == ["GEN.GRADE_ENTRY_YEAR"] and f"应为 {7 + 3} 年级" in w[0].message
+    finally:
+        s.close()

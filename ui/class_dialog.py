@@ -119,13 +119,18 @@ class ClassDialog(QDialog):
             self.entry_year.setValue(entry_year_for(self.profile, self.stage.currentData(), g))
 
     def accept(self) -> None:
+        warnings: list = []
         try:
             self.class_id = add_class(self.session, stage=self.stage.currentData() or "", grade=self.grade.currentData(),
                                       number=self.number.value(), entry_year=self.entry_year.value(),
                                       code=self.code.text().strip() or None, capacity=self.capacity.value() or None,
-                                      head_teacher=self.head_teacher.text())
+                                      head_teacher=self.head_teacher.text(), warnings=warnings)
         except Refused as e:
             self.error.setText(findings_text(e.findings))
             self.error.show()
             return
+        if warnings:
+            from ui import messages
+
+            messages.info(self, findings_text(warnings))
         super().accept()

@@ -156,6 +156,21 @@ def grade_in_stage(ctx, params):
              "_field": tr("label.grade"), "_code": "grade_out_of_stage"}]
 
 
+def grade_matches_entry_year(ctx, params):
+    """A class entering in ``entry_year`` is in grade first_grade + years since, this school year."""
+    k = ctx.klass or {}
+    first = params.get("first_grade", {}).get(k.get("stage"))
+    if first is None or not k.get("entry_year") or not k.get("grade"):
+        return []
+    start_month = int(params.get("school_year_start_month", 8))
+    school_year = ctx.today.year if ctx.today.month >= start_month else ctx.today.year - 1
+    expected = int(first) + school_year - int(k["entry_year"])
+    if expected == int(k["grade"]):
+        return []
+    return [{"entry_year": k["entry_year"], "grade": k["grade"], "expected": expected, "school_year": school_year,
+             "_field": tr("label.entry_year"), "_code": "grade_entry_year"}]
+
+
 def _class_name(k):
     return (k.get("display_name") or k.get("name")
             or tr("rules.class_fallback", grade=k.get("grade"), number=k.get("number")))
@@ -216,6 +231,6 @@ def min_enrol_age(ctx, params):
 CHECKS = {f.__name__: f for f in (
     required_fields, duplicate_id_number, duplicate_xjh, duplicate_name_birth, xjh_matches_id, xjh_change,
     no_id_needs_member_id, no_id_number, key_data_change, grade_in_stage, class_capacity, class_size,
-    min_enrol_age,
+    min_enrol_age, grade_matches_entry_year,
 )}
 
