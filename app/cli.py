@@ -12,9 +12,32 @@ import sys
 from pathlib import Path
 
 from app.errors import Finding, NotFound, Refused, UsageError
-from app.i18n import tr
+from app.i18n import Names, tr
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+
+
+# argparse's own messages (it looks them up through gettext at call time), in the registrar's language
+_ARGPARSE_TEXTS = Names({
+    "usage: ": "xcli.ap.usage",
+    "the following arguments are required: %s": "xcli.ap.required",
+    "unrecognized arguments: %s": "xcli.ap.unrecognized",
+    "invalid choice: %(value)r (choose from %(choices)s)": "xcli.ap.choice",
+    "argument %(argument_name)s: %(message)s": "xcli.ap.argument",
+    "expected one argument": "xcli.ap.one_argument",
+    "invalid %(type)s value: %(value)r": "xcli.ap.bad_value",
+    "show this help message and exit": "xcli.ap.help",
+    "positional arguments": "xcli.ap.positional",
+    "options": "xcli.ap.options",
+    "ambiguous option: %(option)s could match %(matches)s": "xcli.ap.ambiguous",
+})
+
+
+def _argparse_text(msgid: str) -> str:
+    return _ARGPARSE_TEXTS[msgid] if msgid in _ARGPARSE_TEXTS else msgid
+
+
+argparse._ = _argparse_text
 
 
 class _Parser(argparse.ArgumentParser):

@@ -478,3 +478,13 @@ def test_broken_profile_file_is_reported_as_json(capsys, arch, tmp_path, monkeyp
         assert rc == 1 and "custom.toml" in o["errors"][0]["message"]
     finally:
         load_profile.cache_clear()
+
+
+def test_usage_errors_speak_chinese(capsys):
+    from app.cli import main
+
+    rc = main(["--json", "class", "add", "--stage", "kindergarten", "--grade", "1", "--number", "1",
+               "--entry-year", "2025"])
+    out = json.loads(capsys.readouterr().out)
+    assert rc == 2 and out["errors"][0]["code"] == "usage"
+    assert "无效的选项" in out["errors"][0]["message"] and "primary" in out["errors"][0]["message"]
