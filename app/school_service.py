@@ -8,7 +8,7 @@ from app import fields as F
 from app.errors import INVALID, Finding, Refused
 from app.i18n import Names, tr
 from app.textnorm import clean
-from app.rules.engine import ProfileError, available_profiles, load_profile
+from app.rules.engine import available_profiles, load_profile
 from app.session import Session
 from db import queries as q
 

@@ -36,7 +36,7 @@ ALLOWED_TABLES = {
     ("app/record_io.py", "CLASS_NAME_KEY"): "record format: a key of `xueji student show --json`",
     ("app/record_io.py", "CLASS_ID_KEY"): "record format: a key of `xueji student show --json` and `--set`",
     ("app/exchange/template_io.py", "IGNORED_HEADERS"): "template vocabulary: roster columns without a template field",
-    ("app/exchange/template_io.py", "_STYLES"): "the .xlsx style sheet: the font name 宋体 (file format data)",
+    ("app/exchange/sheet_writer.py", "_STYLES"): "the .xlsx style sheet: the font name 宋体 (file format data)",
     ("app/exchange/export_service.py", "ALL_STATUSES"): "input grammar: words that select every status",
     ("app/exchange/export_service.py", "_FULLWIDTH_COMMA"): "input grammar: separator accepted between statuses",
     ("app/textnorm.py", "_FW"): "input normalisation: full-width digits and punctuation to ASCII",
