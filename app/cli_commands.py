@@ -246,6 +246,8 @@ def cmd_student_import(args, out):
         payload = {"total_rows": r.total_rows, "imported": r.imported, "ids": r.ids,
                    "skipped_rows": r.skipped_rows, "warnings": _warn_json(r.warnings)}
         if r.errors and not args.skip_invalid:
+            if not out.as_json:
+                print(tr("xcli.import_refused", total=r.total_rows, bad=len(r.bad_rows)), file=sys.stderr)
             return out.fail(r.errors, extra={"total_rows": r.total_rows, "imported": 0})
         text = tr("xcli.imported", total=r.total_rows, imported=r.imported) + (
             tr("xcli.imported_skipped", count=len(r.skipped_rows)) if r.skipped_rows else "")
