@@ -1,0 +1,33 @@
+"""Every archive a released Xueji wrote still opens: migrated (with its backup) and complete."""
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from app import student_service as ss
+from app.check_service import check_archive
+from app.session import Session
+from db.archive import latest_version
+
+FIXTURES = sorted((Path(__file__).parent / "fixtures").glob("archive-schema-v*.sqlite"))
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=[f.stem for f in FIXTURES])
+def test_released_archive_opens_migrates_and_keeps_everything(tmp_path, fixture):
+    folder = tmp_path / "a"
+    folder.mkdir()
+    shutil.copy(fixture, folder / "archive.sqlite")
+    c = sqlite3.connect(folder / "archive.sqlite")
+    before = {t: c.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+              for t in ("students", "family_members", "classes", "change_history")}
+    old_version = c.execute("PRAGMA user_version").fetchone()[0]
+    c.close()
+    with Session.open(folder) as s:
+        rep = check_archive(s)
+        assert rep["problems"] == [] and rep["schema_version"] == latest_version()
+        for table, n in before.items():
+            assert rep["counts"].get(table, n) >= n or s.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] >= n
+        assert len(ss.search_ids(s, "")) == before["students"]
+    backups = list(folder.glob("archive.before-v*.sqlite"))
+    assert len(backups) == (0 if old_version == latest_version() else 1)
