@@ -111,6 +111,20 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--profile", default="henan-zhoukou")
     sp.add_argument("--seed", type=int, default=2026)
     add(sub, "check", tr("xcli.help.check"))
+
+    pho = add(sub, "photo", tr("xcli.help.photo")).add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    sp = add(pho, "set", tr("xcli.help.photo_set"))
+    sp.add_argument("student", metavar="STUDENT", help=tr("xcli.help.student_ref"))
+    sp.add_argument("file", metavar="FILE")
+    sp.add_argument("--crop", default=None, metavar="L,T,R,B", help=tr("xcli.help.photo_crop"))
+    sp.add_argument("--rotate", type=int, default=0, choices=[0, 90, 180, 270], help=tr("xcli.help.photo_rotate"))
+    sp.add_argument("--preset", default="national", help=tr("xcli.help.photo_preset"))
+    sp = add(pho, "import", tr("xcli.help.photo_import"))
+    sp.add_argument("source", metavar="DIR|ZIP")
+    sp.add_argument("--preset", default="national", help=tr("xcli.help.photo_preset"))
+    sp = add(pho, "export", tr("xcli.help.photo_export"))
+    sp.add_argument("outdir", metavar="OUTDIR")
+    sp.add_argument("--class-id", type=int, default=None)
     return p
 
 
@@ -165,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         return out.fail([Finding("usage", str(e))], EXIT_USAGE)
     except SystemExit as e:  # --help
         return int(e.code or 0)
-    if not args.verb or (args.verb in ("class", "student") and not getattr(args, "action", None)):
+    if not args.verb or (args.verb in ("class", "student", "photo") and not getattr(args, "action", None)):
         build_parser().print_help(sys.stderr)
         return out.fail([Finding("usage", tr("xcli.missing_command"))], EXIT_USAGE) if out.as_json else EXIT_USAGE
     from app import cli_commands

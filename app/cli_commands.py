@@ -291,10 +291,86 @@ def cmd_check(args, out):
                      students=rep["counts"]["students"], classes=rep["counts"]["classes"]))
 
 
+# ------------------------------------------------------------------ photos
+def _photo_refused(e) -> Refused:
+    return Refused([Finding(e.code, e.message, field=tr("photo.field"))])
+
+
+def _parse_crop(text):
+    if text is None:
+        return None
+    parts = text.replace("\uff0c", ",").split(",")
+    try:
+        crop = tuple(float(p) for p in parts)
+    except ValueError:
+        crop = ()
+    if len(crop) != 4:
+        raise UsageError(tr("xcli.photo_bad_crop", crop=text))
+    return crop
+
+
+def cmd_photo_set(args, out):
+    from app import photo_service as ps
+    from app.photos.pipeline import PhotoError
+
+    crop = _parse_crop(args.crop)
+    data = Path(args.file).read_bytes()
+    with _open(args) as session:
+        try:
+            r = ps.set_photo(session, args.student, data, source="file", crop=crop, rotate=args.rotate,
+                             preset=args.preset)
+        except PhotoError as e:
+            raise _photo_refused(e) from None
+        warnings = [{"code": "PHOTO.BACKGROUND", "field": tr("photo.field"), "row": None, "message": w,
+                     "rule": None, "article": None, "outcome": "WARN"} for w in r.warnings]
+        return out.ok({"id": r.student_id, "photo_id": r.photo_id, "width": r.width, "height": r.height,
+                       "size": r.size, "quality": r.quality, "original_sha256": r.original_sha256,
+                       "warnings": warnings},
+                      tr("xcli.photo_set", id=r.student_id, w=r.width, h=r.height, kb=f"{r.size / 1024:.1f}")
+                      + "".join("\n" + tr("xcli.warning_line", text=w) for w in r.warnings))
+
+
+def cmd_photo_import(args, out):
+    from app import photo_service as ps
+    from app.photos.pipeline import PhotoError
+
+    with _open(args) as session:
+        try:
+            r = ps.import_photos(session, args.source, preset=args.preset)
+        except PhotoError as e:
+            raise _photo_refused(e) from None
+        payload = {"total": r.total, "stored": r.stored,
+                   "matched": [{"file": f, "id": sid} for f, sid in r.matched],
+                   "unmatched": list(r.unmatched),
+                   "ambiguous": [{"file": f, "ids": ids} for f, ids in r.ambiguous],
+                   "rejected": [{"file": f, "reason": why} for f, why in r.rejected],
+                   "warnings": [{"file": f, "message": w} for f, w in r.warnings]}
+        text = tr("xcli.photo_imported", total=r.total, stored=r.stored, unmatched=len(r.unmatched),
+                  ambiguous=len(r.ambiguous), rejected=len(r.rejected))
+        text += "".join("\n" + tr("xcli.photo_rejected_line", file=f, reason=why) for f, why in r.rejected)
+        text += "".join("\n" + tr("xcli.photo_unmatched_line", file=f) for f in r.unmatched)
+        text += "".join("\n" + tr("xcli.photo_ambiguous_line", file=f, ids=", ".join(map(str, ids)))
+                        for f, ids in r.ambiguous)
+        return out.ok(payload, text)
+
+
+def cmd_photo_export(args, out):
+    from app import photo_service as ps
+
+    with _open(args) as session:
+        r = ps.export_photos(session, args.outdir, class_id=args.class_id)
+        payload = {"count": r.count, "zips": r.zips,
+                   "missing": [{"id": sid, "name": name, "class": k} for sid, name, k in r.missing]}
+        text = tr("xcli.photo_exported", count=r.count, zips=len(r.zips), outdir=args.outdir, missing=len(r.missing))
+        text += "".join("\n" + tr("xcli.photo_missing_line", id=sid, name=name, klass=k) for sid, name, k in r.missing)
+        return out.ok(payload, text)
+
+
 COMMANDS = {
     "init": cmd_init, "class_add": cmd_class_add, "class_list": cmd_class_list,
     "student_add": cmd_student_add, "student_list": cmd_student_list, "student_show": cmd_student_show,
     "student_history": cmd_student_history, "student_edit": cmd_student_edit,
     "student_import": cmd_student_import, "student_export": cmd_student_export,
     "demo": cmd_demo, "check": cmd_check,
+    "photo_set": cmd_photo_set, "photo_import": cmd_photo_import, "photo_export": cmd_photo_export,
 }

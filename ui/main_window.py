@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMainWindow, QSplitter, QTableView, QToolBar, QTreeView,
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMainWindow, QSplitter, QTableView, QToolBar, QTreeView,
                                QVBoxLayout, QWidget)
 
 from app import status as st
@@ -19,7 +19,7 @@ from ui.class_tree_model import NODE_ROLE, build_class_tree
 from ui.i18n import tr
 from ui.roster_model import RosterModel
 
-COLUMN_WIDTHS = (130, 130, 50, 100, 170, 180, 90, 90)
+COLUMN_WIDTHS = (130, 130, 50, 100, 170, 180, 90, 90, 60)
 
 
 class RosterView(QTableView):
@@ -43,7 +43,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.session = session
         self._jobs = []
-        self.model = RosterModel(session, self)
+        self.model = RosterModel(session, self, photos=True)
         self._build_widgets()
         self._build_actions()
         self.reload_tree()
@@ -73,6 +73,8 @@ class MainWindow(QMainWindow):
         for code in st.all_codes():
             self.status_combo.addItem(st.name(code), [code])
         self.status_combo.currentIndexChanged.connect(self._status_changed)
+        self.missing_photo_box = QCheckBox(tr("main.missing_photo"))
+        self.missing_photo_box.toggled.connect(self._missing_photo_changed)
 
         self.table = RosterView()
         self.table.setModel(self.model)
@@ -86,6 +88,7 @@ class MainWindow(QMainWindow):
         vh = self.table.verticalHeader()
         vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # never measure 30,000 rows
         vh.setDefaultSectionSize(self.fontMetrics().height() + 10)
+        self.model.thumb_height = self.fontMetrics().height() + 6
         vh.setDefaultAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         hh = self.table.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -113,6 +116,7 @@ class MainWindow(QMainWindow):
         top.addWidget(self.search_box, 1)
         top.addWidget(QLabel(tr("main.status_label")))
         top.addWidget(self.status_combo)
+        top.addWidget(self.missing_photo_box)
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
@@ -133,7 +137,8 @@ class MainWindow(QMainWindow):
         self.count_label = QLabel()
         self.statusBar().addPermanentWidget(self.count_label)
         self.setTabOrder(self.search_box, self.status_combo)
-        self.setTabOrder(self.status_combo, self.table)
+        self.setTabOrder(self.status_combo, self.missing_photo_box)
+        self.setTabOrder(self.missing_photo_box, self.table)
         self.setTabOrder(self.table, self.tree)
 
     def _action(self, text: str, slot, shortcut=None, *, status_tip: str | None = None) -> QAction:
@@ -154,6 +159,9 @@ class MainWindow(QMainWindow):
         self.act_class = self._action(tr("action.new_class"), self.new_class)
         self.act_school = self._action(tr("action.school_info"), self.school_info)
         self.act_demo = self._action(tr("action.demo"), self.generate_demo)
+        self.act_photo_intake = self._action(tr("action.photo_intake"), self.photo_intake)
+        self.act_photo_import = self._action(tr("action.photo_import"), self.import_photos)
+        self.act_photo_export = self._action(tr("action.photo_export"), self.export_photos)
         self.act_quit = self._action(tr("action.quit"), self.close, QKeySequence.StandardKey.Quit)
         self.act_find = self._action(tr("action.find"), self.focus_search, QKeySequence.StandardKey.Find)
         # Enter opens the selected student, but only while the roster has the focus.
@@ -168,9 +176,13 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         m.addAction(self.act_find)
         m.addSeparator()
+        m.addAction(self.act_photo_intake)
+        m.addSeparator()
         m.addAction(self.act_quit)
         m = mb.addMenu(tr("menu.data"))
         m.addActions([self.act_import, self.act_export])
+        m.addSeparator()
+        m.addActions([self.act_photo_import, self.act_photo_export])
         m.addSeparator()
         m.addAction(self.act_demo)
         m = mb.addMenu(tr("menu.school"))
@@ -256,6 +268,9 @@ class MainWindow(QMainWindow):
     def _status_changed(self, i: int) -> None:
         self.model.search(statuses=self.status_combo.itemData(i))
 
+    def _missing_photo_changed(self, on: bool) -> None:
+        self.model.search(missing_photo=on)
+
     def _update_counts(self) -> None:
         in_class, n_classes = getattr(self, "_totals", (0, 0))
         self.count_label.setText(tr("main.counts", shown=self.model.rowCount(), in_class=in_class,
@@ -310,6 +325,7 @@ class MainWindow(QMainWindow):
 
         dlg = StudentEditorDialog(self.session, student_id=student_id, class_id=self.current_class_id(), parent=self)
         dlg.saved.connect(lambda sid, d=dlg: self._student_saved(sid, d))
+        dlg.photoChanged.connect(lambda sid: self.after_write([sid]))
         dlg.finished.connect(dlg.deleteLater)
         return dlg
 
@@ -360,6 +376,26 @@ class MainWindow(QMainWindow):
 
     def generate_demo(self) -> None:
         archive_jobs.generate_demo(self)
+
+    # ------------------------------------------------------------------ photos (ui/photo_intake.py)
+    def photo_intake(self, *, frame_input=None):
+        from ui import photo_intake
+
+        dlg = photo_intake.open_intake(self, self.current_class_id(), frame_input=frame_input)
+        if dlg is not None:
+            dlg.finished.connect(lambda _r, d=dlg: (self.after_write(d.saved_ids or []), d.deleteLater()))
+            dlg.open()
+        return dlg
+
+    def import_photos(self) -> None:
+        from ui import photo_intake
+
+        photo_intake.import_photos(self)
+
+    def export_photos(self) -> None:
+        from ui import photo_intake
+
+        photo_intake.export_photos(self)
 
     def closeEvent(self, event) -> None:
         if any(not j.delivered for j in self._jobs):

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
 
 from app import codes
 from app import status as st
@@ -31,6 +31,10 @@ HEADER_KEYS = {c: f"roster.col.{c}" for c in COLUMNS}
 BLOCK = 64          # rows fetched per query when the view paints an uncached row
 CACHE_ROWS = 2048   # rows kept in the LRU cache
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
+PHOTO_COLUMN = "photo"  # the optional last column (RosterModel(photos=True)): ✓ and a lazy thumbnail
+THUMB_CACHE = 512       # thumbnails kept
+THUMB_BATCH = 48        # thumbnails loaded per idle pass
+HAS_PHOTO_MARK = "\u2713"
 
 
 def mask_id_number(number: str) -> str:
@@ -58,14 +62,25 @@ def _date(s: str) -> str:
 
 
 class RosterModel(QAbstractTableModel):
-    def __init__(self, session=None, parent=None):
+    def __init__(self, session=None, parent=None, *, photos: bool = False):
         super().__init__(parent)
         self.session = session
+        self.photos = photos
+        self.columns = COLUMNS + ((PHOTO_COLUMN,) if photos else ())
+        self.missing_photo = False            # the 缺照片 filter
+        self._photo_ids: set[int] | None = None   # has_photo_ids(), read once and kept until refresh()
+        self._thumbs: OrderedDict[int, object] = OrderedDict()
+        self._thumb_queue: list[int] = []
+        self.thumb_height = 22
+        self._thumb_timer = QTimer(self)
+        self._thumb_timer.setSingleShot(True)
+        self._thumb_timer.setInterval(0)
+        self._thumb_timer.timeout.connect(self._load_thumbs)
         self._ids: list[int] = []
         self._rows: OrderedDict[int, tuple[str, ...]] = OrderedDict()
         self._class_names: dict[int, str] = {}
         self._blocked = False
-        self._headers = [tr(HEADER_KEYS[c]) for c in COLUMNS]
+        self._headers = [tr(HEADER_KEYS[c]) for c in COLUMNS] + ([tr("roster.photo")] if photos else [])
         self.query_text = ""
         self.class_ids: list[int] | None = None
         self.statuses: list[str] | None = None
@@ -80,15 +95,21 @@ class RosterModel(QAbstractTableModel):
             classes = list_classes(self.session)
         self._class_names = {k["id"]: k["display_name"] for k in classes}
 
-    def search(self, text: str | None = None, *, class_ids=..., statuses=...) -> None:
+    def search(self, text: str | None = None, *, class_ids=..., statuses=..., missing_photo=...) -> None:
         """Run the query (unchanged parts keep their value) and reset the model to its ids."""
         if text is not None:
             self.query_text = text
+        if missing_photo is not ...:
+            self.missing_photo = bool(missing_photo)
         if class_ids is not ...:
             self.class_ids = list(class_ids) if class_ids is not None else None
         if statuses is not ...:
             self.statuses = list(statuses) if statuses else None
-        self.set_ids(self._query())
+        ids = self._query()
+        if self.missing_photo:
+            have = self.photo_ids()
+            ids = [i for i in ids if i not in have]
+        self.set_ids(ids)
 
     def enable_index(self) -> None:
         """Start filling the in-memory search index (after the window is painted)."""
@@ -129,11 +150,14 @@ class RosterModel(QAbstractTableModel):
     def refresh(self, changed_ids=None) -> None:
         """After a write: forget cached results and rows (all, or just ``changed_ids``), re-query."""
         self._result_cache.clear()
+        self._photo_ids = None
         if changed_ids is None:
             self._rows.clear()
+            self._thumbs.clear()
         else:
             for i in changed_ids:
                 self._rows.pop(i, None)
+                self._thumbs.pop(i, None)
         if self.search_index is not None:
             if changed_ids is None:
                 self.search_index.rebuild()
@@ -147,7 +171,57 @@ class RosterModel(QAbstractTableModel):
         if self.search_index is not None:
             self.search_index.pause() if blocked else self.search_index.resume()
         if not blocked and self._ids:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(COLUMNS) - 1))
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(self.columns) - 1))
+
+    # ------------------------------------------------------------------ photos
+    def photo_ids(self) -> set[int]:
+        """Ids of the students with a photo: one has_photo_ids() call, kept until refresh()."""
+        if self._photo_ids is None:
+            if self._blocked or self.session is None:
+                return set()
+            try:
+                from app import photo_service
+            except ImportError:
+                self._photo_ids = set()
+            else:
+                self._photo_ids = set(photo_service.has_photo_ids(self.session))
+        return self._photo_ids
+
+    def _thumbnail(self, sid: int):
+        pix = self._thumbs.get(sid)
+        if pix is not None:
+            self._thumbs.move_to_end(sid)
+            return pix
+        if not self._blocked and sid not in self._thumb_queue:
+            self._thumb_queue.append(sid)
+            self._thumb_timer.start()
+        return None
+
+    def _load_thumbs(self) -> None:
+        """Idle pass: thumbnails for the rows the view asked for (painted rows), a batch at a time."""
+        if self._blocked or self.session is None:
+            self._thumb_queue.clear()
+            return
+        try:
+            from app import photo_service
+        except ImportError:
+            self._thumb_queue.clear()
+            return
+        from ui.photo_widgets import thumbnail
+
+        batch, self._thumb_queue = self._thumb_queue[-THUMB_BATCH:], []  # the latest asked: what is on screen
+        for sid in batch:
+            try:
+                data = photo_service.get_photo(self.session, sid)
+            except Exception:
+                data = None
+            self._thumbs[sid] = thumbnail(data, self.thumb_height)
+        while len(self._thumbs) > THUMB_CACHE:
+            self._thumbs.popitem(last=False)
+        if batch and self._ids:
+            col = len(self.columns) - 1
+            self.dataChanged.emit(self.index(0, col), self.index(len(self._ids) - 1, col),
+                                  [Qt.ItemDataRole.DecorationRole])
 
     # ------------------------------------------------------------------ access
     def ids(self) -> list[int]:
@@ -203,11 +277,13 @@ class RosterModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._ids)
 
     def columnCount(self, parent=QModelIndex()):
-        return 0 if parent.isValid() else len(COLUMNS)
+        return 0 if parent.isValid() else len(self.columns)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or index.row() >= len(self._ids) or index.column() >= len(COLUMNS):
+        if not index.isValid() or index.row() >= len(self._ids) or index.column() >= len(self.columns):
             return None
+        if index.column() == len(COLUMNS):  # the photo column
+            return self._photo_data(self._ids[index.row()], role)
         if role == Qt.ItemDataRole.DisplayRole:
             row = self.display_row(index.row())
             return row[index.column()] if row else ""
@@ -215,11 +291,26 @@ class RosterModel(QAbstractTableModel):
             return self._ids[index.row()]
         return None
 
+    def _photo_data(self, sid: int, role):
+        if role == ID_ROLE:
+            return sid
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.ToolTipRole):
+            return None
+        has = sid in self.photo_ids()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return HAS_PHOTO_MARK if has else ""
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return tr("roster.has_photo") if has else tr("roster.no_photo")
+        if not has:
+            return None
+        pix = self._thumbnail(sid)
+        return pix if pix is not None and not pix.isNull() else None
+
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Horizontal:
-            return self._headers[section] if 0 <= section < len(COLUMNS) else None
+            return self._headers[section] if 0 <= section < len(self.columns) else None
         return str(section + 1)
 
     def flags(self, index):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import QRect, Qt, Signal
 from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QGroupBox, QHBoxLayout, QLabel, QListWidget,
-                               QListWidgetItem, QTabWidget, QVBoxLayout, QWidget)
+                               QListWidgetItem, QPushButton, QTabWidget, QVBoxLayout, QWidget)
 
 from app import codes
 from app import fields as F
@@ -42,6 +42,7 @@ def _section_title(section: str) -> str:
 
 class StudentEditorDialog(QDialog):
     saved = Signal(int)
+    photoChanged = Signal(int)  # a photo was stored for this student (the 照片 button)
 
     def __init__(self, session, student_id: int | None = None, class_id: int | None = None, parent=None):
         super().__init__(parent)
@@ -138,7 +139,14 @@ class StudentEditorDialog(QDialog):
         self.cancel_button.clicked.connect(self.reject)
         hint = QLabel(tr("editor.keys_hint"))
         hint.setStyleSheet("color: #757575;")
+        self.photo_button = QPushButton(tr("editor.photo"))
+        self.photo_button.setAutoDefault(False)
+        self.photo_button.setEnabled(self.student_id is not None)   # a photo needs a saved student
+        self.photo_button.setToolTip(tr("editor.photo_tip") if self.student_id is not None
+                                     else tr("editor.photo_unsaved"))
+        self.photo_button.clicked.connect(self.open_photo)
         bottom = QHBoxLayout()
+        bottom.addWidget(self.photo_button)
         bottom.addWidget(hint, 1)
         bottom.addWidget(buttons)
         lay.addLayout(bottom)
@@ -178,6 +186,35 @@ class StudentEditorDialog(QDialog):
         for a, b in zip(chain, chain[1:]):
             QWidget.setTabOrder(a, b)
 
+    def _show_photo_thumb(self) -> None:
+        try:
+            from app import photo_service
+            data = photo_service.get_photo(self.session, self.student_id)
+        except Exception:
+            data = None
+        from ui.photo_widgets import thumbnail
+
+        pix = thumbnail(data, 44)
+        if not pix.isNull():
+            self.photo_button.setIcon(pix)
+            self.photo_button.setIconSize(pix.size())
+
+    def open_photo(self, *, frame_input=None):
+        """The 照片 button: the capture dialog for this (saved) student."""
+        if self.student_id is None:
+            return None
+        from ui.photo_capture_dialog import PhotoCaptureDialog
+
+        dlg = PhotoCaptureDialog(self.session, self.student_id, self, frame_input=frame_input)
+        dlg.photoSaved.connect(self._photo_saved)
+        dlg.finished.connect(dlg.deleteLater)
+        dlg.open()
+        return dlg
+
+    def _photo_saved(self, sid: int) -> None:
+        self._show_photo_thumb()
+        self.photoChanged.emit(sid)
+
     # ------------------------------------------------------------------ loading
     def _load(self, student_id: int) -> None:
         s = ss.get_student(self.session, student_id)
@@ -197,6 +234,7 @@ class StudentEditorDialog(QDialog):
         self.setWindowTitle(tr("editor.title_edit_named", name=s.get("name", "")))
         self._fill_history()
         self._update_division_hints()
+        self._show_photo_thumb()
 
     def _fill_history(self) -> None:
         if self.history_table is not None and self.student_id is not None:
