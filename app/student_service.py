@@ -396,6 +396,8 @@ def _field_name(entity: str, key: str) -> str:
             return tr("label.class")
         if key == "status":
             return tr("label.status")
+        if key == "photo":
+            return tr("label.photo")
         return F.by_key()[key].header if key in F.by_key() else key
     m = re.match(r"member(\d+)$", entity)
     if m and key in F.member_by_key():
