@@ -284,35 +284,42 @@ def _import(session, src, zf, pre, progress, cancel) -> PhotoImportReport:
     rep.total = len(entries)
     accepted: dict[int, tuple] = {}
     first_file: dict[int, str] = {}
-    for done, (name, read) in enumerate(entries, 1):
-        if cancel is not None and cancel():
-            rep.cancelled = True
-            return rep
+    jobs: list[tuple[str, int, object]] = []   # (file, student id, read) for the photos to process
+    for name, read in entries:
         stem = re.split(r"[\\/]", name)[-1].rsplit(".", 1)[0]
         ids = match(stem)
         if not ids:
             rep.unmatched.append(name)
         elif len(ids) > 1:
             rep.ambiguous.append((name, ids))
-        elif ids[0] in first_file:
-            rep.rejected.append((name, tr("photo.import.duplicate", other=first_file[ids[0]])))
         else:
+            jobs.append((name, ids[0], read))
+    done = rep.total - len(jobs)
+    for (name, sid, _read), data, outcome in _processed(jobs, pre, cancel):
+        if outcome is None:  # cancelled
+            rep.cancelled = True
+            return rep
+        kind, value = outcome
+        if kind == "ok" and sid in first_file:  # a second good photo for the same student
+            rep.rejected.append((name, tr("photo.import.duplicate", other=first_file[sid])))
+        elif kind == "ok":
             try:
-                data = read()
-                spec = process(data, pre)
                 ext = _ext_of(data)
                 digest = store.put(session.folder, data, ext)
-            except PhotoError as e:
-                rep.rejected.append((name, e.message))
             except OSError as e:
                 rep.rejected.append((name, tr("photo.err.read", error=e)))
             else:
-                first_file[ids[0]] = name
-                accepted[ids[0]] = (spec, digest, ext, len(data))
-                rep.matched.append((name, ids[0]))
-                rep.warnings.extend((name, w) for w in spec.warnings)
+                first_file[sid] = name
+                accepted[sid] = (value, digest, ext, len(data))
+                rep.matched.append((name, sid))
+                rep.warnings.extend((name, w) for w in value.warnings)
+        else:
+            rep.rejected.append((name, value))
+        done += 1
         if progress is not None:
             progress(done, rep.total)
+    if progress is not None and not jobs:
+        progress(rep.total, rep.total)
     if cancel is not None and cancel():
         rep.cancelled = True
         return rep
@@ -323,6 +330,63 @@ def _import(session, src, zf, pre, progress, cancel) -> PhotoImportReport:
                 _store_row(session, conn, sid, spec, digest, ext, nbytes, pre.name, spec.crop, 0, "import", batch)
         rep.stored = len(accepted)
     return rep
+
+
+PARALLEL_MIN = 24     # fewer photos than this: not worth starting worker processes
+PARALLEL_WINDOW = 6   # photos read and in flight at once (bounded memory: camera JPEGs are ~5 MB each)
+
+
+def _process_job(data: bytes, preset):
+    """In a worker process: ("ok", SpecPhoto) or ("err", the registrar's message)."""
+    try:
+        return "ok", process(data, preset)
+    except PhotoError as e:
+        return "err", e.message
+
+
+def _processed(jobs, preset, cancel):
+    """Yield (job, data, outcome) in order; outcome None means cancelled. Two worker processes
+    (spawned: the GUI calls this from a thread) once there are enough photos to pay for them."""
+    def read(job):
+        try:
+            return job[2](), None
+        except OSError as e:
+            return None, ("err", tr("photo.err.read", error=e))
+
+    if len(jobs) < PARALLEL_MIN or (os.cpu_count() or 1) < 2:
+        for job in jobs:
+            if cancel is not None and cancel():
+                yield job, None, None
+                return
+            data, failed = read(job)
+            yield job, data, failed or _process_job(data, preset)
+        return
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as ex:
+        pending: deque = deque()
+        it = iter(jobs)
+        try:
+            while True:
+                while len(pending) < PARALLEL_WINDOW:
+                    job = next(it, None)
+                    if job is None:
+                        break
+                    data, failed = read(job)
+                    pending.append((job, data, failed, None if failed else ex.submit(_process_job, data, preset)))
+                if not pending:
+                    return
+                if cancel is not None and cancel():
+                    yield pending[0][0], None, None
+                    return
+                job, data, failed, fut = pending.popleft()
+                yield job, data, failed or fut.result()
+        finally:
+            for *_, fut in pending:
+                if fut is not None:
+                    fut.cancel()
 
 
 # ------------------------------------------------------------------ export for the national system

@@ -191,3 +191,18 @@ def test_export_zips_per_class(school, tmp_path):
     one = ps.export_photos(s, tmp_path / "one", class_id=k2)
     assert one.count == 1 and len(one.zips) == 1 and len(one.missing) == 2
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".tmp")]
+
+
+def test_import_through_two_worker_processes_gives_the_same_report(school, tmp_path, monkeypatch):
+    """Large batches are processed by two spawned worker processes; the result must not change."""
+    s, _, _, ids = school
+    monkeypatch.setattr(ps, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(ps, "PARALLEL_WINDOW", 2)
+    z = tmp_path / "photos.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        for name, data in _batch(s, ids).items():
+            zf.writestr(name, data)
+    seen = []
+    rep = ps.import_photos(s, z, progress=lambda d, t: seen.append((d, t)))
+    _check_report(s, ids, rep)
+    assert seen[-1] == (8, 8) and [d for d, _ in seen] == sorted(d for d, _ in seen)
