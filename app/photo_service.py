@@ -364,6 +364,7 @@ def _processed(jobs, preset, cancel):
     import multiprocessing
     from collections import deque
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as ex:
         pending: deque = deque()
@@ -382,7 +383,14 @@ def _processed(jobs, preset, cancel):
                     yield pending[0][0], None, None
                     return
                 job, data, failed, fut = pending.popleft()
-                yield job, data, failed or fut.result()
+                if failed:
+                    yield job, data, failed
+                    continue
+                try:
+                    outcome = fut.result()
+                except BrokenProcessPool:  # a worker died (e.g. out of memory): finish here, one by one
+                    outcome = _process_job(data, preset)
+                yield job, data, outcome
         finally:
             for *_, fut in pending:
                 if fut is not None:

@@ -145,8 +145,14 @@ class StudentEditorDialog(QDialog):
         self.photo_button.setToolTip(tr("editor.photo_tip") if self.student_id is not None
                                      else tr("editor.photo_unsaved"))
         self.photo_button.clicked.connect(self.open_photo)
+        self.recrop_button = QPushButton(tr("editor.recrop"))
+        self.recrop_button.setAutoDefault(False)
+        self.recrop_button.setEnabled(False)   # until a photo is found (_show_photo_thumb)
+        self.recrop_button.setToolTip(tr("editor.recrop_none"))
+        self.recrop_button.clicked.connect(self.open_recrop)
         bottom = QHBoxLayout()
         bottom.addWidget(self.photo_button)
+        bottom.addWidget(self.recrop_button)
         bottom.addWidget(hint, 1)
         bottom.addWidget(buttons)
         lay.addLayout(bottom)
@@ -198,6 +204,8 @@ class StudentEditorDialog(QDialog):
         if not pix.isNull():
             self.photo_button.setIcon(pix)
             self.photo_button.setIconSize(pix.size())
+        self.recrop_button.setEnabled(data is not None)
+        self.recrop_button.setToolTip(tr("editor.recrop_tip") if data is not None else tr("editor.recrop_none"))
 
     def open_photo(self, *, frame_input=None):
         """The 照片 button: the capture dialog for this (saved) student."""
@@ -206,6 +214,18 @@ class StudentEditorDialog(QDialog):
         from ui.photo_capture_dialog import PhotoCaptureDialog
 
         dlg = PhotoCaptureDialog(self.session, self.student_id, self, frame_input=frame_input)
+        dlg.photoSaved.connect(self._photo_saved)
+        dlg.finished.connect(dlg.deleteLater)
+        dlg.open()
+        return dlg
+
+    def open_recrop(self):
+        """The 重新裁剪 button: re-crop / rotate the current photo from its kept original."""
+        if self.student_id is None or not self.recrop_button.isEnabled():
+            return None
+        from ui.photo_recrop_dialog import PhotoRecropDialog
+
+        dlg = PhotoRecropDialog(self.session, self.student_id, self)
         dlg.photoSaved.connect(self._photo_saved)
         dlg.finished.connect(dlg.deleteLater)
         dlg.open()
