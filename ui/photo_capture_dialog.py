@@ -52,6 +52,7 @@ class PhotoCaptureDialog(QDialog):
         self.session = session
         self.student_id = student_id
         self.frame_input = frame_input
+        self._input_attached = False
         self.camera: QCamera | None = None
         self.still: QImage | None = None
         self.last_frame = QImage()
@@ -178,7 +179,9 @@ class PhotoCaptureDialog(QDialog):
         self.preview.clear()
         self.preview.set_message(tr("capture.starting"))
         if self.frame_input is not None:
-            self.capture_session.setVideoFrameInput(self.frame_input)
+            if not self._input_attached:  # re-attaching a live input mid-stream crashes Qt's frame plumbing
+                self.capture_session.setVideoFrameInput(self.frame_input)
+                self._input_attached = True
             self._set_state("starting")   # live with the first frame
             return
         dev = self.camera_combo.currentData()
@@ -362,13 +365,18 @@ class PhotoCaptureDialog(QDialog):
         self.message.setText(text)
         self.message.setStyleSheet(MSG_STYLE if error else OK_STYLE if ok else HINT_STYLE)
 
+    def _detach_input(self) -> None:
+        if self._input_attached:
+            self.capture_session.setVideoFrameInput(None)
+            self._input_attached = False
+
     def done(self, r: int) -> None:
         self._stop_camera()
-        self.capture_session.setVideoFrameInput(None)
+        self._detach_input()
         self._capture_pending = False
         super().done(r)
 
     def closeEvent(self, event) -> None:
         self._stop_camera()
-        self.capture_session.setVideoFrameInput(None)
+        self._detach_input()
         super().closeEvent(event)
