@@ -20,6 +20,7 @@ from pathlib import Path
 from app import status as st
 from app.class_service import display_name
 from app.errors import NotFound
+from app.fsutil import discard_on_error
 from app.i18n import tr
 from app.idcard import normalize_id
 from app.photos import store
@@ -452,7 +453,7 @@ def export_photos(session: Session, outdir, *, class_id: int | None = None, prog
 def _write_zip(dest: Path, members: list[tuple[str, bytes]]) -> None:
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".zip", dir=dest.parent)
     os.close(fd)
-    try:
+    with discard_on_error(tmp):
         seen: set[str] = set()
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as zf:
             for name, data in members:
@@ -463,9 +464,3 @@ def _write_zip(dest: Path, members: list[tuple[str, bytes]]) -> None:
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, dest)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise

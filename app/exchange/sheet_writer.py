@@ -22,6 +22,7 @@ from app import fields as F
 from app.errors import INVALID, Finding, Refused
 from app.exchange import template_io as T  # limits read at call time (tests shrink them)
 from app.exchange.template_io import Cancelled, bad_format, col_letter
+from app.fsutil import discard_on_error
 from app.i18n import tr
 
 def sheet_names(count: int, base: str | None = None) -> list[str]:
@@ -48,7 +49,7 @@ def write_workbook(path, headers: list[str], rows: Iterable[list[str]], *, total
     except OSError as e:
         raise Refused([Finding("bad_path", tr("export.folder_unwritable", folder=folder, error=e.strerror or e),
                                field=tr("label.file"), outcome=INVALID)]) from e
-    try:
+    with discard_on_error(tmp):
         writer = _write_xls if suffix == ".xls" else _write_xlsx
         count = writer(tmp, headers, rows, sheet_name or F.template_sheet(), total, progress, cancel)
         try:
@@ -57,12 +58,6 @@ def write_workbook(path, headers: list[str], rows: Iterable[list[str]], *, total
             raise Refused([Finding("bad_path", tr("export.file_in_use", name=path.name), field=tr("label.file"),
                                    outcome=INVALID)]) from e
         return count
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def _rows_checked(headers, rows, total, progress, cancel, first_row: int):

@@ -10,6 +10,8 @@ import re
 import tempfile
 from pathlib import Path
 
+from app.fsutil import discard_on_error
+
 _EXT = re.compile(r"^[a-z0-9]{1,8}$")
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 
@@ -41,18 +43,12 @@ def put(archive_folder, data: bytes, ext: str) -> str:
         return digest
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=dest.parent)
-    try:
+    with discard_on_error(tmp):
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, dest)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
     return digest
 
 
