@@ -125,7 +125,29 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add(pho, "export", tr("xcli.help.photo_export"))
     sp.add_argument("outdir", metavar="OUTDIR")
     sp.add_argument("--class-id", type=int, default=None)
+    groups = {"class": cls, "student": stu, "photo": pho}
+    for mod in _extensions():
+        mod.register(sub, add, _Parser, groups)
     return p
+
+
+# Verb groups that live in their own modules (each has register(sub, add, parser_class, groups) — groups
+# maps "class"/"student"/"photo" to their action subparsers, to add e.g. "student state" — and COMMANDS,
+# a dict "verb" or "verb_action" -> function(args, out), and NESTED, the verbs that need an action).
+EXTENSION_MODULES = ("app.cli_print", "app.cli_status")
+
+
+def _extensions():
+    import importlib
+
+    return [importlib.import_module(m) for m in EXTENSION_MODULES]
+
+
+def nested_verbs() -> set[str]:
+    verbs = {"class", "student", "photo"}
+    for mod in _extensions():
+        verbs |= set(mod.NESTED)
+    return verbs
 
 
 def _override_opts(sp):
@@ -179,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         return out.fail([Finding("usage", str(e))], EXIT_USAGE)
     except SystemExit as e:  # --help
         return int(e.code or 0)
-    if not args.verb or (args.verb in ("class", "student", "photo") and not getattr(args, "action", None)):
+    if not args.verb or (args.verb in nested_verbs() and not getattr(args, "action", None)):
         build_parser().print_help(sys.stderr)
         return out.fail([Finding("usage", tr("xcli.missing_command"))], EXIT_USAGE) if out.as_json else EXIT_USAGE
     from app import cli_commands

@@ -13,8 +13,14 @@ from app.record_io import CLASS_ID_KEY, CLASS_NAME_KEY, ID_KEY, STATUS_KEY
 
 
 def dispatch(args, out) -> int:
-    key = args.verb if args.verb in ("init", "demo", "check") else f"{args.verb}_{args.action}"
-    return COMMANDS[key](args, out)
+    from app.cli import _extensions
+
+    table = dict(COMMANDS)
+    for mod in _extensions():
+        table.update(mod.COMMANDS)
+    action = getattr(args, "action", None)
+    key = f"{args.verb}_{action}" if action else args.verb
+    return table[key](args, out)
 
 
 def _open(args):
