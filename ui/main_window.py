@@ -198,6 +198,12 @@ class MainWindow(QMainWindow):
         tb.addSeparator()
         tb.addActions([self.act_class, self.act_school])
         self.addToolBar(tb)
+        self.main_toolbar = tb
+        # Menus of the printing and status-change work live in their own modules.
+        from ui import changes_menu, print_menu
+
+        print_menu.install(self)
+        changes_menu.install(self)
 
         esc = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.search_box)
         esc.setContext(Qt.ShortcutContext.WidgetShortcut)

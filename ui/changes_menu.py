@@ -1,0 +1,11 @@
+"""Main-window menu for status changes (学籍异动), promotion, graduation, deadlines.
+
+``install(window)`` is called once by MainWindow after its own menus exist (window.menuBar(),
+window.main_toolbar, window.session, window.selected_student_id(), window.current_class_id(),
+window.after_write(ids)).
+"""
+from __future__ import annotations
+
+
+def install(window) -> None:
+    """Add this area's menu and actions to ``window``."""
