@@ -234,3 +234,19 @@ CHECKS = {f.__name__: f for f in (
     min_enrol_age, grade_matches_entry_year,
 )}
 
+
+# Checks of later topics live in their own modules (app/rules/checks_<topic>.py); each defines
+# CHECKS = {name: function} and is merged here.
+def _topic_checks() -> None:
+    import importlib
+
+    for topic in TOPICS:
+        mod = importlib.import_module(f"app.rules.checks_{topic}")
+        clash = set(mod.CHECKS) & set(CHECKS)
+        if clash:
+            raise RuntimeError(f"check names defined twice: {sorted(clash)}")
+        CHECKS.update(mod.CHECKS)
+
+
+TOPICS = ("changes", "certificates", "graduation")
+_topic_checks()

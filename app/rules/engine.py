@@ -15,6 +15,11 @@ from app.paths import resource
 
 OUTCOMES = ("BLOCK", "BLOCK*", "WARN", "EVIDENCE", "NOTE")
 EVENTS = ("student.create", "student.edit", "student.place", "class.create")
+# Event families of later topics: "change.transfer-out", "cert.education-certificate", "graduation.senior" …
+EVENT_PREFIXES = ("change.", "cert.", "graduation.", "promotion.")
+# Rules may be split by topic: resources/rules/<topic>/<profile>.toml adds rules (and ``disable``)
+# to resources/rules/<profile>.toml; a profile is still one id.
+RULE_TOPICS = ("changes", "certificates", "graduation")
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,17 @@ def _read(pid: str) -> dict:
     p = resource("rules", f"{pid}.toml")
     if not p.exists():
         raise ProfileError(tr("rules.no_profile", profile=pid, choices=", ".join(available_profiles())))
+    data = _load_toml(p)
+    for topic in RULE_TOPICS:
+        tp = resource("rules", topic, f"{pid}.toml")
+        if tp.exists():
+            extra = _load_toml(tp)
+            data["rules"] = [*data.get("rules", []), *extra.get("rules", [])]
+            data["disable"] = [*data.get("disable", []), *extra.get("disable", [])]
+    return data
+
+
+def _load_toml(p) -> dict:
     try:
         with open(p, "rb") as fh:
             return tomllib.load(fh)
@@ -93,7 +109,7 @@ def load_profile(pid: str) -> Profile:
             raise ProfileError(tr("rules.unknown_outcome", profile=pid, rule=r["id"], outcome=r["outcome"]))
         if r["check"] not in checks.CHECKS:
             raise ProfileError(tr("rules.unknown_check", profile=pid, rule=r["id"], check=r["check"]))
-        unknown = [e for e in r["on"] if e not in EVENTS]
+        unknown = [e for e in r["on"] if e not in EVENTS and not e.startswith(EVENT_PREFIXES)]
         if unknown:
             raise ProfileError(tr("rules.unknown_event", profile=pid, rule=r["id"], events=unknown,
                                   choices=", ".join(EVENTS)))
