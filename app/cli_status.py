@@ -1,4 +1,4 @@
-"""``xueji`` verbs for status changes, promotion, graduation, deadlines (issue: status changes): registered into app/cli.py's parser."""
+"""``xueji`` verbs for status changes and student state (issue: status changes): registered into app/cli.py's parser."""
 from __future__ import annotations
 
 NESTED: set[str] = set()  # verbs that take an ACTION (e.g. "cert")
