@@ -1,0 +1,2 @@
+-- backups: reserved; its work writes the tables.
+SELECT 1;
