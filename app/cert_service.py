@@ -296,20 +296,27 @@ def void(session: Session, number: str, reason: str) -> dict:
     return describe(session, number)
 
 
+def reprint_in_transaction(session: Session, conn, number: str, reason: str, *, details: dict | None = None):
+    """Check and record a reprint inside the caller's transaction; returns (certificate, warnings)."""
+    _require_reason(reason)
+    c = _get(conn, number)
+    _refuse_void(c)
+    student, klass = _student(conn, c["student_id"])
+    refusing, warnings, _, _ = _decide(_evaluate(session, conn, f"cert.{c['kind']}.reprint", student, klass,
+                                                 cert=c), None)
+    if refusing:
+        raise Refused(refusing)
+    cq.insert_event(conn, c["id"], "reprint", session.user, reason=reason.strip(), details=details)
+    _history(conn, session, c, "cert-reprint", reason=reason.strip())
+    q.insert_findings(conn, _finding_rows(session, c["student_id"], warnings, [], None))
+    return c, warnings
+
+
 def reprint(session: Session, number: str, reason: str, *, details: dict | None = None) -> dict:
     """Record a reprint under the same number, with why (checked by the ``cert.<kind>.reprint`` rules)."""
     _require_reason(reason)
     with session.transaction() as conn:
-        c = _get(conn, number)
-        _refuse_void(c)
-        student, klass = _student(conn, c["student_id"])
-        refusing, warnings, _, _ = _decide(_evaluate(session, conn, f"cert.{c['kind']}.reprint", student, klass,
-                                                     cert=c), None)
-        if refusing:
-            raise Refused(refusing)
-        cq.insert_event(conn, c["id"], "reprint", session.user, reason=reason.strip(), details=details)
-        _history(conn, session, c, "cert-reprint", reason=reason.strip())
-        q.insert_findings(conn, _finding_rows(session, c["student_id"], warnings, [], None))
+        _, warnings = reprint_in_transaction(session, conn, number, reason, details=details)
     out = describe(session, number)
     out["warnings"] = [f.as_json() for f in warnings]
     return out

@@ -119,6 +119,22 @@ class PrintResult:
                 "warnings": [w.as_json() if isinstance(w, Finding) else {"message": str(w)} for w in self.warnings]}
 
 
+def register_rows(session: Session, *, school_year: int | None = None) -> list[dict]:
+    """The issuance register as the printed table reads it (prints are left out: issues, reprints, voids, 验印)."""
+    rows = []
+    certs = {}
+    for e in cs.register(session, school_year=school_year):
+        if e["action"] == "print":
+            continue
+        c = certs.get(e["number"]) or certs.setdefault(e["number"], cs.describe(session, e["number"]))
+        rows.append({"number": e["number"], "kind": e["kind"], "event": e["action"], "issued_at": e["at"],
+                     "name": e["student_name"], "xueji_no": e["xueji_no"], "operator": e["by"],
+                     "verified": bool(c["verified_at"]), "verified_at": (c["verified_at"] or "")[:10],
+                     "reason": e["reason"], "note": e["reason"] + (f" ({e['approved_by']})" if e["approved_by"] else ""),
+                     "original_number": c["original_number"]})
+    return rows
+
+
 def _school_year_range(year: int) -> tuple[str, str]:
     return f"{year}-08-01", f"{year + 1}-07-31"
 
@@ -159,24 +175,53 @@ def print_document(session: Session, kind: str, out, *, student_ids=None, class_
         raise Refused([Finding("print_unknown_kind", tr("print.unknown_kind", kind=kind,
                                                         choices=", ".join(printing.KINDS)), field=tr("cert.field.kind"))])
     cal = _resolve_calibration(session, calibration)
-    out = Path(out)
-    if out.suffix.lower() != ".pdf":
-        out = out.with_suffix(out.suffix + ".pdf") if out.suffix else out.with_suffix(".pdf")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.part")
+    out, tmp = _target(out)
     if kind in printing.CERT_KINDS:
         return _print_certificates(session, kind, out, tmp, student_ids=student_ids, class_id=class_id,
                                    school_year=school_year, overlay=overlay, cal=cal, issue_date=issue_date,
                                    override=override, template=template, progress=progress, cancel=cancel)
     kw = {}
     if kind == "issuance-register":
-        kw["register_rows"] = cs.register(session, school_year=int(school_year) if school_year else None)
+        kw["register_rows"] = register_rows(session, school_year=int(school_year) if school_year else None)
     with discard_on_error(tmp):
         res = printing.render(session, kind, tmp, student_ids=list(student_ids) if student_ids else None,
                               class_id=class_id, school_year=school_year, overlay=overlay, calibration=cal,
                               issue_date=issue_date, template=template, progress=progress, cancel=cancel, **kw)
         os.replace(tmp, out)
     return PrintResult(str(out), res.pages, res.students, kind, list(res.warnings))
+
+
+def reprint_document(session: Session, number: str, reason: str, out, *, overlay: bool = False, calibration=None,
+                     template=None) -> PrintResult:
+    """Reprint one certificate under its own number (a jammed or smudged sheet), recorded with the reason,
+    in one transaction with the PDF (moved into place after the commit)."""
+    from app import printing
+
+    cal = _resolve_calibration(session, calibration)
+    out, tmp = _target(out)
+    with discard_on_error(tmp):
+        with session.transaction() as conn:
+            c, warnings = cs.reprint_in_transaction(session, conn, number, reason,
+                                                    details={"file": str(out), "overlay": overlay,
+                                                             **_cal_details(cal)})
+            res = printing.render(session, c["kind"], tmp, student_ids=[c["student_id"]], overlay=overlay,
+                                  calibration=cal, numbers={c["student_id"]: c["number"]},
+                                  issue_date=_dt.date.fromisoformat(c["issue_date"]), template=template)
+        os.replace(tmp, out)
+    return PrintResult(str(out), res.pages, res.students, c["kind"], list(warnings) + list(res.warnings),
+                       {c["student_id"]: c["number"]})
+
+
+def _cal_details(cal) -> dict:
+    return {"calibration": {"dx_mm": cal.dx_mm, "dy_mm": cal.dy_mm, "scale": cal.scale}} if cal is not None else {}
+
+
+def _target(out) -> tuple[Path, Path]:
+    out = Path(out)
+    if out.suffix.lower() != ".pdf":
+        out = out.with_name(out.name + ".pdf")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return out, out.with_name(f".{out.name}.{os.getpid()}.part")
 
 
 def _print_certificates(session, kind, out, tmp, *, student_ids, class_id, school_year, overlay, cal, issue_date,
@@ -192,9 +237,7 @@ def _print_certificates(session, kind, out, tmp, *, student_ids, class_id, schoo
             res = printing.render(session, kind, tmp, student_ids=ids, overlay=overlay, calibration=cal,
                                   numbers=numbers, issue_date=issue_date, template=template, progress=progress,
                                   cancel=cancel)
-            details = {"file": str(out), "overlay": overlay}
-            if cal is not None:
-                details["calibration"] = {"dx_mm": cal.dx_mm, "dy_mm": cal.dy_mm, "scale": cal.scale}
+            details = {"file": str(out), "overlay": overlay, **_cal_details(cal)}
             cs.record_prints(session, conn, kind, numbers, details)
         os.replace(tmp, out)
     warnings = [w for r in issued for w in r.warnings] + list(res.warnings)
