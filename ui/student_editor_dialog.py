@@ -128,6 +128,9 @@ class StudentEditorDialog(QDialog):
         if self.student_id is not None:
             self.history_table = HistoryTable()
             self.tabs.addTab(self.history_table, tr("editor.tab_history"))
+            from ui.state_history import add_state_tab  # 学籍状态: status events (ui/state_history.py)
+
+            self.state_history = add_state_tab(self)
 
         buttons = QDialogButtonBox()
         self.save_button = buttons.addButton(tr("editor.save"), QDialogButtonBox.ButtonRole.AcceptRole)

@@ -1,0 +1,226 @@
+"""GUI tests of the guided status-change dialog (ui/change_dialog.py) on real archives: every finding
+is shown before saving — a BLOCK with its rule and article keeps Save disabled, a BLOCK* needs the
+override fields, a WARN needs the acknowledgement tick, each listed document must be attached or
+ticked as in the paper folder — and a saved transfer-out changes the roster row's state; the
+student editor's 学籍状态 tab lists the events."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import Qt
+
+from app import changes
+from app import student_service as ss
+from app.errors import BLOCK, BLOCK_STAR, WARN
+from tests.helpers import fill_class, new_class, new_school
+from ui import changes_menu, messages
+from ui.change_dialog import ChangeDialog
+from ui.main_window import MainWindow
+from ui.roster_model import COLUMNS
+
+STATUS_COL = COLUMNS.index("status")
+
+
+@pytest.fixture
+def shown(monkeypatch):
+    """Message boxes are modal: record them instead of blocking the test."""
+    out = []
+    for name in ("info", "error"):
+        monkeypatch.setattr(messages, name, lambda parent, text, _n=name, **kw: out.append((_n, text)))
+    monkeypatch.setattr(messages, "confirm", lambda parent, text, **kw: out.append(("confirm", text)) or True)
+    return out
+
+
+@pytest.fixture
+def school(tmp_path):
+    sessions = []
+
+    def make(profile="national", grade=3, n=3, stages="primary,junior,senior"):
+        s = new_school(tmp_path, profile=profile, stages=stages, sub=f"a{len(sessions)}")
+        sessions.append(s)
+        cid = new_class(s, grade)
+        s.test_class = cid
+        s.test_ids = [r.id for r in fill_class(s, cid, n, grade)]
+        return s
+
+    yield make
+    for s in sessions:
+        s.close()
+
+
+def _dialog(qtbot, session, sid, kind) -> ChangeDialog:
+    dlg = ChangeDialog(session, sid, kind)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    return dlg
+
+
+def _outcomes(dlg) -> set[str]:
+    return {f.outcome for f in dlg.findings()}
+
+
+def test_block_shows_rule_and_article_and_save_stays_disabled(qtbot, school):
+    s = school()
+    sid = s.test_ids[0]
+    dlg = _dialog(qtbot, s, sid, "resume")   # 在读 → 复学: not a state resume starts from
+    assert dlg.kind() == "resume"
+    blocks = [f for f in dlg.findings() if f.outcome == BLOCK]
+    assert blocks, dlg.shown_texts()
+    f = blocks[0]
+    assert f.rule and f.article
+    line = next(t for t in dlg.shown_texts() if f.rule in t)
+    assert f.article in line and line.startswith("【不允许】")
+    assert not dlg.save_button.isEnabled()
+    assert dlg.status_label.text() == "按规定不能办理，请看上面的检查结果。"
+    # nothing is written by Ctrl+S either
+    before = len(changes.events_for(s, sid))
+    assert dlg.save() is False
+    assert len(changes.events_for(s, sid)) == before
+
+
+def test_transfer_out_from_the_menu_changes_the_roster_row(qtbot, school, shown):
+    s = school()
+    win = MainWindow(s)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    sid = s.test_ids[1]
+    assert win.select_student(sid)
+    row = win.model.row_of(sid)
+    assert win.model.display_row(row)[STATUS_COL] == "在读"
+
+    dlg = changes_menu.open_change(win, "transfer-out")
+    assert isinstance(dlg, ChangeDialog) and dlg.student_id == sid
+    assert "input_to_school" in {w.objectName() for w in dlg.inputs.values()}
+    assert dlg.windowTitle() == "学籍异动：" + changes.kind_info("transfer-out", s)["label"]
+    dlg.reason_edit.setText("随父母工作调动迁居外地")
+    dlg.set_input("to_school", "北京市朝阳区实验小学")
+    dlg.date_edit.setDate(dlg.date_edit.date().addDays(-1))
+    qtbot.waitUntil(lambda: dlg.plan is not None and dlg.plan.ok, timeout=3000)
+    for name in dlg.evidence_table.missing():
+        dlg.evidence_table.tick(name)
+    # every party's response is due within 10 working days: shown before saving
+    assert dlg.approval_table.parties and dlg.deadline_box.isVisibleTo(dlg)
+    assert all(p in dlg.deadline_label.text() for p in dlg.approval_table.parties)
+    # the first party has answered 同意; the others have not yet
+    dlg.approval_table.fill(dlg.approval_table.parties[0], "王校长", dt.date.today().isoformat(), "教学〔2026〕1号")
+    qtbot.waitUntil(lambda: dlg.save_button.isEnabled(), timeout=3000)
+    assert not any(t.startswith("【不允许】") for t in dlg.shown_texts())
+
+    with qtbot.waitSignal(dlg.saved, timeout=3000):
+        qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+    assert dlg.result is not None and dlg.result.student_id == sid
+    assert ss.get_student(s, sid)["status"] in ("transferred", "transferring")
+    row = win.model.row_of(sid)
+    assert win.model.display_row(row)[STATUS_COL] in ("转出", "转学办理中")
+    assert "学籍异动已保存" in win.statusBar().currentMessage()
+    ev = changes.events_for(s, sid)[-1]
+    assert ev["kind"] == "transfer-out" and ev["details"].get("to_school") == "北京市朝阳区实验小学"
+    assert ev["reason"] == "随父母工作调动迁居外地"
+    first = ev["approvals"][0]
+    assert (first["decision"], first["decided_by"], first["doc_number"]) == ("approved", "王校长", "教学〔2026〕1号")
+    assert {a["decision"] for a in ev["approvals"][1:]} <= {"pending"}
+
+
+def test_warn_needs_acknowledgement_and_evidence_needs_each_document(qtbot, school, tmp_path):
+    s = school()
+    sid = s.test_ids[0]
+    dlg = _dialog(qtbot, s, sid, "death")
+    today = dt.date.today()
+    dlg.date_edit.setDate(dlg.date_edit.date().addDays(-40))
+    dlg.set_input("learned_on", (today - dt.timedelta(days=40)).isoformat())  # learned 40 days ago: late
+    dlg.replan()
+    assert WARN in _outcomes(dlg), dlg.shown_texts()
+    assert any(t.startswith("【提醒】") and "DEATH.CANCEL_10WD.LATE" in t for t in dlg.shown_texts())
+    assert dlg.ack_box.isVisibleTo(dlg)
+    # the death certificate is listed: neither attached nor ticked → refused
+    assert dlg.evidence_table.names and dlg.evidence_table.missing() == dlg.evidence_table.names
+    assert not dlg.save_button.isEnabled()
+    scan = tmp_path / "death.pdf"
+    scan.write_bytes(b"%PDF-1.4 test scan\n")
+    dlg.evidence_table.attach(dlg.evidence_table.names[0], str(scan))
+    dlg.replan()
+    assert dlg.evidence_table.missing() == []
+    assert dlg.evidence_table.value()[0].startswith(dlg.evidence_table.names[0] + "@attached:")
+    assert dlg.plan.ok                      # the plan allows it …
+    with pytest.raises(Exception):          # … but the service refuses unacknowledged warnings
+        changes.apply_change(s, dlg.request())
+    dlg.ack_box.setChecked(True)
+    dlg.replan()
+    assert dlg.save_button.isEnabled()
+    assert dlg.save() is True
+    assert ss.get_student(s, sid)["status"] == "deceased"
+    ev = changes.events_for(s, sid)[-1]
+    assert [e["how"] for e in ev["evidence"]] == ["attached"]
+    assert (s.folder / "files").is_dir()
+    assert [d["kind"] for d in ev["deadlines"]] == ["death_cancel"]
+
+
+def _block_star_case(session_factory):
+    """A change some profile makes BLOCK* (found from the rules, not hard-coded)."""
+    for profile in ("henan-zhoukou", "shanxi-changzhi", "liaoning", "gansu-linxia", "national"):
+        s = session_factory(profile=profile)
+        for kind in changes.KINDS:
+            if not changes.kind_info(kind, s).get("available", True):
+                continue
+            if any(r.outcome == BLOCK_STAR for r in s.profile.rules_for(f"change.{kind}")):
+                return s, kind
+    return None, None
+
+
+def test_block_star_needs_override_reason_approver_and_evidence(qtbot, school):
+    s, kind = _block_star_case(school)
+    if kind is None:
+        pytest.skip("no profile has a BLOCK* change rule")
+    sid = s.test_ids[0]
+    dlg = _dialog(qtbot, s, sid, kind)
+    dlg.reason_edit.setText("因病需要长期治疗")
+    dlg.replan()
+    if BLOCK_STAR not in _outcomes(dlg):
+        pytest.skip(f"{kind}: its BLOCK* rule does not apply to a plain grade-3 student")
+    assert dlg.override_box.isVisibleTo(dlg)
+    assert not dlg.save_button.isEnabled()
+    assert "特批理由、批准人和证明材料" in dlg.status_label.text()
+    dlg.override_reason.setText("家庭特殊情况")
+    dlg.override_approver.setText("县教育局 李科长")
+    dlg.override_evidence.setPlainText("\n".join(f"材料{i}" for i in range(1, 6)))
+    dlg.replan()
+    assert BLOCK_STAR not in {f.outcome for f in dlg.plan.refusing}
+
+
+def test_state_tab_in_the_student_editor_lists_events(qtbot, school, shown):
+    from ui.student_editor_dialog import StudentEditorDialog
+
+    s = school()
+    sid = s.test_ids[2]
+    req = changes.ChangeRequest("suspend", sid, date=dt.date.today(), reason="因病休学",
+                                evidence=["休学申请", "医院诊断证明"], acknowledge_warnings=True)
+    plan = changes.plan_change(s, req)
+    req.evidence = [e["name"] for e in plan.required_evidence]
+    changes.apply_change(s, req)
+    dlg = StudentEditorDialog(s, student_id=sid)
+    qtbot.addWidget(dlg)
+    tab = dlg.state_history
+    assert dlg.tabs.tabText(dlg.tabs.indexOf(tab)) == "学籍状态"
+    texts = [tab.table.item(0, c).text() for c in range(tab.table.columnCount())]
+    assert texts[0] == dt.date.today().isoformat()
+    assert "休学" in texts[2] and texts[3] == "因病休学"
+    assert tab.state_label.text() == "当前学籍状态：休学"
+    assert tab.table.rowCount() == len(changes.events_for(s, sid))
+
+
+def test_menu_lists_the_profiles_kinds_and_asks_for_a_student(qtbot, school, shown):
+    s = school(profile="shanxi-changzhi")
+    win = MainWindow(s)
+    qtbot.addWidget(win)
+    win.fill_change_kinds()
+    menu = win.findChild(type(win.changes_menu), "changes_by_kind")
+    labels = [a.text() for a in menu.actions()]
+    assert labels and all(labels)
+    assert changes.kind_info("jiedu-out", s)["label"] in labels          # Shanxi only
+    assert win.changes_menu.title().startswith("学籍异动")
+    win.table.clearSelection()
+    win.table.setCurrentIndex(win.model.index(-1, 0))
+    assert changes_menu.open_change(win, "suspend") is None
+    assert shown[-1] == ("info", "请先在花名册中选择一名学生。")

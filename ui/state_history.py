@@ -1,0 +1,129 @@
+"""状态: a student's status events (app.changes.events_for) as a read-only table, newest first —
+生效日期, 异动, 原状态 → 新状态, 原因, 经办人, 详情 — with a button that opens the guided change dialog."""
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
+
+from app import status as st
+from ui.i18n import tr
+
+WIDTHS = (100, 110, 200, 200, 80)
+
+
+def _get(obj, key, default=None):
+    return obj.get(key, default) if isinstance(obj, dict) else getattr(obj, key, default)
+
+
+def kind_label(kind: str) -> str:
+    try:
+        from app.changes import kind_info
+
+        return kind_info(kind).get("label") or kind
+    except Exception:
+        return kind
+
+
+def details_text(ev) -> str:
+    d = _get(ev, "details") or {}
+    if isinstance(d, str):
+        import json
+
+        try:
+            d = json.loads(d)
+        except ValueError:
+            return d
+    from ui.change_dialog import field_label
+
+    parts = [tr("state_ui.detail", name=field_label(k), value=v) for k, v in d.items()
+             if v not in (None, "", [], {})] if isinstance(d, dict) else []
+    return tr("common.list_sep").join(parts)
+
+
+class StateHistory(QWidget):
+    """``fill()`` re-reads the events; ``changeRequested`` when the registrar asks for a change."""
+
+    changeRequested = Signal()
+
+    def __init__(self, session, student_id: int, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.student_id = student_id
+        lay = QVBoxLayout(self)
+        top = QHBoxLayout()
+        self.state_label = QLabel()
+        self.state_label.setObjectName("state_label")
+        top.addWidget(self.state_label, 1)
+        self.change_button = QPushButton(tr("state_ui.change"))
+        self.change_button.setAutoDefault(False)
+        self.change_button.clicked.connect(self.open_change)
+        top.addWidget(self.change_button)
+        lay.addLayout(top)
+        self.table = QTableWidget(0, 6)
+        self.table.setObjectName("state_table")
+        self.table.setHorizontalHeaderLabels([tr("state_ui.col_date"), tr("state_ui.col_kind"), tr("state_ui.col_change"),
+                                              tr("state_ui.col_reason"), tr("state_ui.col_by"), tr("state_ui.col_details")])
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().hide()
+        hh = self.table.horizontalHeader()
+        hh.setStretchLastSection(True)
+        hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for c, w in enumerate(WIDTHS):
+            self.table.setColumnWidth(c, w)
+        lay.addWidget(self.table, 1)
+        self.fill()
+
+    def fill(self) -> None:
+        try:
+            from app.changes import events_for
+
+            events = list(events_for(self.session, self.student_id))
+        except ImportError:
+            events = []
+        self.table.setRowCount(len(events))
+        for r, ev in enumerate(reversed(events)):  # newest first
+            fs, ts = _get(ev, "from_state") or "", _get(ev, "to_state") or ""
+            change = st.name(ts) if fs == ts else tr("state_ui.arrow", from_state=st.name(fs), to_state=st.name(ts))
+            fg, tg = _get(ev, "from_grade"), _get(ev, "to_grade")
+            if fg and tg and fg != tg:
+                change += tr("state_ui.grades", from_grade=fg, to_grade=tg)
+            vals = (_get(ev, "effective_date") or "", kind_label(_get(ev, "kind") or ""), change,
+                    _get(ev, "reason") or "", _get(ev, "recorded_by") or "", details_text(ev))
+            for c, v in enumerate(vals):
+                it = QTableWidgetItem(str(v))
+                it.setToolTip(str(v))
+                self.table.setItem(r, c, it)
+        cur = _get(events[-1], "to_state") if events else None
+        self.state_label.setText(tr("state_ui.current", status=st.name(cur)) if cur else "")
+
+    def open_change(self):
+        from ui.change_dialog import ChangeDialog
+
+        dlg = ChangeDialog(self.session, self.student_id, parent=self.window())
+        dlg.saved.connect(lambda _sid: (self.fill(), self.changeRequested.emit()))
+        dlg.finished.connect(dlg.deleteLater)
+        dlg.open()
+        return dlg
+
+
+def add_state_tab(editor) -> StateHistory:
+    """The 学籍状态 tab of the student editor (ui.student_editor_dialog): the student's events, and a
+    change made from it refreshes the editor's status line and tells the main window (``saved``)."""
+    w = StateHistory(editor.session, editor.student_id, editor)
+    editor.tabs.addTab(w, tr("state_ui.tab"))
+
+    def changed():
+        from app import student_service as ss
+
+        sid = editor.student_id
+        if not editor.is_dirty():
+            editor._load(sid)
+        else:
+            s = ss.get_student(editor.session, sid)
+            editor.status_label.setText(tr("editor.status", status=s.get("status_name", "")))
+        editor.saved.emit(sid)
+
+    w.changeRequested.connect(changed)
+    return w
