@@ -23,9 +23,9 @@ from ui.workers import run_with_progress
 
 
 def default_school_year(today: _dt.date | None = None) -> int:
-    """The school year being promoted into: from June on, the one starting this autumn."""
+    """The school year the next promotion enters: this autumn's until August, next year's from September."""
     today = today or _dt.date.today()
-    return today.year if today.month >= 6 else today.year - 1
+    return today.year + 1 if today.month >= 9 else today.year
 
 
 def refuses(findings) -> bool:

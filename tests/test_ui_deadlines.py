@@ -1,0 +1,121 @@
+"""GUI tests of the deadlines view (ui/deadlines_view.py) on real archives: stored deadlines of a
+change made a month ago are overdue, listed first and coloured; double-click opens the student in
+the editor; 标记已办结 closes an item for good; at start-up the view shows itself only when
+something is due."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from PySide6.QtGui import QColor
+
+from app import changes, deadlines
+from tests.helpers import fill_class, new_class, new_school
+from ui import changes_menu, messages
+from ui.deadlines_view import OVERDUE_BG, DeadlinesView, needs_attention
+from ui.main_window import MainWindow
+from ui.student_editor_dialog import StudentEditorDialog
+from ui.workers import wait
+
+
+@pytest.fixture
+def shown(monkeypatch):
+    out = []
+    for name in ("info", "error"):
+        monkeypatch.setattr(messages, name, lambda parent, text, _n=name, **kw: out.append((_n, text)))
+    return out
+
+
+@pytest.fixture
+def archive(tmp_path):
+    s = new_school(tmp_path, stages="primary")
+    cid = new_class(s, 3)
+    s.test_ids = [r.id for r in fill_class(s, cid, 4, 3)]
+    yield s
+    s.close()
+
+
+def _transfer_out(s, sid, days_ago: int):
+    when = dt.date.today() - dt.timedelta(days=days_ago)
+    req = changes.ChangeRequest("transfer-out", sid, date=when, reason="随父母迁居", to_school="外地某小学",
+                                acknowledge_warnings=True)
+    plan = changes.plan_change(s, req)
+    req.evidence = [e["name"] for e in plan.required_evidence]
+    return changes.apply_change(s, req)
+
+
+def _window(qtbot, s):
+    win = MainWindow(s)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
+def test_overdue_first_in_red_and_double_click_opens_the_student(qtbot, archive, shown):
+    s = archive
+    old, recent = s.test_ids[0], s.test_ids[1]
+    _transfer_out(s, recent, 0)
+    _transfer_out(s, old, 40)
+    win = _window(qtbot, s)
+    view = changes_menu.open_deadlines(win)
+    assert isinstance(view, DeadlinesView) and view.isVisible()
+    n = view.table.rowCount()
+    assert n == len(deadlines.list_deadlines(s)) and n >= 2
+    first = view.items[0]
+    assert first.overdue and first.student_id == old
+    assert view.table.item(0, 0).text().startswith("逾期")
+    assert view.table.item(0, 0).background().color() == QColor(OVERDUE_BG)
+    assert "已逾期" in view.summary.text()
+    # overdue rows come before every row that is not
+    flags = [it.overdue for it in view.items]
+    assert flags == sorted(flags, reverse=True)
+    # a stored row names its kind in words (and the party it waits for), its rule and article
+    assert not view.table.item(0, 4).text().isascii()
+    assert first.article in view.table.item(0, 5).text()
+
+    row = next(r for r, it in enumerate(view.items) if it.student_id == recent)
+    view.table.cellDoubleClicked.emit(row, 1)
+    editors = [d for d in win.findChildren(StudentEditorDialog) if d.isVisible()]
+    assert editors and editors[-1].student_id == recent
+    assert win.selected_student_id() == recent
+    editors[-1].reject()
+
+
+def test_marking_done_closes_the_item_for_good(qtbot, archive, shown):
+    s = archive
+    sid = s.test_ids[2]
+    _transfer_out(s, sid, 30)
+    view = DeadlinesView(s)
+    qtbot.addWidget(view)
+    before = view.table.rowCount()
+    row = next(r for r, it in enumerate(view.items) if it.student_id == sid and it.deadline_id)
+    did = view.items[row].deadline_id
+    assert view.close_row(row, note="已收到回执")
+    assert view.table.rowCount() == before - 1
+    assert did not in {it.deadline_id for it in deadlines.list_deadlines(s)}
+    # closing twice is refused by the service and said in words
+    assert deadlines.list_deadlines(s)  # other parties still open
+    from app.errors import Refused
+
+    with pytest.raises(Refused):
+        deadlines.close_deadline(s, did, note="again")
+
+
+def test_start_up_shows_the_view_only_when_something_is_due(qtbot, tmp_path, archive, shown):
+    s = archive
+    # nothing due: the check runs in the background and shows nothing
+    win = _window(qtbot, s)
+    qtbot.waitUntil(lambda: getattr(win, "startup_job", None) is not None, timeout=5000)
+    assert wait(win.startup_job)
+    assert not needs_attention(win.startup_job.result)
+    assert getattr(win, "_deadlines_view", None) is None
+    win.close()
+
+    _transfer_out(s, s.test_ids[3], 25)
+    win2 = _window(qtbot, s)
+    qtbot.waitUntil(lambda: getattr(win2, "startup_job", None) is not None, timeout=5000)
+    assert wait(win2.startup_job)
+    qtbot.waitUntil(lambda: getattr(win2, "_deadlines_view", None) is not None, timeout=3000)
+    view = win2._deadlines_view
+    assert view.isVisible() and view.items[0].overdue

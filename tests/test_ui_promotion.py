@@ -1,0 +1,145 @@
+"""GUI tests of year-end promotion, graduation, the working-day calendar and the HS graduation
+record on real archives: the promotion dialog previews, runs on the worker and the classes' grades
+move (a second run for the same year is refused in the preview); a graduating class gets each
+student's outcome and is closed; calendar entries show in the table; a HS record is saved and judged."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from app import hs_graduation, workdays
+from app import student_service as ss
+from app.class_service import list_classes
+from tests.helpers import fill_class, new_class, new_school
+from ui import messages
+from ui.calendar_dialog import CalendarDialog
+from ui.graduation_dialog import GraduationDialog
+from ui.hs_record_dialog import HsRecordDialog
+from ui.promotion_dialog import PromotionDialog, default_school_year
+from ui.workers import wait
+
+
+@pytest.fixture
+def shown(monkeypatch):
+    out = []
+    for name in ("info", "error"):
+        monkeypatch.setattr(messages, name, lambda parent, text, _n=name, **kw: out.append((_n, text)))
+    monkeypatch.setattr(messages, "confirm", lambda parent, text, **kw: out.append(("confirm", text)) or True)
+    return out
+
+
+@pytest.fixture
+def school(tmp_path):
+    made = []
+
+    def make(profile="national", stages="primary", grades=(1, 2, 6), n=3):
+        s = new_school(tmp_path, profile=profile, stages=stages, sub=f"a{len(made)}")
+        made.append(s)
+        s.classes, s.ids = {}, []
+        for i, g in enumerate(grades):
+            cid = new_class(s, g)
+            s.classes[g] = cid
+            s.ids += [r.id for r in fill_class(s, cid, n, g, start=i * n)]
+        return s
+
+    yield make
+    for s in made:
+        s.close()
+
+
+def _grades(s) -> dict[int, int]:
+    return {k["id"]: k["grade"] for k in list_classes(s) if k.get("status", "active") == "active"}
+
+
+def test_promotion_previews_runs_and_grades_move(qtbot, school, shown):
+    s = school()
+    before = _grades(s)
+    dlg = PromotionDialog(s, school_year=2026)
+    qtbot.addWidget(dlg)
+    assert dlg.table.rowCount() == 3
+    texts = {dlg.table.item(r, 0).text(): dlg.table.item(r, 2).text() for r in range(3)}
+    assert list(texts.values()).count("毕业年级（不升级）") == 1          # grade 6 is left for 毕业
+    assert "2 个班，6 名学生" in dlg.summary.text()
+    assert _grades(s) == before                                          # the preview wrote nothing
+    assert dlg.run_button.isEnabled()
+    job = dlg.confirm_and_run()
+    assert job is not None and wait(job)
+    assert shown and shown[0][0] == "confirm" and "2026—2027" in shown[0][1]
+    after = _grades(s)
+    assert after[s.classes[1]] == 2 and after[s.classes[2]] == 3 and after[s.classes[6]] == 6
+    assert dlg.result is not None and dlg.result.students == 6
+
+    again = PromotionDialog(s, school_year=2026)
+    qtbot.addWidget(again)
+    assert not again.run_button.isEnabled()
+    assert again.findings_list.count() >= 1 and "不能升级" in again.summary.text()
+
+
+def test_default_school_year():
+    assert default_school_year(dt.date(2026, 7, 1)) == 2026
+    assert default_school_year(dt.date(2026, 12, 3)) == 2027
+    assert default_school_year(dt.date(2027, 3, 1)) == 2027
+
+
+def test_graduation_lists_each_outcome_then_closes_the_class(qtbot, school, shown):
+    s = school()
+    cid = s.classes[6]
+    dlg = GraduationDialog(s, class_id=cid)
+    qtbot.addWidget(dlg)
+    assert dlg.table.rowCount() == 3
+    assert {dlg.table.item(r, 1).text() for r in range(3)} == {"毕业"}
+    assert "毕业 3 人" in dlg.summary.text()
+    assert dlg.confirm_and_run()
+    ids = [r["student_id"] for r in dlg.result.per_student]
+    assert {ss.get_student(s, i)["status"] for i in ids} == {"graduated"}
+    assert cid not in _grades(s)
+
+    # a class that is not a final grade is refused with its reason, nothing to confirm
+    other = GraduationDialog(s, class_id=s.classes[1])
+    qtbot.addWidget(other)
+    assert not other.run_button.isEnabled() and other.findings_list.count() >= 1
+
+
+def test_hs_record_dialog_saves_and_judges(qtbot, school, shown):
+    s = school(profile="shanxi-changzhi", stages="senior", grades=(12,), n=1)
+    sid = s.ids[0]
+    dlg = HsRecordDialog(s, sid)
+    qtbot.addWidget(dlg)
+    first = dlg.verdict.text()                          # nothing entered: every condition is listed
+    assert first.startswith("按本省规定：结业") and "总学分" in first and "GRAD.HS.CZ" in first
+    dlg.credit_inputs["credits_total"].setValue(100)
+    dlg.set_exam("语文", "a")
+    dlg.show_verdict()
+    assert "100" in dlg.verdict.text() and "144" in dlg.verdict.text()
+    assert dlg.save()
+    rec = hs_graduation.get_hs_record(s, sid)
+    assert rec["credits_total"] == 100 and rec["exams"] == {"语文": "A"}
+    # everything the profile asks for → 毕业, judged as typed (before saving)
+    again = HsRecordDialog(s, sid)
+    qtbot.addWidget(again)
+    assert again.credit_inputs["credits_total"].value() == 100          # the saved record is loaded
+    for k, v in (("credits_total", 150), ("credits_required", 120), ("credits_elective", 24), ("credits_school", 6)):
+        again.credit_inputs[k].setValue(v)
+    for k in ("evaluation", "pe_standard"):
+        again.choice_inputs[k].setCurrentIndex(again.choice_inputs[k].findData("pass"))
+    again.choice_inputs["labour_practice"].setCurrentIndex(again.choice_inputs["labour_practice"].findData("done"))
+    again.show_verdict()
+    assert again.verdict.text() == "按本省规定：毕业", again.verdict.text()
+
+
+def test_calendar_dialog_adds_a_day_for_an_unknown_year(qtbot, school, shown):
+    s = school(grades=(1,), n=1)
+    dlg = CalendarDialog(s, year=2031)
+    qtbot.addWidget(dlg)
+    assert dlg.table.rowCount() == 0 and "尚未录入" in dlg.source_label.text()
+    from PySide6.QtCore import QDate
+
+    dlg.date_edit.setDate(QDate(2031, 10, 1))
+    dlg.kind_combo.setCurrentIndex(dlg.kind_combo.findData("holiday"))
+    dlg.name_edit.setText("国庆节")
+    assert dlg.add_day()
+    assert dlg.table.rowCount() == 1
+    assert [dlg.table.item(0, c).text() for c in (0, 2, 3)] == ["2031-10-01", "放假", "国庆节"]
+    assert not workdays.is_working_day(s.conn, dt.date(2031, 10, 1))
+    assert "本档案" in dlg.source_label.text()
