@@ -168,8 +168,9 @@ def _resolve_class(session: Session, class_id, class_code) -> dict | None:
 
 def create_in_transaction(session: Session, conn, data: dict, members=(), *, class_id=None, class_code=None,
                           reason: str = "", evidence=(), overrides=None, status: str = "enrolled",
-                          action: str = "create", batch: str = "") -> SaveResult:
-    """The create path without its own transaction (the importer runs many inside one)."""
+                          action: str = "create", batch: str = "", enrol_event: bool = True) -> SaveResult:
+    """The create path without its own transaction (the importer runs many inside one). ``enrol_event``:
+    write the record's starting status event (a transfer-in writes its own instead)."""
     evidence = [e for e in evidence if e and e.strip()]
     try:
         klass = _resolve_class(session, class_id, class_code)
@@ -198,6 +199,10 @@ def create_in_transaction(session: Session, conn, data: dict, members=(), *, cla
                              "evidence_ref": tr("common.item_sep").join(evidence),
                              "batch": batch}])
     q.insert_findings(conn, _finding_rows(sid, session, warnings, overridden, overrides, evidence))
+    if enrol_event:
+        from app.changes.service import record_enrolment
+
+        record_enrolment(conn, sid, status, klass, rec.get("entry_ym", "") or "", session.user, batch)
     return SaveResult(sid, warnings, notes, overridden)
 
 
