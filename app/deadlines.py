@@ -12,13 +12,26 @@ from dataclasses import dataclass
 
 from app.class_service import display_name
 from app.errors import Finding, NotFound, Refused
-from app.i18n import tr
+from app.i18n import Names, tr
 from app.rules.engine import RuleContext, evaluate
 from app.workdays import calendar_known
 from db import calendar_credits as cq
 
 # kinds of table rows counted in working days: their due date depends on the holiday calendar
-WORKING_DAY_KINDS = ("party_response", "death_cancel", "processing", "noshow", "staff_change")
+WORKING_DAY_KINDS = ("party_response", "death_cancel", "change_processing", "processing", "noshow")
+KIND_NAMES = Names({
+    "party_response": "deadline.kind.party_response", "archive_handover": "deadline.kind.archive_handover",
+    "death_cancel": "deadline.kind.death_cancel", "suspension_expiry": "deadline.kind.suspension_expiry",
+    "extension_window": "deadline.kind.extension_window", "dropout_report": "deadline.kind.dropout_report",
+    "change_processing": "deadline.kind.change_processing", "registration": "deadline.kind.registration",
+    "registration_hs": "deadline.kind.registration_hs", "compulsory_graduation": "deadline.kind.compulsory_graduation",
+    "diploma_stamp": "deadline.kind.diploma_stamp", "rosters": "deadline.kind.rosters",
+})
+
+
+def kind_label(kind: str) -> str:
+    """The registrar's name for a deadline kind (the code itself when unknown)."""
+    return KIND_NAMES[kind] if kind in KIND_NAMES else kind
 
 
 @dataclass
@@ -88,7 +101,7 @@ def list_deadlines(session, as_of=None, *, student_id=None, include_computed: bo
         note = unknown_year_note(due) if d["kind"] in WORKING_DAY_KINDS else ""
         items.append(_item(as_of, student_id=d["student_id"], student_name=d.get("student_name") or "",
                            class_name=cname(d.get("class_id")), kind=d["kind"],
-                           title=d["note"] or d["kind"], due=due, rule=d["rule"], article=d["article"],
+                           title=d["note"] or kind_label(d["kind"]), due=due, rule=d["rule"], article=d["article"],
                            deadline_id=d["id"], note=note, class_id=d.get("class_id")))
     if include_computed:
         items += _computed(session, as_of, student_id, classes, cname)

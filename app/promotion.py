@@ -254,9 +254,8 @@ def graduate(session, class_id, *, date=None, dry_run: bool = False, overrides=N
             if key not in seen_notes:
                 seen_notes.add(key)
                 result.findings.append(f)
-    if open_business:  # overridden: students with open business stay out of the batch
-        skip = {o["student_id"] for o in open_business}
-        result.per_student = [p for p in result.per_student if p["student_id"] not in skip]
+    # students in another state (transfer in progress, suspended …) are not in ``graduating``: they keep their
+    # state and the closed class; an override of GRAD.PENDING_CLEARED.ZK lets the others graduate.
     try:
         with session.transaction():
             events, history, updates = [], [], []

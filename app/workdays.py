@@ -273,3 +273,7 @@ def import_calendar(session, path) -> dict:
         for day, kind, name in good:
             cq.insert_calendar_day(session.conn, day.isoformat(), kind, name, Path(path).name, session.user)
     return {"rows": len(good), "years": sorted({d.year for d, _k, _n in good})}
+
+
+def kind_name(kind: str) -> str:
+    return tr("calendar.kind.holiday") if kind == "holiday" else tr("calendar.kind.workday")
