@@ -21,11 +21,27 @@ from pathlib import Path
 from app import cert_service as cs
 from app.errors import Finding, NotFound, Refused
 from app.fsutil import discard_on_error
-from app.i18n import tr
+from app.i18n import Names, tr
 from app.session import Session
 from db import cert_queries as cq
 from db import queries as q
 
+KIND_TITLES = Names({
+    "diploma": "cert.kind.diploma", "completion-certificate": "cert.kind.completion",
+    "incomplete-certificate": "cert.kind.incomplete", "study-certificate": "cert.kind.study",
+    "education-certificate": "cert.kind.education", "basic-info-form": "printkind.basic_info_form",
+    "class-roster": "printkind.class_roster", "new-student-roster": "printkind.new_student_roster",
+    "graduate-roster": "printkind.graduate_roster", "change-register": "printkind.change_register",
+    "hs-registration-approval": "printkind.hs_registration_approval",
+    "hs-registration-register": "printkind.hs_registration_register", "folder-label": "printkind.folder_label",
+    "folder-contents": "printkind.folder_contents", "calibration-sheet": "printkind.calibration_sheet",
+    "issuance-register": "printkind.issuance_register",
+})
+STUDENT_KINDS = ("diploma", "completion-certificate", "incomplete-certificate", "study-certificate",
+                 "education-certificate", "basic-info-form", "folder-label", "folder-contents")
+CLASS_KINDS = STUDENT_KINDS + ("class-roster",)
+YEAR_KINDS = ("new-student-roster", "graduate-roster", "change-register", "hs-registration-approval",
+              "hs-registration-register", "issuance-register")
 CAL_KEY = "print.calibrations"
 MAX_OFFSET_MM = 50.0         # a larger shift is a typing mistake, not a printer's registration
 SCALE_RANGE = (0.8, 1.2)

@@ -6,6 +6,81 @@ window.after_write(ids)).
 """
 from __future__ import annotations
 
+import datetime as _dt
+
+from PySide6.QtWidgets import QInputDialog
+
+from ui import messages
+from ui.i18n import tr
+
+
+def _school_year() -> int:
+    today = _dt.date.today()
+    return today.year if today.month >= 8 else today.year - 1
+
 
 def install(window) -> None:
     """Add this area's menu and actions to ``window``."""
+    from app import print_service as ps
+
+    menu = window.menuBar().addMenu(tr("printui.menu"))
+    sub = menu.addMenu(tr("printui.menu_student"))
+    for kind in ps.STUDENT_KINDS:
+        sub.addAction(ps.KIND_TITLES[kind], lambda k=kind: open_preview(window, k, "student"))
+    sub = menu.addMenu(tr("printui.menu_class"))
+    for kind in ps.CLASS_KINDS:
+        sub.addAction(ps.KIND_TITLES[kind], lambda k=kind: open_preview(window, k, "class"))
+    sub = menu.addMenu(tr("printui.menu_year"))
+    for kind in ps.YEAR_KINDS:
+        sub.addAction(ps.KIND_TITLES[kind], lambda k=kind: open_preview(window, k, "year"))
+    menu.addSeparator()
+    window.act_calibration = menu.addAction(tr("printui.calibrate"), lambda: open_calibration(window))
+    window.act_cert_register = menu.addAction(tr("certui.title"), lambda: open_register(window))
+    window.main_toolbar.addSeparator()
+    window.act_print_class = window.main_toolbar.addAction(tr("printui.toolbar_print"),
+                                                           lambda: open_preview(window, "diploma", "class"))
+
+
+def open_preview(window, kind: str, scope: str, *, school_year: int | None = None):
+    from ui.print_preview_dialog import PrintPreviewDialog
+
+    kw = {}
+    if scope == "student":
+        sid = window.selected_student_id()
+        if sid is None:
+            messages.info(window, tr("printui.pick_student"))
+            return None
+        kw["student_ids"] = [sid]
+    elif scope == "class":
+        cid = window.current_class_id()
+        if cid is None:
+            messages.info(window, tr("printui.pick_class"))
+            return None
+        kw["class_id"] = cid
+    else:
+        if school_year is None:
+            school_year, ok = QInputDialog.getInt(window, tr("printui.menu_year"), tr("printui.school_year"),
+                                                  _school_year(), 2000, 2100)
+            if not ok:
+                return None
+        kw["school_year"] = school_year
+    dlg = PrintPreviewDialog(window.session, kind, parent=window, after_write=window.after_write, **kw)
+    dlg.show()
+    return dlg
+
+
+def open_calibration(window):
+    from ui.calibration_dialog import CalibrationDialog
+
+    dlg = CalibrationDialog(window.session, window)
+    dlg.show()
+    return dlg
+
+
+def open_register(window):
+    from ui.cert_register_dialog import CertRegisterDialog
+
+    dlg = CertRegisterDialog(window.session, window, student_id=window.selected_student_id(),
+                             after_write=window.after_write)
+    dlg.show()
+    return dlg

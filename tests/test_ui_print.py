@@ -1,0 +1,228 @@
+"""The print GUI offscreen on real archives: the preview shows page images of the PDF (zoom, page through),
+saving/printing renders the final PDF with issued numbers, a class batch runs as one background job with
+progress and cancel (nothing issued when cancelled; the GUI thread keeps running), the calibration dialog
+round-trips through the archive and shows its correction live, and the register dialog's actions."""
+from __future__ import annotations
+
+import time
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QImage
+
+from app import cert_service as cs
+from app import print_service as ps
+from tests.helpers import fill_class, new_class, new_school
+from ui import messages, workers
+from ui import print_jobs as pj
+
+
+@pytest.fixture
+def school(tmp_path):
+    s = new_school(tmp_path, sub="ui")
+    g6 = new_class(s, 6)
+    ids = [r.id for r in fill_class(s, g6, 3, 6)]
+    s.g6, s.ids = g6, ids
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def quiet(monkeypatch):
+    calls = []
+    for name in ("info", "error"):
+        monkeypatch.setattr(messages, name, lambda parent, text, _n=name, **kw: calls.append((_n, text)))
+    monkeypatch.setattr(messages, "confirm", lambda parent, text, **kw: True)
+    return calls
+
+
+def wait_for(qtbot, dlg, signal="rendered", timeout=60000):
+    with qtbot.waitSignal(getattr(dlg, signal), timeout=timeout):
+        pass
+
+
+def not_blank(img: QImage) -> bool:
+    small = img.scaled(60, 80)
+    colours = {small.pixel(x, y) for x in range(small.width()) for y in range(small.height())}
+    return len(colours) > 3
+
+
+def test_preview_pages_zoom_and_draft_writes_nothing(qtbot, school, quiet):
+    from ui.print_preview_dialog import PrintPreviewDialog
+
+    dlg = PrintPreviewDialog(school, "diploma", class_id=school.g6)
+    qtbot.addWidget(dlg)
+    wait_for(qtbot, dlg)
+    assert dlg.pages.count == 3 and not dlg.final
+    assert dlg.page_label.text() == "第 1 / 3 页"
+    first = dlg.image.pixmap().toImage()
+    assert not_blank(first)
+    dlg.next_button.click()
+    assert dlg.page == 1 and dlg.page_label.text() == "第 2 / 3 页"
+    w = dlg.image.pixmap().width()
+    dlg.zoom_in.click()
+    assert dlg.image.pixmap().width() > w
+    # the preview of not-yet-issued certificates issues nothing
+    assert cs.list_certificates(school) == []
+    import pdfplumber
+
+    with pdfplumber.open(dlg.pdf_path) as pdf:
+        assert "打印时发放编号" in (pdf.pages[0].extract_text() or "").replace("\n", "")
+    dlg.reject()
+
+
+def test_save_as_pdf_issues_numbers_and_shows_that_file(qtbot, school, quiet, tmp_path):
+    from ui.print_preview_dialog import PrintPreviewDialog
+
+    written = []
+    dlg = PrintPreviewDialog(school, "diploma", class_id=school.g6, after_write=written.append)
+    qtbot.addWidget(dlg)
+    wait_for(qtbot, dlg)
+    out = tmp_path / "out" / "diplomas"
+    dlg.save_pdf(str(out))
+    wait_for(qtbot, dlg)
+    assert dlg.final and dlg.pdf_path == str(out) + ".pdf"
+    numbers = [c["number"] for c in cs.list_certificates(school)]
+    assert len(numbers) == 3
+    import pdfplumber
+
+    with pdfplumber.open(dlg.pdf_path) as pdf:
+        text = "".join(w["text"] for p in pdf.pages for w in p.extract_words())
+    assert all(n in text for n in numbers)
+    assert written and set(written[0]) == set(school.ids)
+    dlg.reject()
+
+
+def test_print_to_qprinter_sends_every_page_at_full_size(qtbot, school, quiet, tmp_path):
+    from PySide6.QtPrintSupport import QPrinter
+
+    from ui.print_preview_dialog import PrintPreviewDialog
+
+    dlg = PrintPreviewDialog(school, "class-roster", class_id=school.g6)
+    qtbot.addWidget(dlg)
+    wait_for(qtbot, dlg)
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    target = tmp_path / "printed.pdf"
+    printer.setOutputFileName(str(target))
+    dlg.print_(printer)
+    wait_for(qtbot, dlg)
+    import pypdf
+
+    src = pypdf.PdfReader(dlg.pdf_path)
+    got = pypdf.PdfReader(str(target))
+    assert len(got.pages) == len(src.pages) >= 1
+    for a, b in zip(src.pages, got.pages):  # same paper size (±1 pt): 100 %, never fit-to-page
+        assert abs(float(a.mediabox.width) - float(b.mediabox.width)) < 1.5
+        assert abs(float(a.mediabox.height) - float(b.mediabox.height)) < 1.5
+    img = pj.PdfPages(str(target)).image(0, 50)
+    assert not_blank(img)
+    dlg.reject()
+
+
+def test_batch_of_a_class_cancelled_issues_nothing_and_gui_stays_responsive(qtbot, tmp_path, quiet):
+    s = new_school(tmp_path, sub="batch")
+    g6 = new_class(s, 6)
+    fill_class(s, g6, 300, 6)
+    try:
+        ticks = []
+        timer = QTimer()
+        timer.setInterval(10)
+        timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+        timer.start()
+        seen = []
+
+        def fn(progress, cancel):
+            return pj.batch_print(s, "diploma", str(tmp_path / "batch.pdf"), class_id=g6, progress=progress,
+                                  cancel=cancel)
+
+        job = workers.run_job(fn, on_progress=lambda d, t: (seen.append((d, t)), job.cancel() if d >= 20 else None))
+        assert workers.wait(job, 120000)
+        timer.stop()
+        from app.printing import Cancelled
+
+        assert isinstance(job.error.error, Cancelled)
+        assert seen and seen[0][1] == 300
+        assert cs.list_certificates(s) == [] and not (tmp_path / "batch.pdf").exists()
+        assert len(ticks) >= 3  # the GUI thread ran its timer while the job worked
+        # and a full run: one job, 300 pages, 300 numbers, progress up to the end
+        done = []
+        job = workers.run_job(fn, on_progress=lambda d, t: done.append((d, t)))
+        assert workers.wait(job, 120000) and job.error is None
+        assert job.result.pages == 300 and len(set(job.result.numbers.values())) == 300
+        assert done[-1][0] == done[-1][1]
+    finally:
+        s.close()
+
+
+def test_calibration_dialog_round_trip_and_live_preview(qtbot, school, quiet):
+    from ui.calibration_dialog import CalibrationDialog
+
+    dlg = CalibrationDialog(school, name="", printer="HP LaserJet")
+    qtbot.addWidget(dlg)
+    wait_for(qtbot, dlg)
+    assert dlg.shown_calibration.dx_mm == 0 and not_blank(dlg.image.pixmap().toImage())
+    before = dlg.image.pixmap().toImage()
+    dlg.right.setValue(2.0)
+    dlg.down.setValue(-1.5)
+    dlg.ruler.setValue(99.5)
+    wait_for(qtbot, dlg)
+    c = dlg.shown_calibration
+    assert (c.dx_mm, c.dy_mm) == (-2.0, 1.5) and abs(c.scale - 100 / 99.5) < 1e-4
+    assert dlg.image.pixmap().toImage() != before  # the sheet moved on screen
+    assert "-2.00" in dlg.result_label.text()
+    assert dlg.name_edit.text() == "HP LaserJet"
+    dlg.name_edit.setText("HP 手动进纸")
+    dlg.save()
+    assert dlg.saved_name == "HP 手动进纸"
+    saved = ps.get_calibration(school, "HP 手动进纸")
+    assert (saved.dx_mm, saved.dy_mm) == (-2.0, 1.5) and abs(saved.scale - 100 / 99.5) < 1e-4
+    assert ps.list_calibrations(school)["HP 手动进纸"]["printer"] == "HP LaserJet"
+    again = CalibrationDialog(school, name="HP 手动进纸")
+    qtbot.addWidget(again)
+    assert (again.right.value(), again.down.value(), round(again.ruler.value(), 2)) == (2.0, -1.5, 99.5)
+    wait_for(qtbot, again)
+    again.reject()
+
+
+def test_preview_uses_a_saved_calibration(qtbot, school, quiet):
+    from ui.print_preview_dialog import PrintPreviewDialog
+
+    ps.save_calibration(school, "shift", dx_mm=5, dy_mm=0)
+    dlg = PrintPreviewDialog(school, "calibration-sheet")
+    qtbot.addWidget(dlg)
+    wait_for(qtbot, dlg)
+    plain = dlg.image.pixmap().toImage()
+    dlg.select_calibration("shift")
+    wait_for(qtbot, dlg)
+    assert dlg.calibration == "shift" and dlg.image.pixmap().toImage() != plain
+    dlg.reject()
+
+
+def test_register_dialog_issue_reprint_void_verify(qtbot, school, quiet):
+    from ui.cert_register_dialog import CertRegisterDialog
+
+    sid = school.ids[0]
+    dlg = CertRegisterDialog(school, student_id=sid)
+    qtbot.addWidget(dlg)
+    assert dlg.table.rowCount() == 0
+    n = dlg.issue("diploma")
+    assert n and dlg.table.rowCount() == 1 and dlg.table.item(0, 0).text() == n
+    dlg.select_number(n)
+    assert dlg.reprint("卡纸") and dlg.rows[0]["reprints"] == 1
+    assert dlg.verify() and dlg.rows[0]["verified_at"]
+    assert dlg.void("印坏") and dlg.rows[0]["state"] == "void"
+    assert not dlg.reprint_button.isEnabled() or dlg.selected() is None
+    assert dlg.issue("education-certificate") is None  # not graduated: refused with the rule named
+    assert quiet[-1][0] == "error" and "CERT.ONLY_GRADUATING_SCHOOL" in quiet[-1][1]
+    assert [e["action"] for e in cs.register(school)] == ["issue", "reprint", "verify", "void"]
+
+
+def test_menu_is_installed_on_the_main_window(qtbot, school, quiet):
+    from ui.main_window import MainWindow
+
+    win = MainWindow(school)
+    qtbot.addWidget(win)
+    titles = [a.text() for a in win.menuBar().actions()]
+    assert "打印(&P)" in titles
+    assert win.act_cert_register.text() == "证书发放登记…"
