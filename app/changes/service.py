@@ -113,6 +113,8 @@ class ChangeFacts:
     grade_at_suspension: int | None
     learned_on: _dt.date | None
     profile_name: str
+    to_school: str = ""
+    from_school: str = ""
 
 
 class ChangeContext(RuleContext):
@@ -322,7 +324,7 @@ class _Plan:
             suspension_events=susp["count"] if req.kind == "extend-suspension" else 0,
             grade_at_suspension=susp["grade"] if req.kind == "resume" and self.from_state == "suspended" else None,
             learned_on=_date_or_none(det.get("learned_on"), tr("change.field.date"), self.invalid),
-            profile_name=self.profile.name)
+            profile_name=self.profile.name, to_school=req.to_school or "", from_school=req.from_school or "")
 
     def _cause(self, det, susp) -> str:
         if det.get("cause"):
