@@ -10,12 +10,14 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDialog, QDialogBut
 from ui import messages
 from ui.i18n import tr
 
-COLUMNS = ("number", "kind_name", "student_name", "xueji_no", "issue_date", "state_name", "reprints", "void_reason")
+COLUMNS = ("number", "kind_name", "student_name", "xueji_no", "issue_date", "state_name", "prints", "reprints",
+           "verified_at", "void_reason")
 
 
 def _headers() -> list[str]:
     return [tr("certui.col.number"), tr("certui.col.kind"), tr("certui.col.student"), tr("certui.col.xueji_no"),
-            tr("certui.col.issue_date"), tr("certui.col.state"), tr("certui.col.reprints"), tr("certui.col.note")]
+            tr("certui.col.issue_date"), tr("certui.col.state"), tr("certui.col.prints"), tr("certui.col.reprints"),
+            tr("certui.col.verified_at"), tr("certui.col.note")]
 
 
 class OverrideDialog(QDialog):

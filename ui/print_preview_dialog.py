@@ -51,6 +51,7 @@ class PrintPreviewDialog(QDialog):
         self.job = None
         self._temps: list[str] = []
         self._pending = False
+        self._fitted = False
         self.setWindowTitle(tr("printui.preview_title", kind=kind_label(kind)))
         self.resize(980, 860)
         self._build()
@@ -190,12 +191,17 @@ class PrintPreviewDialog(QDialog):
         self.final = final
         self.pages = pj.PdfPages(path)
         self.page = min(self.page, self.pages.count - 1)
+        if not self._fitted and self.pages.count:
+            self._fitted = True
+            self.zoom_i = self._fit_zoom()
         warnings = [getattr(w, "message", str(w)) for w in getattr(res, "warnings", [])]
         text = tr("printui.rendered", pages=self.pages.count, students=getattr(res, "students", 0))
         if final:
             text = tr("printui.final_shown", path=path) + "\n" + text
         if warnings:
-            text += "\n" + "\n".join(warnings[:5])
+            text += "\n" + "\n".join(warnings[:2])
+            if len(warnings) > 2:
+                text += "\n" + tr("msg.more_findings", count=len(warnings) - 2)
         self.status.setText(text)
         self._paint()
         self.rendered.emit()
@@ -211,6 +217,16 @@ class PrintPreviewDialog(QDialog):
         self.image.setPixmap(pm)
         self.image.resize(pm.size() / self.devicePixelRatioF())
         self._update_nav()
+
+    def _fit_zoom(self) -> int:
+        """The largest zoom at which the whole first page fits the view."""
+        w_mm, h_mm = self.pages.size_mm(0)
+        view = self.scroll.viewport().size()
+        for i in range(len(ZOOMS) - 1, -1, -1):
+            px = SCREEN_DPI * ZOOMS[i] / 25.4
+            if w_mm * px <= view.width() - 8 and h_mm * px <= view.height() - 8:
+                return i
+        return 0
 
     def _update_nav(self) -> None:
         n = self.pages.count if self.pages else 0
