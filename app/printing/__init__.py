@@ -19,6 +19,7 @@ from app.fields import by_key as _field_defs
 from app.fsutil import discard_on_error
 from app.i18n import tr
 from app.printing import documents as _docs
+from app.printing import fonts
 from app.printing.engine import MM, Calibration, Painter, rows_per_page
 from app.printing.template import (Element, PrintRefused, Template, TemplateError, load_template,  # noqa: F401
                                    template_for)
@@ -141,7 +142,8 @@ def render(session, kind, out, *, student_ids=None, class_id=None, school_year=N
     ctx_name = getattr(session, "user", "")
     try:
         with discard_on_error(tmp) if tmp else _null():
-            c = Canvas(target, pageCompression=1, invariant=0)
+            c = Canvas(target, pageCompression=1, invariant=0, initialFontName=fonts.font("NotoSerifSC").fontName,
+                       initialFontSize=10)
             c.setCreator("Xueji")
             c.setAuthor(ctx_name)
             c.setTitle(kind)

@@ -46,6 +46,22 @@ class MissingGlyph(Exception):
         super().__init__(f"U+{ord(char):04X}")
 
 
+def _to_unicode_cmap(fontname, subset):
+    """reportlab's ToUnicode CMap writes a code point above U+FFFF as 4 hex digits, so 𠮷 (U+20BB7)
+    extracts from the PDF as U+20BB; the PDF spec wants UTF-16BE there (a surrogate pair). Same CMap
+    otherwise; installed in place of reportlab.pdfbase.ttfonts.makeToUnicodeCMap (see decisions.md)."""
+    def hexu(v: int) -> str:
+        return chr(v).encode("utf-16-be", "surrogatepass").hex().upper()
+
+    cmap = ["/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap", "/CIDSystemInfo",
+            "<< /Registry (%s)" % fontname, "/Ordering (%s)" % fontname, "/Supplement 0", ">> def",
+            "/CMapName /%s def" % fontname, "/CMapType 2 def", "1 begincodespacerange",
+            "<00> <%02X>" % (len(subset) - 1), "endcodespacerange", "%d beginbfchar" % len(subset)]
+    cmap += ["<%02X> <%s>" % (i, hexu(v)) for i, v in enumerate(subset)]
+    cmap += ["endbfchar", "endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]
+    return "\n".join(cmap)
+
+
 def font(name: str):
     """The registered reportlab TTFont ``name`` (registered on first use)."""
     f = _registered.get(name)
@@ -53,8 +69,10 @@ def font(name: str):
         with _lock:
             f = _registered.get(name)
             if f is None:
-                from reportlab.pdfbase import pdfmetrics
+                from reportlab.pdfbase import pdfmetrics, ttfonts
                 from reportlab.pdfbase.ttfonts import TTFont
+
+                ttfonts.makeToUnicodeCMap = _to_unicode_cmap
 
                 f = TTFont(name, str(resource("fonts", FONT_FILES[name])))
                 pdfmetrics.registerFont(f)
