@@ -228,6 +228,16 @@ def reprint_document(session: Session, number: str, reason: str, out, *, overlay
                        {c["student_id"]: c["number"]})
 
 
+def _cert_values(conn, numbers: dict[int, str]) -> dict[int, dict]:
+    """What each certificate printed carries from its register row: the issue date it was issued with
+    (a later print shows the same date) and a 学历证明's original diploma number."""
+    out = {}
+    for sid, number in numbers.items():
+        c = cq.get_by_number(conn, number)
+        out[sid] = {"issue_date": c["issue_date"], "original_number": c["original_number"]}
+    return out
+
+
 def _cal_details(cal) -> dict:
     return {"calibration": {"dx_mm": cal.dx_mm, "dy_mm": cal.dy_mm, "scale": cal.scale}} if cal is not None else {}
 
@@ -252,7 +262,7 @@ def _print_certificates(session, kind, out, tmp, *, student_ids, class_id, schoo
             numbers, issued = cs.numbers_for(session, conn, kind, ids, issue_date=issue_date, override=override)
             res = printing.render(session, kind, tmp, student_ids=ids, overlay=overlay, calibration=cal,
                                   numbers=numbers, issue_date=issue_date, template=template, progress=progress,
-                                  cancel=cancel)
+                                  cancel=cancel, values=_cert_values(conn, numbers))
             details = {"file": str(out), "overlay": overlay, **_cal_details(cal)}
             cs.record_prints(session, conn, kind, numbers, details)
         os.replace(tmp, out)

@@ -242,3 +242,12 @@ def test_print_with_calibration_moves_the_number(capsys, arch, tmp_path):
     rc, obj = cli(capsys, arch, "print", "diploma", "--student", arch["ids"][0], "-o", tmp_path / "c.pdf",
                   "--calibration", "nope")
     assert rc == 1 and obj["errors"][0]["code"] == "not_found"
+
+
+def test_a_later_print_keeps_the_issue_date_of_the_register(capsys, arch, tmp_path):
+    pytest.importorskip("app.printing")
+    rc, obj = cli(capsys, arch, "cert", "issue", "diploma", arch["ids"][0], "--issue-date", "2026-06-30")
+    out = tmp_path / "later.pdf"
+    rc, res = cli(capsys, arch, "print", "diploma", "--student", arch["ids"][0], "-o", out)
+    assert rc == 0 and res["issued"] == []
+    assert "二〇二六年六月三十日" in _pdf_text(out).replace(" ", "").replace("\n", "")
