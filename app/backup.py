@@ -220,8 +220,12 @@ def store_files(archive_folder: Path) -> list[tuple[str, Path]]:
 
 def _human_error(e: BaseException) -> str:
     text = str(e)
-    if isinstance(e, sqlite3.Error) and ("full" in text or "disk" in text):
-        return tr("backup.disk_full", error=text)
+    code = getattr(e, "sqlite_errorcode", None)
+    if code is not None:
+        if code & 0xFF == sqlite3.SQLITE_FULL:
+            return tr("backup.disk_full", error=text)
+        if code & 0xFF == sqlite3.SQLITE_IOERR:
+            return tr("backup.io_error", error=text)
     if isinstance(e, OSError) and e.errno in (28, 27, 122):  # ENOSPC, EFBIG, EDQUOT
         return tr("backup.disk_full", error=text)
     return text or type(e).__name__
@@ -719,6 +723,14 @@ def backup_due(session, now: _dt.datetime | None = None, every_hours: float = 24
         return True
     at = _dt.datetime.fromisoformat(last["at"])
     return (now or _dt.datetime.now()) - at >= _dt.timedelta(hours=every_hours)
+
+
+def full_check_due(session, now: _dt.datetime | None = None, every_days: float = 7.0) -> bool:
+    """The weekly full integrity check + files sweep is due (none recorded, or the last is older)."""
+    at = bl.last_full_check_at(session.conn)
+    if at is None:
+        return True
+    return (now or _dt.datetime.now()) - _dt.datetime.fromisoformat(at) >= _dt.timedelta(days=every_days)
 
 
 def backup_on_close_wanted(session) -> bool:

@@ -30,6 +30,12 @@ def last_log(conn, kind: str, *, ok: bool | None = None) -> dict | None:
     return d
 
 
+def last_full_check_at(conn) -> str | None:
+    r = conn.execute("SELECT at FROM backup_log WHERE kind = 'check' AND json_extract(detail, '$.full') = 1 "
+                     "ORDER BY id DESC LIMIT 1").fetchone()
+    return r[0] if r else None
+
+
 def list_log(conn, limit: int = 50) -> list[dict]:
     out = []
     for r in conn.execute("SELECT * FROM backup_log ORDER BY id DESC LIMIT ?", (limit,)):

@@ -1,0 +1,131 @@
+"""The backup window and the automatic parts (ui/backup_dialog.py, ui/backup_menu.py) on real archives:
+settings saved, a backup made and listed, restore after confirming what the backup holds, the backup
+when the main window closes (and a failed one never keeps it open), the quick check on open."""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from app import backup as B
+from ui import backup_menu, messages, workers
+from ui.backup_dialog import BackupDialog
+from ui.main_window import MainWindow
+
+
+@pytest.fixture
+def shown(monkeypatch):
+    calls = []
+    for name in ("info", "error"):
+        monkeypatch.setattr(messages, name, lambda parent, text, _n=name, **kw: calls.append((_n, text)))
+    return calls
+
+
+def _wait(job):
+    assert workers.wait(job, 60000), "the job did not finish"
+
+
+def test_dialog_saves_settings_backs_up_and_lists(qtbot, archive_factory, tmp_path, shown):
+    s = archive_factory(5)
+    dlg = BackupDialog(s)
+    qtbot.addWidget(dlg)
+    assert dlg.table.rowCount() == 0
+    dest = tmp_path / "usb"
+    dlg.folder_edit.setText(str(dest))
+    dlg.keep["backup.keep_daily"].setValue(4)
+    dlg.on_close.setChecked(False)
+    dlg.backup_btn.click()
+    _wait(dlg.jobs[-1])
+    st = B.get_settings(s)
+    assert st["backup.folder"] == str(dest) and st["backup.keep_daily"] == "4" and st["backup.on_close"] == "0"
+    assert dlg.table.rowCount() == 1 and dlg.table.item(0, 2).text() == "5"
+    assert shown and shown[-1][0] == "info" and str(dest) in shown[-1][1]
+    dlg.verify_btn.click()
+    _wait(dlg.jobs[-1])
+    assert shown[-1][0] == "info"
+    dlg.check_btn.click()
+    _wait(dlg.jobs[-1])
+    assert shown[-1][0] == "info"
+
+
+def test_dialog_restore_shows_the_backup_first_and_restores(qtbot, archive_factory, tmp_path, shown, monkeypatch):
+    s = archive_factory(4)
+    res = B.make_backup(s, tmp_path / "usb")
+    from tests.test_backup import add_student
+
+    add_student(s, 3)
+    win = MainWindow(s)
+    qtbot.addWidget(win)
+    asked = []
+    monkeypatch.setattr(messages, "confirm", lambda parent, text, **kw: asked.append(text) or False)
+    dlg = BackupDialog(s, win, window=win)
+    dlg.restore(res.info.path)
+    assert asked and res.info.summary() in asked[0]  # what the backup holds, before anything changes
+    assert s.conn.execute("SELECT COUNT(*) FROM students").fetchone()[0] == 5  # declined: nothing changed
+    monkeypatch.setattr(messages, "confirm", lambda parent, text, **kw: True)
+    dlg.restore(res.info.path)
+    _wait(dlg.jobs[-1])
+    assert s.conn.execute("SELECT COUNT(*) FROM students").fetchone()[0] == 4
+    assert win.model.rowCount() >= 0 and shown[-1][0] == "info" and "archive.before-restore" in shown[-1][1]
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    dlg.restore(str(junk))
+    assert shown[-1][0] == "error" and "manifest.json" in shown[-1][1]
+
+
+def test_close_runs_the_backup_then_closes(qtbot, archive_factory, tmp_path, shown):
+    s = archive_factory(3)
+    B.save_settings(s, {"backup.folder": str(tmp_path / "usb")})
+    win = MainWindow(s)
+    qtbot.addWidget(win)
+    win.show()
+    win.close()
+    hook = win._backup_hook
+    assert hook.job is not None and win.isVisible()  # the close waits for the backup
+    _wait(hook.job)
+    qtbot.waitUntil(lambda: not win.isVisible(), timeout=10000)
+    backups = B.list_backups(tmp_path / "usb")
+    assert len(backups) == 1 and backups[0].complete and backups[0].trigger == "close"
+
+
+def test_failed_close_backup_still_closes(qtbot, archive_factory, tmp_path, shown):
+    s = archive_factory(3)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    B.save_settings(s, {"backup.folder": str(blocker / "usb")})
+    win = MainWindow(s)
+    qtbot.addWidget(win)
+    win.show()
+    win.close()
+    _wait(win._backup_hook.job)
+    qtbot.waitUntil(lambda: not win.isVisible(), timeout=10000)
+    assert shown and shown[-1][0] == "error" and str(blocker) in shown[-1][1]
+    assert s.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_no_folder_no_backup_on_close(qtbot, archive_factory, shown):
+    s = archive_factory(1)
+    win = MainWindow(s)
+    qtbot.addWidget(win)
+    win.show()
+    win.close()
+    assert not win.isVisible() and win._backup_hook.job is None
+
+
+def test_quick_check_on_open_and_daily_backup(qtbot, archive_factory, tmp_path, shown):
+    s = archive_factory(2)
+    win = MainWindow(s)
+    qtbot.addWidget(win)
+    _wait(win._quick_check_job)
+    assert win._quick_check_result == "ok"
+    B.save_settings(s, {"backup.folder": str(tmp_path / "usb"), "backup.on_close": "0"})
+    backup_menu.automatic(win)  # the timer's look: due → a backup in the background
+    _wait(win._backup_job)
+    assert [b.trigger for b in B.list_backups(tmp_path / "usb")] == ["daily"]
+    backup_menu.automatic(win)  # not due: the weekly full check runs instead
+    _wait(win._backup_job)
+    assert not B.full_check_due(s)
+    n = len(B.history(s))
+    backup_menu.automatic(win)  # nothing due
+    assert len(B.history(s)) == n
