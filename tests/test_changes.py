@@ -570,3 +570,66 @@ def test_zhoukou_high_school_to_vocational_cancels_the_xueji(school):
     assert r.to_state == "cancelled"
     cited(refused(s, "to-vocational", pupil(s, 8), SEM1, to_school="市职专",
                   evidence=["学生本人申请（家长签字）", "同意取消学籍证明"]), "TO_VOCATIONAL.SENIOR_ONLY")
+
+
+def test_zhoukou_high_school_first_semester_no_transfer_except_out_of_province(school):
+    s = school("henan-zhoukou")
+    sid = pupil(s, 10)   # entered 2025-09: not one semester yet on 2025-09-15 (and grade 10 = initial grade)
+    ov = Override("家庭迁居", "县教体局 张三", ["户口变动证明", "县级教育行政部门同意意见"])
+    fs = refused(s, "transfer-out", sid, SEM1, to_school="外县一中", override=ov)
+    assert rules(fs) == {"TRANSFER.HS_MIN_ENROLLED.ZK"}
+    assert ok(s, "transfer-out", sid, SEM1, to_school="外省一中", override=ov,
+              details={"cross_province": True}).to_state == "transferred"
+    assert ok(s, "transfer-out", pupil(s, 10), SEM2, to_school="外县一中").to_state == "transferred"
+
+
+@pytest.mark.parametrize("days,allowed", [(30, False), (31, True)])
+def test_zhoukou_high_school_suspension_needs_more_than_30_sick_days(school, days, allowed):
+    s = school("henan-zhoukou")
+    sid = pupil(s, 11)
+    kw = dict(reason="因病住院", evidence=["监护人书面申请", "县级以上医院证明"], details={"sick_days": days})
+    if allowed:
+        assert ok(s, "suspend", sid, SEM1, **kw).to_state == "suspended"
+    else:
+        assert rules(refused(s, "suspend", sid, SEM1, **kw)) == {"SUSPEND.SICK_DAYS.ZK_HS"}
+    # and only for the student's own illness
+    cited(refused(s, "suspend", pupil(s, 11), SEM1, reason="随父母外出务工", evidence=["监护人书面申请"]),
+          "SUSPEND.CONDITIONS.ZK_HS")
+
+
+def test_changzhi_discipline_levels_and_probation_review(school):
+    s = school("shanxi-changzhi")
+    cited(refused(s, "discipline", pupil(s, 8), SEM1, reason="违纪", details={"level": "留校察看"}), "DISC.LEVELS.CZ")
+    r = ok(s, "discipline", pupil(s, 11), SEM1, reason="违纪", details={"level": "留校察看"})
+    assert [(d["kind"], d["due"]) for d in r.deadlines] == [("probation_review", "2026-09-15")]
+    plan = plan_change(s, req("discipline", pupil(s, 11), SEM1, reason="严重违纪", details={"level": "开除学籍"}))
+    assert plan.ok and plan.to_state == "expelled"
+    assert [a["party"] for a in plan.required_approvals] == ["市级教育主管部门"]
+
+
+def test_form_data_for_printing(school):
+    from app.changes.service import form_data
+
+    s = school("shanxi-changzhi")
+    sid = pupil(s, 8)
+    r = ok(s, "suspend", sid, SEM1, reason="因病住院", evidence=["监护人书面申请", "县级以上医疗单位证明",
+                                                              "山西省中小学生休学、复学申请表@attached:ab12"])
+    d = form_data(s, r.event_id)
+    assert d["form"] == "山西省中小学生休学、复学申请表（附件7）"
+    assert d["student"]["id"] == sid and d["kind_name"] == "休学" and d["to_state_name"] == "休学"
+    att = [e for e in d["evidence"] if e["how"] == "attached"]
+    assert [(e["name"], e["file_sha256"]) for e in att] == [("山西省中小学生休学、复学申请表", "ab12")]
+
+
+def test_demo_and_every_created_student_have_their_starting_event(tmp_path):
+    from app.demo import build_demo
+    from app.session import Session
+
+    build_demo(tmp_path / "demo", students=40)
+    with Session.open(tmp_path / "demo") as s:
+        n = s.conn.execute("SELECT COUNT(*) FROM students").fetchone()[0]
+        ev = s.conn.execute("SELECT COUNT(*), COUNT(DISTINCT student_id) FROM status_events WHERE kind = 'enrol'").fetchone()
+        assert tuple(ev) == (n, n) and n >= 40
+        mism = s.conn.execute("SELECT COUNT(*) FROM students st JOIN status_events e ON e.student_id = st.id "
+                              "WHERE e.to_state <> st.status").fetchone()[0]
+        assert mism == 0

@@ -32,6 +32,7 @@ class ChangeRequest:
     approvals: list[dict] = field(default_factory=list)
     to_school: str = ""
     from_school: str = ""
+    enrolled_since: _dt.date | None = None
     grade: int | None = None
     class_id: int | None = None
     details: dict = field(default_factory=dict)
@@ -115,15 +116,16 @@ class ChangeFacts:
     profile_name: str
     to_school: str = ""
     from_school: str = ""
+    enrolled_since: _dt.date | None = None
 
 
 class ChangeContext(RuleContext):
     pass
 
 
-def kind_info(kind: str, session: Session | None = None) -> dict:
+def kind_info(kind: str, session=None) -> dict:
     """The kind as a dialog shows it: label, transition, the request fields it uses, its form and — with a
-    session — the evidence documents and approving parties the school's profile lists."""
+    session (or a Profile, or a profile id) — the evidence documents and approving parties the profile lists."""
     s = K.spec(kind)
     if s is None:
         raise KeyError(kind)
@@ -131,7 +133,10 @@ def kind_info(kind: str, session: Session | None = None) -> dict:
            "to": s["to"], "needs": list(s.get("needs", [])), "optional": list(s.get("optional", [])),
            "evidence": [], "approvals": [], "form": "", "available": True}
     if session is not None:
-        prof = session.profile
+        from app.rules.engine import Profile, load_profile
+
+        prof = session if isinstance(session, Profile) else (
+            load_profile(session) if isinstance(session, str) else session.profile)
         out["available"] = K.available_in(kind, prof.chain)
         out["form"] = K.form_for(kind, prof.chain)
         for r in prof.rules_for(f"change.{kind}"):
@@ -324,7 +329,16 @@ class _Plan:
             suspension_events=susp["count"] if req.kind == "extend-suspension" else 0,
             grade_at_suspension=susp["grade"] if req.kind == "resume" and self.from_state == "suspended" else None,
             learned_on=_date_or_none(det.get("learned_on"), tr("change.field.date"), self.invalid),
-            profile_name=self.profile.name, to_school=req.to_school or "", from_school=req.from_school or "")
+            profile_name=self.profile.name, to_school=req.to_school or "", from_school=req.from_school or "",
+            enrolled_since=self._enrolled_since())
+
+    def _enrolled_since(self) -> _dt.date | None:
+        """When the student came to this school: the last enrol / transfer-in / baseline event."""
+        since = None
+        for e in self.events:
+            if e["kind"] in ("enrol", "transfer-in", "baseline") and e["effective_date"] <= self.date.isoformat():
+                since = _d(e["effective_date"])
+        return since
 
     def _cause(self, det, susp) -> str:
         if det.get("cause"):
@@ -664,3 +678,24 @@ def enrolment_event(student_id, status, klass, entry_ym="", user="", batch="") -
     return {"student_id": student_id, "kind": "enrol", "transition": "T01", "from_state": "", "to_state": status,
             "effective_date": eff.isoformat(), "recorded_by": user, "from_class_id": None,
             "to_class_id": (klass or {}).get("id"), "to_grade": (klass or {}).get("grade"), "batch": batch}
+
+
+def form_data(session: Session, event_id: int) -> dict:
+    """What the change's form (转学联系表, 休学复学申请表, 退学申请表, 借读申请表, 出国（出境）申请表 …) shows:
+    school, student, class, the event with its evidence and approvals; the printing templates fill it."""
+    conn = session.conn
+    r = conn.execute("SELECT * FROM status_events WHERE id = ?", (int(event_id),)).fetchone()
+    if r is None:
+        raise NotFound(tr("change.event_not_found", id=event_id))
+    e = dict(r)
+    import json
+
+    e["details"] = json.loads(e["details"] or "{}")
+    stu = q.get_student(conn, e["student_id"])
+    k = q.get_class(conn, e["from_class_id"] or stu["class_id"]) if (e["from_class_id"] or stu["class_id"]) else None
+    return {"form": e["details"].get("form", ""), "school": session.school, "student": stu,
+            "class_name": display_name(k) if k else "", "kind": e["kind"], "kind_name": K.label(e["kind"]),
+            "from_state_name": st.name(e["from_state"]) if e["from_state"] else "",
+            "to_state_name": st.name(e["to_state"]), "event": e,
+            "evidence": store.evidence_of(conn, e["id"]), "approvals": store.approvals_of(conn, e["id"]),
+            "deadlines": store.deadlines_of_event(conn, e["id"])}

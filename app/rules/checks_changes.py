@@ -358,6 +358,34 @@ def flag_set(ctx, params):
     return [{"text": text, "_field": tr("change.field.kind"), "_code": "flag"}]
 
 
+def number_threshold(ctx, params):
+    """A number of the request (``key`` in details, e.g. sick_days) passes ``gt``/``gte``; ``missing`` says
+    whether an absent number hits ("hit") or not ("skip", the default)."""
+    c = ctx.change
+    if not _applies(c, params):
+        return []
+    v = c.details.get(params.get("key", ""))
+    try:
+        v = float(v) if v not in (None, "") else None
+    except (TypeError, ValueError):
+        v = None
+    if v is None:
+        if params.get("missing", "skip") != "hit":
+            return []
+    elif ("gt" not in params or v > params["gt"]) and ("gte" not in params or v >= params["gte"]):
+        return []
+    shown = "-" if v is None else (int(v) if v.is_integer() else v)
+    return [{"value": shown, "_field": tr("change.field.kind"), "_code": "threshold_not_met"}]
+
+
+def enrolled_a_semester(ctx, params):
+    """The student came to this school before the current semester began (has completed one)."""
+    c = ctx.change
+    if not _applies(c, params) or c.enrolled_since is None or c.enrolled_since < c.semester["start"]:
+        return []
+    return [{"since": _iso(c.enrolled_since), "_field": tr("change.field.date"), "_code": "enrolled_too_short"}]
+
+
 def reason_required(ctx, params):
     c = ctx.change
     if not _applies(c, params) or c.reason.strip():
@@ -444,5 +472,5 @@ CHECKS = {f.__name__: f for f in (
     grade_unchanged, skip_grade, stage_only, suspension_max, suspension_count, suspension_default,
     extension_window, early_resume, resume_grade, initiator_is, cause_allowed, weeks_threshold, level_allowed,
     level_forbidden, keep_xj_away, flag_set, reason_required, evidence_required, approvals_required, deadline,
-    late_report, always,
+    late_report, always, number_threshold, enrolled_a_semester,
 )}
