@@ -16,12 +16,13 @@ its own transaction and a refusal is shown in the same list.
 """
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem,
+                               QGroupBox, QHeaderView, QLabel, QLineEdit,
                                QPlainTextEdit, QPushButton, QScrollArea, QSpinBox, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
@@ -332,7 +333,8 @@ class ChangeDialog(QDialog):
         outer = QVBoxLayout(self)
         s = self._student
         if s is not None:
-            head = tr("change_ui.student_line", name=s.get("name", ""), klass=s.get("class_name") or "",
+            klass = (s.get("class") or {}).get("display_name") or ""
+            head = tr("change_ui.student_line", name=s.get("name", ""), klass=klass,
                       status=s.get("status_name") or st.name(s.get("status") or ""))
         else:
             head = tr("change_ui.no_student")
@@ -378,11 +380,14 @@ class ChangeDialog(QDialog):
 
         findings_box = QGroupBox(tr("change_ui.findings_box"))
         fl = QVBoxLayout(findings_box)
-        self.findings_list = QListWidget()
-        self.findings_list.setObjectName("findings_list")
-        self.findings_list.setWordWrap(True)
-        self.findings_list.setMinimumHeight(90)
-        fl.addWidget(self.findings_list)
+        self.findings_label = QLabel()
+        self.findings_label.setObjectName("findings_label")
+        self.findings_label.setWordWrap(True)
+        self.findings_label.setTextFormat(Qt.TextFormat.RichText)
+        self.findings_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.findings_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self._lines: list[str] = []
+        fl.addWidget(self.findings_label)
         lay.addWidget(findings_box)
 
         self.override_box = QGroupBox(tr("change_ui.override_box"))
@@ -648,17 +653,16 @@ class ChangeDialog(QDialog):
     def _show_plan(self) -> None:
         p = self.plan
         findings = self.findings()
-        self.findings_list.clear()
+        self._lines, html, self._quoted = [], [], set()
         for f in findings:
-            self._add_finding(f)
+            self._add_finding(f, html)
         for text in (x for x in self.plan_error if isinstance(x, str)):
-            it = QListWidgetItem(text)
-            it.setForeground(QColor(OUTCOME_COLOURS[BLOCK]))
-            self.findings_list.addItem(it)
-        if self.findings_list.count() == 0:
-            self.findings_list.addItem(QListWidgetItem(tr("change_ui.no_findings")))
-        self.findings_list.setFixedHeight(min(220, max(60, self.findings_list.sizeHintForRow(0) *
-                                                       self.findings_list.count() + 12)))
+            self._lines.append(text)
+            html.append(f'<p style="color:{OUTCOME_COLOURS[BLOCK]}; margin:0 0 4px 0;">{escape(text)}</p>')
+        if not html:
+            self._lines.append(tr("change_ui.no_findings"))
+            html.append(f"<p style='color:#2e7d32; margin:0;'>{escape(self._lines[0])}</p>")
+        self.findings_label.setText("".join(html))
         outcomes = {getattr(f, "outcome", "") for f in findings}
         self.override_box.setVisible(BLOCK_STAR in outcomes)
         self.ack_box.setVisible(WARN in outcomes)
@@ -693,18 +697,23 @@ class ChangeDialog(QDialog):
             needs.append(tr("change_ui.need_evidence", items=tr("common.item_sep").join(self.evidence_table.missing())))
         return tr("change_ui.needs", items=tr("common.list_sep").join(needs)) if needs else tr("change_ui.not_ready")
 
-    def _add_finding(self, f) -> None:
+    def _add_finding(self, f, html: list) -> None:
+        """One finding: 【outcome】 message (rule, article); a refusal adds the regulation's own words."""
         outcome = getattr(f, "outcome", "")
         text = f.text() if hasattr(f, "text") else str(f)
-        it = QListWidgetItem(tr("change_ui.finding_line", outcome=outcome_label(outcome), text=text))
-        it.setForeground(QColor(OUTCOME_COLOURS.get(outcome, "#37474f")))
-        it.setData(Qt.ItemDataRole.UserRole, outcome)
-        quote = (getattr(f, "params", None) or {}).get("quote") if hasattr(f, "params") else None
-        it.setToolTip(quote or text)
-        self.findings_list.addItem(it)
+        line = tr("change_ui.finding_line", outcome=outcome_label(outcome), text=text)
+        self._lines.append(line)
+        colour = OUTCOME_COLOURS.get(outcome, "#37474f")
+        html.append(f'<p style="color:{colour}; margin:0 0 4px 0;">{escape(line)}</p>')
+        rule = self.session.profile.rule(f.rule) if getattr(f, "rule", "") else None
+        if rule is not None and rule.quote and outcome in (BLOCK, BLOCK_STAR, EVIDENCE) and rule.id not in self._quoted:
+            self._quoted.add(rule.id)  # each rule's words once
+            html.append(f"<p style='color:#616161; margin:0 0 6px 16px;'>"
+                        f"{escape(tr('change_ui.quote', quote=rule.quote))}</p>")
 
     def shown_texts(self) -> list[str]:
-        return [self.findings_list.item(i).text() for i in range(self.findings_list.count())]
+        """The findings as shown, one line each (【outcome】 message (rule, article))."""
+        return list(self._lines)
 
     # ------------------------------------------------------------------ saving
     def save(self) -> bool:

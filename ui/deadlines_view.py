@@ -56,7 +56,7 @@ def title_text(item) -> str:
     from ui.change_dialog import deadline_kind_label
 
     label = deadline_kind_label(kind)
-    if title and title != kind:
+    if title and title not in (kind, label):
         return tr("change_ui.deadline_party", title=label, party=title)
     return label
 
@@ -108,7 +108,7 @@ class DeadlinesView(QDialog):
         hh = self.table.horizontalHeader()
         hh.setStretchLastSection(True)
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for c, w in enumerate((90, 100, 90, 130, 300)):
+        for c, w in enumerate((80, 100, 80, 120, 380)):
             self.table.setColumnWidth(c, w)
         self.table.cellDoubleClicked.connect(lambda r, _c: self.open_row(r))
         self.table.itemSelectionChanged.connect(self._selection_changed)
@@ -129,7 +129,7 @@ class DeadlinesView(QDialog):
             b.setAutoDefault(False)
             bottom.addWidget(b)
         lay.addLayout(bottom)
-        self.resize(960, 480)
+        self.resize(1100, 480)
         if items is None:
             self.reload()
         else:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog, QFormLayout,
-                               QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QTableWidget,
+                               QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QScrollArea, QTableWidget,
                                QTableWidgetItem, QVBoxLayout)
 
 from app import status as st
@@ -61,7 +61,11 @@ class HsRecordDialog(QDialog):
         self.klass = get_class(session, s["class_id"]) if s.get("class_id") else None
         self.setWindowTitle(tr("hs_ui.title", name=s.get("name", "")))
         self.setSizeGripEnabled(True)
-        lay = QVBoxLayout(self)
+        outer = QVBoxLayout(self)
+        cols = QHBoxLayout()
+        outer.addLayout(cols, 1)
+        lay = QVBoxLayout()
+        cols.addLayout(lay, 1)
         credits = QGroupBox(tr("hs_ui.credits_box"))
         cf = QFormLayout(credits)
         for n in CREDIT_FIELDS:
@@ -102,10 +106,20 @@ class HsRecordDialog(QDialog):
         self.note_edit = QLineEdit()
         of.addRow(tr("hs_ui.note"), self.note_edit)
         lay.addWidget(other)
+        verdict_box = QGroupBox(tr("hs_ui.verdict_box"))
+        vl = QVBoxLayout(verdict_box)
         self.verdict = QLabel()
         self.verdict.setObjectName("hs_verdict")
         self.verdict.setWordWrap(True)
-        lay.addWidget(self.verdict)
+        self.verdict.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.verdict.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(self.verdict)
+        vl.addWidget(scroll)
+        cols.addWidget(verdict_box, 1)
+        lay = outer
         buttons = QDialogButtonBox()
         self.save_button = buttons.addButton(tr("common.save"), QDialogButtonBox.ButtonRole.AcceptRole)
         cancel = buttons.addButton(tr("common.cancel"), QDialogButtonBox.ButtonRole.RejectRole)
@@ -117,7 +131,7 @@ class HsRecordDialog(QDialog):
         self._timer.setInterval(250)
         self._timer.timeout.connect(self.show_verdict)
         self._load()
-        self.resize(560, 680)
+        self.resize(980, 640)
 
     def _load(self) -> None:
         rec = self.hs.get_hs_record(self.session, self.student_id) or {}

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDialog, QDialogBut
                                QListWidget, QListWidgetItem, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem,
                                QVBoxLayout)
 
+from app.class_service import grade_name
 from app.errors import Refused
 from ui import messages
 from ui.change_dialog import OUTCOME_COLOURS, _get, outcome_label
@@ -77,7 +78,7 @@ class PromotionDialog(QDialog):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for c, w in enumerate((220, 110, 110)):
+        for c, w in enumerate((220, 100, 170)):
             self.table.setColumnWidth(c, w)
         lay.addWidget(self.table, 1)
         self.findings_list = QListWidget()
@@ -138,8 +139,9 @@ class PromotionDialog(QDialog):
         self.table.setRowCount(len(rows))
         for r, k in enumerate(rows):
             graduating = k["to_grade"] is None
-            vals = (k["name"], tr("promotion_ui.grade", grade=k["from_grade"]),
-                    tr("promotion_ui.graduating") if graduating else tr("promotion_ui.grade", grade=k["to_grade"]),
+            vals = (k["name"], tr("promotion_ui.grade", grade=grade_name(k["from_grade"])),
+                    tr("promotion_ui.graduating") if graduating else
+                    tr("promotion_ui.grade", grade=grade_name(k["to_grade"])),
                     str(k["students"]))
             for c, v in enumerate(vals):
                 it = QTableWidgetItem(v)

@@ -36,9 +36,24 @@ def details_text(ev) -> str:
             return d
     from ui.change_dialog import field_label
 
-    parts = [tr("state_ui.detail", name=field_label(k), value=v) for k, v in d.items()
-             if v not in (None, "", [], {})] if isinstance(d, dict) else []
+    parts = [tr("state_ui.detail", name=detail_label(k, field_label), value=_value_text(v)) for k, v in d.items()
+             if v not in (None, "", [], {}, False)] if isinstance(d, dict) else []
     return tr("common.list_sep").join(parts)
+
+
+def detail_label(key: str, field_label) -> str:
+    names = {"form": tr("state_ui.detail_form"), "school_year": tr("state_ui.detail_school_year"),
+             "reasons": tr("state_ui.detail_reasons"), "rules": tr("state_ui.detail_rules"),
+             "cause": tr("state_ui.detail_cause")}
+    return names.get(key) or field_label(key)
+
+
+def _value_text(v) -> str:
+    if v is True:
+        return tr("state_ui.yes")
+    if isinstance(v, (list, tuple)):
+        return tr("common.item_sep").join(str(x) for x in v)
+    return str(v)
 
 
 class StateHistory(QWidget):
@@ -85,11 +100,14 @@ class StateHistory(QWidget):
         self.table.setRowCount(len(events))
         for r, ev in enumerate(reversed(events)):  # newest first
             fs, ts = _get(ev, "from_state") or "", _get(ev, "to_state") or ""
-            change = st.name(ts) if fs == ts else tr("state_ui.arrow", from_state=st.name(fs), to_state=st.name(ts))
+            change = st.name(ts) if fs in (ts, "") else tr("state_ui.arrow", from_state=st.name(fs),
+                                                              to_state=st.name(ts))
             fg, tg = _get(ev, "from_grade"), _get(ev, "to_grade")
             if fg and tg and fg != tg:
-                change += tr("state_ui.grades", from_grade=fg, to_grade=tg)
-            vals = (_get(ev, "effective_date") or "", kind_label(_get(ev, "kind") or ""), change,
+                from app.class_service import grade_name
+
+                change += tr("state_ui.grades", from_grade=grade_name(int(fg)), to_grade=grade_name(int(tg)))
+            vals = (_get(ev, "effective_date") or "", _get(ev, "kind_name") or kind_label(_get(ev, "kind") or ""), change,
                     _get(ev, "reason") or "", _get(ev, "recorded_by") or "", details_text(ev))
             for c, v in enumerate(vals):
                 it = QTableWidgetItem(str(v))
