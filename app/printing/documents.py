@@ -70,6 +70,15 @@ def _code(table: str, value: str) -> str:
         return value
 
 
+def kind_label(kind: str) -> str:
+    """The status-change kind as the registrar calls it (app/changes/kinds.py), else the code."""
+    try:
+        from app.changes.kinds import label
+    except ImportError:  # the status-change package is optional for printing
+        return kind
+    return label(kind)
+
+
 def _iso(d) -> str:
     y, m, dd = cnum.parse(d)
     return cnum.fmt_date(d, "iso") if y else ""
@@ -217,13 +226,18 @@ def student_docs(ctx: Context, kind: str, student_ids=None, class_id=None, schoo
     return docs
 
 
+def _change_text(e: dict, nm: dict) -> str:
+    states = (status.name(e["from_state"]) if e["from_state"] else "") + nm["arrow"] + status.name(e["to_state"])
+    return nm["change"].format(kind=kind_label(e["kind"]), states=states)
+
+
 def folder_rows(ctx: Context, s: dict) -> list[dict]:
     nm = names()["folder"]
     rows = [{"item": nm["basic_form"], "event_date": _iso(s.get("created_at", "")), "count_text": "1"}]
     for when in D.photo_dates(ctx.conn, s["id"])[-1:]:
         rows.append({"item": nm["photo"], "event_date": _iso(when), "count_text": "1"})
     for e in D.events_of(ctx.conn, s["id"]):
-        change = status.name(e["from_state"]) + nm["arrow"] + status.name(e["to_state"])
+        change = _change_text(e, nm)
         rows.append({"item": nm["event"].format(change=change), "event_date": e["effective_date"],
                      "count_text": "1", "note": e.get("reason", "")})
     for v in D.evidence_of(ctx.conn, s["id"]):
@@ -350,8 +364,7 @@ def list_docs(ctx: Context, kind: str, *, student_ids=None, class_id=None, schoo
                 details = {}
             r.update({"event_date": e["effective_date"],
                       "direction": nm["direction"]["increase" if now_in else "decrease"],
-                      "event_kind": status.name(e["to_state"] if not now_in else e["from_state"]) + nm["folder"]["arrow"]
-                      + status.name(e["to_state"]),
+                      "event_kind": _change_text(e, nm["folder"]),
                       "grade_name": grade_name(k["grade"]) if k else r["grade_name"],
                       "class_name": display_name(k) if k else r["class_name"],
                       "from_school": str(details.get("from_school", "")), "to_school": str(details.get("to_school", "")),
