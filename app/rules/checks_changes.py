@@ -398,13 +398,25 @@ def _norm(s: str) -> str:
     return "".join(ch for ch in s.split("@")[0] if ch.isalnum())
 
 
+def _subsequence(short: str, long: str) -> bool:
+    it = iter(long)
+    return all(ch in it for ch in short)
+
+
 def evidence_given(given: list[str], name: str) -> str | None:
-    """The entry of ``given`` that stands for the document ``name`` (same name, or one inside the other,
-    ignoring brackets and punctuation), or None."""
+    """The entry of ``given`` that stands for the document ``name``, ignoring brackets and punctuation: the
+    same name, an entry containing it ("护照复印件" for "护照"), or the shorter's characters in order in the
+    longer when it has at least 3 characters and half the longer's length ("死亡证明" for "死亡相关证明");
+    else None."""
     want = _norm(name)
     for g in given:
         n = _norm(g)
-        if n and (n == want or n in want or want in n):
+        if not n:
+            continue
+        if n == want or want in n:  # the entry names the document (more precisely)
+            return g
+        short, long = sorted((n, want), key=len)
+        if len(short) >= 3 and 2 * len(short) >= len(long) and _subsequence(short, long):
             return g
     return None
 
