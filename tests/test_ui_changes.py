@@ -208,6 +208,25 @@ def test_state_tab_in_the_student_editor_lists_events(qtbot, school, shown):
     assert "休学" in texts[2] and texts[3] == "因病休学"
     assert tab.state_label.text() == "当前学籍状态：休学"
     assert tab.table.rowCount() == len(changes.events_for(s, sid))
+    papers = tab.table.item(0, 5).text()
+    assert "（纸质档案）" in papers and "休学期满" in papers
+    # a change made from the tab: the table and the editor's status line follow, the window is told
+    rows = tab.table.rowCount()
+    change = tab.open_change()
+    change.kind_combo.setCurrentIndex(change.kind_combo.findData("resume"))
+    change.reason_edit.setText("病愈复学")
+    for name in change.evidence_table.missing():
+        change.evidence_table.tick(name)
+    change.replan()
+    if change.ack_box.isVisibleTo(change):
+        change.ack_box.setChecked(True)
+        change.replan()
+    assert change.save_button.isEnabled(), change.shown_texts()
+    with qtbot.waitSignal(dlg.saved, timeout=3000):
+        assert change.save()
+    assert tab.table.rowCount() == rows + 1
+    assert tab.table.item(0, 1).text() == changes.kind_info("resume")["label"]
+    assert "在读" in dlg.status_label.text()
 
 
 def test_menu_lists_the_profiles_kinds_and_asks_for_a_student(qtbot, school, shown):

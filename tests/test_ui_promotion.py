@@ -143,3 +143,35 @@ def test_calendar_dialog_adds_a_day_for_an_unknown_year(qtbot, school, shown):
     assert [dlg.table.item(0, c).text() for c in (0, 2, 3)] == ["2031-10-01", "放假", "国庆节"]
     assert not workdays.is_working_day(s.conn, dt.date(2031, 10, 1))
     assert "本档案" in dlg.source_label.text()
+
+
+def test_holding_back_is_refused_where_the_profile_bans_it(qtbot, school, shown):
+    zk = school(profile="henan-zhoukou", grades=(1, 2, 6), n=2)
+    number = ss.get_student(zk, zk.ids[2])["id_number"]          # a grade-2 student
+    dlg = PromotionDialog(zk, school_year=2026)
+    qtbot.addWidget(dlg)
+    dlg.checked_box.setChecked(True)
+    assert dlg.run_button.isEnabled()
+    dlg.hold_edit.setText(number)
+    dlg.run_preview()
+    assert ss.get_student(zk, zk.ids[2])["name"] in dlg.hold_label.text()
+    lines = [dlg.findings_list.item(i).text() for i in range(dlg.findings_list.count())]
+    rule = zk.profile.rule("GRADE.NO_REPEAT.ZK")
+    assert any(rule.id in t and rule.article in t for t in lines), lines
+    assert not dlg.run_button.isEnabled()
+    assert dlg.confirm_and_run() is None
+    assert _grades(zk)[zk.classes[2]] == 2                      # nothing moved
+
+    nat = school(profile="national", grades=(1, 2, 6), n=2)
+    held = nat.ids[2]
+    dlg = PromotionDialog(nat, school_year=2026)
+    qtbot.addWidget(dlg)
+    dlg.hold_edit.setText(ss.get_student(nat, held)["id_number"] + "，123456789012345678")
+    dlg.run_preview()
+    assert not dlg.run_button.isEnabled()                      # the unknown number is named, nothing previewed
+    dlg.hold_edit.setText(ss.get_student(nat, held)["id_number"])
+    dlg.run_preview()
+    assert dlg.run_button.isEnabled(), [dlg.findings_list.item(i).text() for i in range(dlg.findings_list.count())]
+    assert wait(dlg.confirm_and_run())
+    s = ss.get_student(nat, held)
+    assert s["class_id"] == nat.classes[1] and _grades(nat)[nat.classes[1]] == 2   # kept in grade 2

@@ -12,6 +12,7 @@ import datetime as _dt
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QLabel,
+                               QLineEdit,
                                QListWidget, QListWidgetItem, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem,
                                QVBoxLayout)
 
@@ -69,6 +70,16 @@ class PromotionDialog(QDialog):
         self.checked_box.setObjectName("data_checked")
         self.checked_box.toggled.connect(lambda _on: self.run_preview())
         lay.addWidget(self.checked_box)
+        hold = QHBoxLayout()
+        hold.addWidget(QLabel(tr("promotion_ui.hold_back")))
+        self.hold_edit = QLineEdit()
+        self.hold_edit.setObjectName("hold_back")
+        self.hold_edit.setPlaceholderText(tr("promotion_ui.hold_back_placeholder"))
+        self.hold_edit.editingFinished.connect(self.run_preview)
+        hold.addWidget(self.hold_edit, 1)
+        self.hold_label = QLabel()
+        hold.addWidget(self.hold_label)
+        lay.addLayout(hold)
 
         self.table = QTableWidget(0, 4)
         self.table.setObjectName("promotion_table")
@@ -108,15 +119,40 @@ class PromotionDialog(QDialog):
 
         y = self.school_year()
         self.year_label.setText(tr("promotion_ui.year_span", start=y, end=y + 1))
-        findings = []
         self.preview = None
+        hold_back, findings = self.hold_back()
+        if findings:  # a student the registrar named cannot be found: say so, preview nothing
+            self._show(None, findings)
+            return None
         try:
-            self.preview = promote(self.session, y, dry_run=True, data_checked=self.checked_box.isChecked())
+            self.preview = promote(self.session, y, dry_run=True, data_checked=self.checked_box.isChecked(),
+                                   hold_back=hold_back or None)
             findings = list(_get(self.preview, "findings", None) or [])
         except Refused as e:
             findings = list(e.findings)
         self._show(self.preview, findings)
         return self.preview
+
+    def hold_back(self) -> tuple[dict, list]:
+        """留级: the students named in the box (ID number, 学籍号), each kept in its grade; or the refusals."""
+        from app.errors import Finding, NotFound
+        from app.student_service import get_student
+
+        out, bad, names = {}, [], []
+        for ref in self.hold_edit.text().replace("，", ",").replace("、", ",").replace(" ", ",").split(","):
+            ref = ref.strip()
+            if not ref:
+                continue
+            try:
+                s = get_student(self.session, ref)
+            except NotFound as e:
+                bad.append(Finding("hold_back.unknown", e.message, field=tr("promotion_ui.hold_back_field")))
+                continue
+            out[s["id"]] = None
+            names.append(s["name"])
+        self.hold_label.setText(tr("promotion_ui.hold_back_names", names=tr("common.item_sep").join(names))
+                                if names else "")
+        return out, bad
 
     def _rows(self) -> list[dict]:
         """Every active class as it stands, with the grade it moves to (None: a final grade, left for 毕业)."""
@@ -175,6 +211,7 @@ class PromotionDialog(QDialog):
 
         y = self.school_year()
         checked = self.checked_box.isChecked()
+        hold_back, _bad = self.hold_back()
         self.run_button.setEnabled(False)
         self.preview_button.setEnabled(False)
 
@@ -184,7 +221,7 @@ class PromotionDialog(QDialog):
             block(True)
 
         def fn(progress, cancel):
-            return promote(self.session, y, data_checked=checked)
+            return promote(self.session, y, data_checked=checked, hold_back=hold_back or None)
 
         def done(result):
             if block:

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
 from app import status as st
 from ui.i18n import tr
 
-WIDTHS = (100, 110, 200, 200, 80)
+WIDTHS = (100, 100, 170, 160, 70, 260)
 
 
 def _get(obj, key, default=None):
@@ -38,6 +38,26 @@ def details_text(ev) -> str:
 
     parts = [tr("state_ui.detail", name=detail_label(k, field_label), value=_value_text(v)) for k, v in d.items()
              if v not in (None, "", [], {}, False)] if isinstance(d, dict) else []
+    return tr("common.list_sep").join(parts)
+
+
+def papers_text(ev) -> str:
+    """The event's evidence (attached / in the paper folder / missing), each party's decision, its deadlines."""
+    how = {"attached": tr("state_ui.how_attached"), "in_folder": tr("state_ui.how_in_folder"),
+           "missing": tr("state_ui.how_missing")}
+    decision = {"approved": tr("change_ui.approval.approved"), "refused": tr("change_ui.approval.refused"),
+                "pending": tr("change_ui.approval.pending")}
+    parts = [tr("state_ui.paper", name=e.get("name", ""), how=how.get(e.get("how"), e.get("how", "")))
+             for e in _get(ev, "evidence") or []]
+    for a in _get(ev, "approvals") or []:
+        who = " ".join(x for x in (a.get("decided_by"), a.get("decided_on"), a.get("doc_number")) if x)
+        parts.append(tr("state_ui.approval", party=a.get("party", ""), decision=decision.get(a.get("decision"), ""),
+                        who=who).strip())
+    for d in _get(ev, "deadlines") or []:
+        if not d.get("done_at"):
+            from ui.change_dialog import deadline_kind_label
+
+            parts.append(tr("state_ui.deadline", title=deadline_kind_label(d.get("kind", "")), due=d.get("due_date", "")))
     return tr("common.list_sep").join(parts)
 
 
@@ -75,10 +95,11 @@ class StateHistory(QWidget):
         self.change_button.clicked.connect(self.open_change)
         top.addWidget(self.change_button)
         lay.addLayout(top)
-        self.table = QTableWidget(0, 6)
+        self.table = QTableWidget(0, 7)
         self.table.setObjectName("state_table")
         self.table.setHorizontalHeaderLabels([tr("state_ui.col_date"), tr("state_ui.col_kind"), tr("state_ui.col_change"),
-                                              tr("state_ui.col_reason"), tr("state_ui.col_by"), tr("state_ui.col_details")])
+                                              tr("state_ui.col_reason"), tr("state_ui.col_by"), tr("state_ui.col_papers"),
+                                              tr("state_ui.col_details")])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().hide()
@@ -108,7 +129,7 @@ class StateHistory(QWidget):
 
                 change += tr("state_ui.grades", from_grade=grade_name(int(fg)), to_grade=grade_name(int(tg)))
             vals = (_get(ev, "effective_date") or "", _get(ev, "kind_name") or kind_label(_get(ev, "kind") or ""), change,
-                    _get(ev, "reason") or "", _get(ev, "recorded_by") or "", details_text(ev))
+                    _get(ev, "reason") or "", _get(ev, "recorded_by") or "", papers_text(ev), details_text(ev))
             for c, v in enumerate(vals):
                 it = QTableWidgetItem(str(v))
                 it.setToolTip(str(v))
