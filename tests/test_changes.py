@@ -638,7 +638,8 @@ def test_demo_and_every_created_student_have_their_starting_event(tmp_path):
 @pytest.mark.parametrize("given,doc,match", [
     ("死亡证明", "死亡相关证明", True), ("书面申请", "监护人书面申请", True), ("病历@in_folder", "病历", True),
     ("县级以上医院出具的证明", "县级以上医院证明", True), ("证明", "死亡相关证明", False),
-    ("医院证明", "县级以上医院诊断证明", False), ("户口本", "居民户口簿", False), ("居民户口簿复印件", "居民户口簿", True)])
+    ("医院证明", "县级以上医院诊断证明", False), ("户口本", "居民户口簿", False), ("居民户口簿复印件", "居民户口簿", True),
+    ("退学申请表", "山西省中小学生退学申请表", True), ("申请表", "山西省中小学生退学申请表", False)])
 def test_evidence_names_match_the_rules_documents(given, doc, match):
     from app.rules.checks_changes import evidence_given
 

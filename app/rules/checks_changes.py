@@ -405,15 +405,17 @@ def _subsequence(short: str, long: str) -> bool:
 
 def evidence_given(given: list[str], name: str) -> str | None:
     """The entry of ``given`` that stands for the document ``name``, ignoring brackets and punctuation: the
-    same name, an entry containing it ("护照复印件" for "护照"), or the shorter's characters in order in the
-    longer when it has at least 3 characters and half the longer's length ("死亡证明" for "死亡相关证明");
-    else None."""
+    same name, an entry containing it ("护照复印件" for "护照"), a part of it of 4 characters or more
+    ("退学申请表"), or the shorter's characters in order in the longer when it has at least 3 characters and
+    half the longer's length ("死亡证明" for "死亡相关证明"); else None."""
     want = _norm(name)
     for g in given:
         n = _norm(g)
         if not n:
             continue
         if n == want or want in n:  # the entry names the document (more precisely)
+            return g
+        if len(n) >= 4 and n in want:  # a shorter name of it ("退学申请表")
             return g
         short, long = sorted((n, want), key=len)
         if len(short) >= 3 and 2 * len(short) >= len(long) and _subsequence(short, long):
