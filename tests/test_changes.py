@@ -644,3 +644,25 @@ def test_evidence_names_match_the_rules_documents(given, doc, match):
     from app.rules.checks_changes import evidence_given
 
     assert (evidence_given([given], doc) is not None) is match
+
+
+@pytest.mark.parametrize("profile", [p for p in PROFILES if p != "liaoning"])
+def test_early_high_school_resumption_refused_only_in_zhoukou(school, profile):
+    s = school(profile)
+    sid = suspended(s, 11, until=D(2026, 9, 15))
+    if profile == "henan-zhoukou":
+        cited(refused(s, "resume", sid, D(2026, 3, 1), evidence=["山西省中小学生休学、复学申请表"]), "RESUME.EARLY.ZK_HS")
+    else:
+        r = ok(s, "resume", sid, D(2026, 3, 1), evidence=["山西省中小学生休学、复学申请表"])
+        assert (r.from_state, r.to_state) == ("suspended", "enrolled")
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_compulsory_withdrawal_for_other_reasons_refused_only_in_changzhi(school, profile):
+    s = school(profile)
+    sid = pupil(s, 8)
+    kw = dict(reason="家长要求回家务农", evidence=["山西省中小学生退学申请表"])
+    if profile == "shanxi-changzhi":
+        cited(refused(s, "withdraw", sid, SEM1, **kw), "WITHDRAW.COMPULSORY_ONLY_TWO_CASES.CZ")
+    else:
+        assert ok(s, "withdraw", sid, SEM1, **kw).to_state == "withdrawn"
