@@ -119,3 +119,9 @@ def test_start_up_shows_the_view_only_when_something_is_due(qtbot, tmp_path, arc
     qtbot.waitUntil(lambda: getattr(win2, "_deadlines_view", None) is not None, timeout=3000)
     view = win2._deadlines_view
     assert view.isVisible() and view.items[0].overdue
+    # at start-up the urgent ones; the combo shows everything open
+    assert all(it.overdue or it.days_left <= 7 for it in view.items)
+    view.scope_combo.setCurrentIndex(view.scope_combo.findData(None))
+    assert len(view.items) == len(deadlines.list_deadlines(s))
+    view.scope_combo.setCurrentIndex(view.scope_combo.findData(-1))
+    assert view.items and all(it.overdue for it in view.items)

@@ -175,3 +175,59 @@ def test_holding_back_is_refused_where_the_profile_bans_it(qtbot, school, shown)
     assert wait(dlg.confirm_and_run())
     s = ss.get_student(nat, held)
     assert s["class_id"] == nat.classes[1] and _grades(nat)[nat.classes[1]] == 2   # kept in grade 2
+
+
+def test_hs_records_import_from_a_class_spreadsheet_then_graduation_uses_them(qtbot, tmp_path, school, shown):
+    import openpyxl
+
+    from ui.hs_record_dialog import import_records
+
+    s = school(profile="shanxi-changzhi", stages="senior", grades=(12,), n=2)
+    good, short = (ss.get_student(s, i) for i in s.ids)
+    # every record column by its header, and one column per exam subject
+    headers = {h: k for h, k in hs_graduation.column_headers().items() if k != "exams"}
+    cols = ["身份证件号", *headers, "语文", "物理"]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(cols)
+    full = {"credits_total": 150, "credits_required": 120, "credits_elective": 24, "credits_school": 6,
+            "evaluation": "合格", "pe_standard": "合格", "labour_practice": "合格"}
+    for s_, credits in ((good, 150), (short, 90)):
+        row = {**full, "credits_total": credits}
+        ws.append([s_["id_number"], *[row.get(headers[h], "") for h in headers], "A", "B"])
+    path = tmp_path / "高三1班毕业审核.xlsx"
+    wb.save(path)
+
+    class Win:  # what import_records uses of the main window
+        session = s
+
+    result = import_records(Win(), s.classes[12], str(path))
+    assert result is not None and shown[-1][0] == "info" and "2 名学生" in shown[-1][1]
+    assert hs_graduation.get_hs_record(s, good["id"])["exams"] == {"语文": "A", "物理": "B"}
+
+    dlg = GraduationDialog(s, class_id=s.classes[12])
+    qtbot.addWidget(dlg)
+    outcome = {dlg.table.item(r, 0).text(): dlg.table.item(r, 1).text() for r in range(dlg.table.rowCount())}
+    assert outcome == {good["name"]: "毕业", short["name"]: "结业"}
+    r = next(r for r in range(2) if dlg.table.item(r, 0).text() == short["name"])
+    assert "144" in dlg.table.item(r, 2).text()
+
+    # a bad cell: nothing imported, the row and column named
+    ws.append(["110105201001010000", "很多"])
+    wb.save(path)
+    before = hs_graduation.get_hs_record(s, short["id"])
+    assert import_records(Win(), s.classes[12], str(path)) is None
+    assert shown[-1][0] == "error" and "一行也没有写入" in shown[-1][1]
+    assert hs_graduation.get_hs_record(s, short["id"]) == before
+
+
+def test_calendar_imports_a_notice_file(qtbot, tmp_path, school, shown):
+    s = school(grades=(1,), n=1)
+    f = tmp_path / "2032放假安排.csv"
+    f.write_text("日期,类型,名称\n2032-10-01,放假,国庆节\n2032-10-09,上班,国庆节调休\n", encoding="utf-8")
+    dlg = CalendarDialog(s, year=2031)
+    qtbot.addWidget(dlg)
+    assert dlg.import_file(str(f))
+    assert dlg.year() == 2032 and dlg.table.rowCount() == 2
+    assert workdays.is_working_day(s.conn, dt.date(2032, 10, 9))       # a Saturday made a working day
+    assert shown[-1] == ("info", "已导入 2 个日期")

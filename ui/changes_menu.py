@@ -72,10 +72,10 @@ def open_change(win, kind: str | None = None, student_id: int | None = None):
     return dlg
 
 
-def open_deadlines(win, items=None):
+def open_deadlines(win, items=None, *, urgent_only: bool = False):
     from ui.deadlines_view import show_deadlines
 
-    return show_deadlines(win, items)
+    return show_deadlines(win, items, urgent_only=urgent_only)
 
 
 def open_promotion(win):
@@ -181,7 +181,7 @@ def startup_check(win):
         if not isValid(win) or not win.isVisible() or not needs_attention(items):
             return
         win.startup_deadlines = items
-        open_deadlines(win, items)
+        open_deadlines(win, items, urgent_only=True)
 
     def failed(err):  # a start-up convenience: never an error box at start-up
         if isValid(win):

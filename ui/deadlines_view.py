@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout)
 
 from app.errors import Refused
@@ -88,13 +88,24 @@ class DeadlinesView(QDialog):
         self.session = session
         self.as_of = as_of
         self.items: list = []
+        self.all_items: list = []
         self.setWindowTitle(tr("deadlines_ui.title"))
         self.setSizeGripEnabled(True)
         lay = QVBoxLayout(self)
+        top = QHBoxLayout()
         self.summary = QLabel()
         self.summary.setObjectName("deadlines_summary")
         self.summary.setWordWrap(True)
-        lay.addWidget(self.summary)
+        top.addWidget(self.summary, 1)
+        top.addWidget(QLabel(tr("deadlines_ui.show")))
+        self.scope_combo = QComboBox()
+        self.scope_combo.setObjectName("deadlines_scope")
+        self.scope_combo.addItem(tr("deadlines_ui.scope_all"), None)
+        self.scope_combo.addItem(tr("deadlines_ui.scope_week", days=STARTUP_HORIZON_DAYS), STARTUP_HORIZON_DAYS)
+        self.scope_combo.addItem(tr("deadlines_ui.scope_overdue"), -1)
+        self.scope_combo.currentIndexChanged.connect(lambda _i: self.set_items(self.all_items))
+        top.addWidget(self.scope_combo)
+        lay.addLayout(top)
         self.table = QTableWidget(0, COLUMNS)
         self.table.setObjectName("deadlines_table")
         self.table.setHorizontalHeaderLabels([tr("deadlines_ui.col_when"), tr("deadlines_ui.col_due"),
@@ -139,6 +150,11 @@ class DeadlinesView(QDialog):
         self.set_items(load(self.session, self.as_of))
 
     def set_items(self, items) -> None:
+        self.all_items = list(items)
+        horizon = self.scope_combo.currentData()
+        if horizon is not None:
+            items = [it for it in items if _get(it, "overdue") or (
+                horizon >= 0 and _get(it, "days_left") is not None and int(_get(it, "days_left")) <= horizon)]
         self.items = sorted(items, key=urgency)
         self.table.setRowCount(len(self.items))
         for r, it in enumerate(self.items):
@@ -160,8 +176,8 @@ class DeadlinesView(QDialog):
                     cell.setBackground(QBrush(QColor(OVERDUE_BG if overdue else SOON_BG)))
                     cell.setForeground(QBrush(QColor(OVERDUE_FG if overdue else SOON_FG)))
                 self.table.setItem(r, c, cell)
-        n_over = sum(1 for it in self.items if _get(it, "overdue"))
-        self.summary.setText(tr("deadlines_ui.summary", count=len(self.items), overdue=n_over) if self.items
+        n_over = sum(1 for it in self.all_items if _get(it, "overdue"))
+        self.summary.setText(tr("deadlines_ui.summary", count=len(self.all_items), overdue=n_over) if self.all_items
                              else tr("deadlines_ui.none"))
         self.summary.setStyleSheet(f"color: {OVERDUE_FG}; font-weight: bold;" if n_over else "")
         if self.items:
@@ -204,8 +220,9 @@ class DeadlinesView(QDialog):
         return True
 
 
-def show_deadlines(win, items=None) -> DeadlinesView:
-    """The view as a window beside the main window; double-click selects and opens the student."""
+def show_deadlines(win, items=None, *, urgent_only: bool = False) -> DeadlinesView:
+    """The view as a window beside the main window; double-click selects and opens the student.
+    ``urgent_only`` (start-up): show what is overdue or due within a week; the combo shows the rest."""
     view = getattr(win, "_deadlines_view", None)
     try:
         if view is not None and view.isVisible():
@@ -218,6 +235,8 @@ def show_deadlines(win, items=None) -> DeadlinesView:
     view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     view.setModal(False)
     view.openStudent.connect(lambda sid: open_student(win, sid))
+    if urgent_only:
+        view.scope_combo.setCurrentIndex(view.scope_combo.findData(STARTUP_HORIZON_DAYS))
     win._deadlines_view = view
     view.show()
     return view
