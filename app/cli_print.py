@@ -152,17 +152,30 @@ def cmd_cert_issue(args, out):
         return out.ok(payload, text)
 
 
-def _one(out, c: dict, key: str, **extra) -> int:
+def _one(out, c: dict, text, **extra) -> int:
+    """``text(**fields)`` words the result: a lambda around one literal catalog key."""
     payload = {"number": c["number"], "certificate": c, **extra}
-    return out.ok(payload, tr(key, number=c["number"], kind=c["kind_name"], name=c["student_name"],
-                              state=c["state_name"]))
+    return out.ok(payload, text(number=c["number"], kind=c["kind_name"], name=c["student_name"],
+                                state=c["state_name"]))
+
+
+def _voided(**kw):
+    return tr("xcli.cert.voided", number=kw["number"], kind=kw["kind"], name=kw["name"])
+
+
+def _reprinted(**kw):
+    return tr("xcli.cert.reprinted", number=kw["number"], kind=kw["kind"], name=kw["name"])
+
+
+def _verified(**kw):
+    return tr("xcli.cert.verified", number=kw["number"], kind=kw["kind"], name=kw["name"], state=kw["state"])
 
 
 def cmd_cert_void(args, out):
     from app import cert_service as cs
 
     with _open(args) as session:
-        return _one(out, cs.void(session, args.number, args.reason), "xcli.cert.voided")
+        return _one(out, cs.void(session, args.number, args.reason), _voided)
 
 
 def cmd_cert_reprint(args, out):
@@ -174,18 +187,18 @@ def cmd_cert_reprint(args, out):
             r = ps.reprint_document(session, args.number, args.reason, args.output, overlay=args.overlay,
                                     calibration=args.calibration)
             c = cs.describe(session, args.number)
-            return _one(out, c, "xcli.cert.reprinted", path=r.path, pages=r.pages,
+            return _one(out, c, _reprinted, path=r.path, pages=r.pages,
                         warnings=[_warning(w) for w in r.warnings])
         c = cs.reprint(session, args.number, args.reason)
         warnings = c.pop("warnings", [])
-        return _one(out, c, "xcli.cert.reprinted", warnings=warnings)
+        return _one(out, c, _reprinted, warnings=warnings)
 
 
 def cmd_cert_verify(args, out):
     from app import cert_service as cs
 
     with _open(args) as session:
-        return _one(out, cs.verify(session, args.number, stamped_on=args.date), "xcli.cert.verified")
+        return _one(out, cs.verify(session, args.number, stamped_on=args.date), _verified)
 
 
 def cmd_cert_list(args, out):
