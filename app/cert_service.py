@@ -35,6 +35,7 @@ CERT_KINDS = ("diploma", "completion-certificate", "incomplete-certificate", "st
 DEFAULT_PATTERN = "{year}{school_code}{kind_code}{seq:04d}"
 DEFAULT_KIND_CODES = {"diploma": "1", "completion-certificate": "2", "incomplete-certificate": "3",
                       "study-certificate": "4", "education-certificate": "5"}
+EDUCATION_KIND = "education-certificate"
 PATTERN_KEY = "cert.number_pattern"
 KIND_CODES_KEY = "cert.kind_codes"
 PATTERN_FIELDS = {"year", "yy", "school_code", "kind_code", "seq"}
@@ -224,6 +225,9 @@ def issue_in_transaction(session: Session, conn, kind: str, student_id: int, *, 
         raise Refused(refusing)
     issue_date = issue_date or _dt.date.today()
     year = issue_date.year
+    if kind == EDUCATION_KIND and not original_number:  # 原毕业证书号码: the diploma this school registered
+        diplomas = [c for c in cq.certificates(conn, student_id=student_id, kind="diploma") if not c["voided_at"]]
+        original_number = diplomas[-1]["number"] if diplomas else ""
     if number:
         seq = None
     else:

@@ -336,3 +336,15 @@ def test_calibrations_round_trip_through_the_archive(tmp_path):
             ps.get_calibration(s2, "nope")
         ps.save_calibration(s2, "Epson", dx_mm=-1, dy_mm=0.5)  # saved again: replaced
         assert ps.get_calibration(s2, "Epson").dx_mm == -1
+
+
+def test_education_certificate_records_the_lost_diploma_number(tmp_path):
+    s, final, _ = school(tmp_path)
+    with s:
+        d = cs.issue(s, "diploma", final[0], issue_date=DAY)
+        set_status(s, final[0], "graduated")
+        e = cs.issue(s, "education-certificate", final[0])
+        assert cs.describe(s, e.number)["original_number"] == d.number
+        set_status(s, final[1], "graduated")  # graduated before this archive kept a register: typed by hand
+        e2 = cs.issue(s, "education-certificate", final[1], original_number="2019-0456")
+        assert cs.describe(s, e2.number)["original_number"] == "2019-0456"
