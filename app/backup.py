@@ -352,14 +352,16 @@ def store_root(backup_folder: Path) -> Path:
 
 
 # ------------------------------------------------------------------ verify
-def verify_backup(path, *, full: bool = True, progress=None, only_new: set[str] | None = None
-                  ) -> tuple[BackupInfo, list[Finding]]:
+def verify_backup(path, *, full: bool = True, progress=None, only_new: set[str] | None = None,
+                  db_checked: str | None = None) -> tuple[BackupInfo, list[Finding]]:
     """Check a backup against its manifest: the database copy's size, SHA-256, SQLite header,
     integrity_check and counts; every store file's presence, size and (``full``) SHA-256.
 
     Returns (what it holds, problems); problems name the file and what is wrong. Raises Refused when
     the path is no backup at all (no manifest, foreign file). ``only_new``: hash only these store files
-    (the rest by size) — the check right after writing, where the others were verified when copied."""
+    (the rest by size) — the check right after writing, where the others were verified when copied;
+    ``db_checked``: the database copy's SHA-256 as just computed with its integrity_check passed (then
+    only its size and that hash against the manifest are compared)."""
     folder = _backup_folder(Path(path))
     m = _read_manifest(folder)
     problems: list[Finding] = []
@@ -381,6 +383,9 @@ def verify_backup(path, *, full: bool = True, progress=None, only_new: set[str] 
             bad("truncated", tr("backup.size_mismatch", file=dbp, size=size, expected=db.get("bytes")))
         elif not _head(dbp).startswith(SQLITE_MAGIC):
             bad("foreign_file", tr("backup.not_sqlite", file=dbp))
+        elif db_checked is not None:
+            if db_checked != db.get("sha256"):
+                bad("hash_mismatch", tr("backup.hash_mismatch", file=dbp))
         elif _sha256_file(dbp) != db.get("sha256"):
             bad("hash_mismatch", tr("backup.hash_mismatch", file=dbp))
         else:
@@ -582,21 +587,27 @@ def _write_backup(session, dest: Path, trigger: str, progress, cancel, now: _dt.
             try:
                 src.backup(target)
                 target.execute("PRAGMA journal_mode = DELETE")
-                integrity = bl.integrity_check(target)
-                counts = bl.manifest_counts(target)
-                version = bl.schema_version(target)
-                snap_school = bl.school_of(target)
-                referenced = bl.referenced_files(target)
             finally:
                 target.close()
         finally:
             src.close()
-        if integrity != "ok":
-            raise _refuse("integrity", tr("backup.copy_integrity", file=copy, result=integrity))
         _fsync_file(copy)
-        db_seconds = time.perf_counter() - t0
+        # verify what is on the destination: its SHA-256 (for the manifest) and integrity_check,
+        # read back through a fresh read-only connection; the counts are the snapshot's
         db_sha = _sha256_file(copy)
         db_bytes = copy.stat().st_size
+        check = sqlite3.connect(_ro_uri(copy), uri=True)
+        try:
+            integrity = bl.integrity_check(check)
+            counts = bl.manifest_counts(check)
+            version = bl.schema_version(check)
+            snap_school = bl.school_of(check)
+            referenced = bl.referenced_files(check)
+        finally:
+            check.close()
+        if integrity != "ok":
+            raise _refuse("integrity", tr("backup.copy_integrity", file=copy, result=integrity))
+        db_seconds = time.perf_counter() - t0
         # 2. the files/ store: only what the destination lacks (names are SHA-256, so equal name = equal file)
         files = store_files(session.folder)
         total = len(files) + 2
@@ -652,7 +663,7 @@ def _write_backup(session, dest: Path, trigger: str, progress, cancel, now: _dt.
         os.replace(mtmp, work / MANIFEST)
         _fsync_dir(work)
         # 4. verify what is on the destination, then give the backup its final name
-        _, problems = verify_backup(work, full=False, only_new=new)
+        _, problems = verify_backup(work, full=False, only_new=new, db_checked=db_sha)
         problems = [p for p in problems if p.code != "incomplete"]
         if problems:
             raise Refused(problems)

@@ -53,11 +53,14 @@ class BackupDialog(QDialog):
         form.addRow("", checks)
         keeps = QHBoxLayout()
         self.keep = {}
-        for k in ("backup.keep_daily", "backup.keep_weekly", "backup.keep_monthly"):
+        for k, label in (("backup.keep_daily", tr("backupui.keep_daily")),
+                         ("backup.keep_weekly", tr("backupui.keep_weekly")),
+                         ("backup.keep_monthly", tr("backupui.keep_monthly"))):
             sb = QSpinBox()
             sb.setRange(0, 1000)
+            sb.setToolTip(B.SETTING_LABELS[k])
             self.keep[k] = sb
-            keeps.addWidget(QLabel(B.SETTING_LABELS[k]))
+            keeps.addWidget(QLabel(label))
             keeps.addWidget(sb)
         keeps.addStretch(1)
         form.addRow(tr("backupui.thinning"), keeps)
@@ -146,7 +149,8 @@ class BackupDialog(QDialog):
         self.table.setRowCount(len(self.items))
         for r, b in enumerate(self.items):
             c = b.counts or {}
-            state = tr("backupui.state_ok") if b.complete else tr("backupui.state_bad", problem=b.problem)
+            state = (tr("backupui.state_ok") if b.complete else tr("backupui.state_partial")
+                     if b.name.endswith(B.PARTIAL) else tr("backupui.state_bad"))
             cells = (b.created_at.replace("T", " ") or b.name, b.made_by, c.get("students", ""),
                      c.get("classes", ""), c.get("photos", ""), b.files, state)
             for col, v in enumerate(cells):
@@ -155,9 +159,11 @@ class BackupDialog(QDialog):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if not b.complete:
                     item.setForeground(Qt.GlobalColor.darkRed)
+                    item.setToolTip(b.problem)
                 self.table.setItem(r, col, item)
-        if self.items:
-            self.table.selectRow(0)
+        good = [r for r, b in enumerate(self.items) if b.complete]
+        if good:
+            self.table.selectRow(good[0])
         has = bool(self.items)
         self.verify_btn.setEnabled(has)
         self.restore_btn.setEnabled(has)
