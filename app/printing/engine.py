@@ -23,7 +23,10 @@ from dataclasses import dataclass
 from app.printing import cnum, fonts
 from app.printing.template import Element, Template
 
+from reportlab.lib.rl_accel import fp_str  # noqa: E402
+
 MM = 72.0 / 25.4
+STATIC = ("text", "line", "box", "circle", "ruler", "crosshair")
 ASCENT, DESCENT, MIDDLE = 0.88, 0.12, 0.38
 CELL_PAD_MM = 1.0
 
@@ -66,17 +69,39 @@ _FMT = _Fmt()
 _FMT_BLANK: dict[str, _Fmt] = {}
 
 
+_COMPILED: dict[str, list] = {}
+
+
+def _compile(text: str) -> list:
+    parts = []
+    for literal, fname, spec, _ in _FMT.parse(text):
+        parts.append((literal, fname, spec or ""))
+    return parts
+
+
 def fill(text: str, record: dict, blank: str = "") -> str:
     """``text`` with its {placeholders} filled from ``record``; an empty value prints ``blank``."""
     if "{" not in text:
         return text
-    if not blank:
-        return _FMT.vformat(text, (), record)
-    f = _FMT_BLANK.get(blank)
-    if f is None:
-        f = _FMT_BLANK[blank] = _Fmt()
-        f.blank = blank
-    return f.vformat(text, (), record)
+    parts = _COMPILED.get(text)
+    if parts is None:
+        parts = _COMPILED[text] = _compile(text)
+    out = []
+    for literal, fname, spec in parts:
+        if literal:
+            out.append(literal)
+        if fname is None:
+            continue
+        v = record.get(fname)
+        if v is None or v == "":
+            out.append(blank)
+            continue
+        if spec:
+            v = cnum.fmt_date(v, spec) if spec in cnum.STYLES else format(v, spec)
+        else:
+            v = str(v)
+        out.append(v or blank)
+    return "".join(out)
 
 
 HANGING = set("\uff0c\u3002\u3001\uff1b\uff1a\uff1f\uff01\uff09\u300b\u300d\u300f\u201d\u2019,.;:?!)")
@@ -98,6 +123,7 @@ class Painter:
         self._jpeg_names: dict[bytes, str] = {}
         self._jpeg_size: dict[str, tuple[int, int]] = {}
         self._jpeg_digest: dict[str, str] = {}
+        self._static: dict[int, list[str]] = {}
         self.glyph_problems: list[tuple[str, Element]] = []
         self.overflow: list[Element] = []
 
@@ -120,10 +146,26 @@ class Painter:
 
     # ------------------------------------------------------------------ elements
     def draw(self, t: Template, record: dict, photo: bytes | None = None, rows=None, row_slice=None) -> None:
+        code = self.c._code
         for e in t.elements:
             if e.art and self.overlay:
                 continue
             kind = e.type
+            if kind in STATIC and not e.placeholders:
+                # the same on every page: drawn once, its PDF operators reused (fonts stay registered)
+                cached = self._static.get(id(e))
+                if cached is None:
+                    n = len(code)
+                    self._draw_one(e, t, record, photo, rows, row_slice)
+                    self._static[id(e)] = cached = code[n:]
+                    continue
+                code.extend(cached)
+                continue
+            self._draw_one(e, t, record, photo, rows, row_slice)
+
+    def _draw_one(self, e, t, record, photo, rows, row_slice) -> None:
+        kind = e.type
+        if True:
             if kind == "text":
                 self.text(e, fill(e.text, record, e.blank))
             elif kind == "photo":
@@ -197,19 +239,27 @@ class Painter:
         self._emit(runs, x_pt, base, size, spacing, hscale)
 
     def _emit(self, runs, x_pt, base, size, spacing, hscale):
-        t = self.c.beginText(x_pt, base)
+        """One BT…ET text object; TrueType subsets as reportlab's own text object writes them (subset
+        font names, byte codes), without its per-call object overhead. Tc/Tz are reset after use:
+        they are graphics state and would leak into the next text."""
+        doc = self.c._doc
+        esc = self.c._escape
+        out = [f"BT 1 0 0 1 {fp_str(x_pt)} {fp_str(base)} Tm"]
         if hscale != 100.0:
-            t.setHorizScale(hscale)
+            out.append(f"{fp_str(hscale)} Tz")
         if spacing:
-            t.setCharSpace(spacing)
+            out.append(f"{fp_str(spacing)} Tc")
+        fsize = fp_str(size)
         for fname, s in runs:
-            t.setFont(fname, size)
-            t.textOut(s)
+            font = fonts.font(fname)
+            for subset, t in font.splitString(s, doc):
+                out.append(f"{font.getSubsetInternalName(subset, doc)} {fsize} Tf ({esc(t)}) Tj")
         if hscale != 100.0:
-            t.setHorizScale(100.0)
+            out.append("100 Tz")
         if spacing:
-            t.setCharSpace(0)
-        self.c.drawText(t)
+            out.append("0 Tc")
+        out.append("ET")
+        self.c._code.append(" ".join(out))
 
     def _wrap(self, text: str, runs_of, size: float, w_pt: float) -> list[str]:
         lines = []
