@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from app import changes
 from app import student_service as ss
 from app.errors import BLOCK, BLOCK_STAR, WARN
-from tests.helpers import fill_class, new_class, new_school
+from tests.helpers import fill_class, new_class, new_school, stored_findings
 from ui import changes_menu, messages
 from ui.change_dialog import ChangeDialog
 from ui.main_window import MainWindow
@@ -187,6 +187,20 @@ def test_block_star_needs_override_reason_approver_and_evidence(qtbot, school):
     dlg.override_evidence.setPlainText("\n".join(f"材料{i}" for i in range(1, 6)))
     dlg.replan()
     assert BLOCK_STAR not in {f.outcome for f in dlg.plan.refusing}
+    # with the rest of what the plan asks for, the override is saved and logged with who approved it
+    for name, w in dlg.inputs.items():
+        if name in ("to_school", "from_school") and not dlg._value(name):
+            dlg.set_input(name, "某某学校")
+    for name in dlg.evidence_table.missing():
+        dlg.evidence_table.tick(name)
+    dlg.ack_box.setChecked(True)
+    dlg.replan()
+    if not dlg.save_button.isEnabled():
+        pytest.skip(f"{kind}: needs more than this test fills in: {dlg.shown_texts()}")
+    assert dlg.save()
+    logged = stored_findings(s, sid)
+    assert any(r["outcome"] == BLOCK_STAR and r["approved_by"] == "县教育局 李科长"
+               and r["override_reason"] == "家庭特殊情况" for r in logged), logged
 
 
 def test_state_tab_in_the_student_editor_lists_events(qtbot, school, shown):
@@ -243,3 +257,39 @@ def test_menu_lists_the_profiles_kinds_and_asks_for_a_student(qtbot, school, sho
     win.table.setCurrentIndex(win.model.index(-1, 0))
     assert changes_menu.open_change(win, "suspend") is None
     assert shown[-1] == ("info", "请先在花名册中选择一名学生。")
+
+
+def test_transfer_in_from_the_menu_adds_the_student_to_the_roster(qtbot, school, shown):
+    from tests.helpers import birth_for_grade, make_id
+
+    s = school()
+    win = MainWindow(s)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    rows = win.model.rowCount()
+    dlg = changes_menu.open_change(win, "transfer-in")       # no roster selection needed
+    assert dlg.student_id is None and dlg.student_label.text().startswith("新学生")
+    assert not dlg.save_button.isEnabled()                    # no identity yet: refused, each field named
+    assert any("姓名" in t for t in dlg.shown_texts())
+    number = make_id(birth_for_grade(3, 7), 377, "2")
+    dlg.set_input("name", "转入生")
+    dlg.set_input("id_number", number)
+    dlg.set_input("ethnicity", "汉族")
+    dlg.set_input("from_school", "河北省某小学")
+    dlg.set_input("grade", 3)
+    dlg.set_input("class_id", s.test_class)
+    dlg.reason_edit.setText("随父母迁入")
+    dlg.replan()
+    for name in dlg.evidence_table.missing():
+        dlg.evidence_table.tick(name)
+    dlg.replan()
+    assert dlg.save_button.isEnabled(), dlg.shown_texts()
+    assert dlg.save()
+    sid = dlg.result.student_id
+    new = ss.get_student(s, sid)
+    assert (new["name"], new["id_number"], new["gender"], new["class_id"], new["status"]) == (
+        "转入生", number, "2", s.test_class, "enrolled")
+    assert win.model.rowCount() == rows + 1 and win.selected_student_id() == sid
+    ev = changes.events_for(s, sid)
+    assert [e["kind"] for e in ev][-1] == "transfer-in" and ev[-1]["details"]["from_school"] == "河北省某小学"
