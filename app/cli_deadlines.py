@@ -131,8 +131,9 @@ def cmd_promote(args, out):
                    "students": r.students, "held_back": r.held_back,
                    "graduating_classes_skipped": r.graduating_classes_skipped,
                    "warnings": _json(warnings), "notes": _json(notes)}
-        text = tr("xcli.grad.promoted_dry" if r.dry_run else "xcli.grad.promoted", year=args.school_year,
-                  classes=r.classes, students=r.students, skipped=len(r.graduating_classes_skipped))
+        kw = {"year": args.school_year, "classes": r.classes, "students": r.students,
+              "skipped": len(r.graduating_classes_skipped)}
+        text = (tr("xcli.grad.promoted_dry", **kw) if r.dry_run else tr("xcli.grad.promoted", **kw))
         return out.ok(payload, text + _lines(r.findings))
 
 
@@ -167,8 +168,9 @@ def cmd_graduate(args, out):
                    "warnings": _json(warnings), "notes": _json(notes), "overridden": _json(r.overridden)}
         lines = [tr("xcli.grad.student_line", name=p["name"], outcome=p["outcome_name"],
                     reasons=tr("common.item_sep").join(p["reasons"])) for p in students]
-        head = tr("xcli.grad.graduated_dry" if r.dry_run else "xcli.grad.graduated", count=len(students),
-                  counts=tr("common.list_sep").join(f"{_outcome_name(k)} {v}" for k, v in r.counts().items()))
+        counts = tr("common.list_sep").join(f"{_outcome_name(k)} {v}" for k, v in r.counts().items())
+        head = (tr("xcli.grad.graduated_dry", count=len(students), counts=counts) if r.dry_run
+                else tr("xcli.grad.graduated", count=len(students), counts=counts))
         return out.ok(payload, "\n".join([head, *lines]) + _lines(r.findings))
 
 
