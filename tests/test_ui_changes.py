@@ -222,6 +222,15 @@ def test_state_tab_in_the_student_editor_lists_events(qtbot, school, shown):
     assert "休学" in texts[2] and texts[3] == "因病休学"
     assert tab.state_label.text() == "当前学籍状态：休学"
     assert tab.table.rowCount() == len(changes.events_for(s, sid))
+    # the state on any date
+    from PySide6.QtCore import QDate
+
+    tab.on_date.setDate(QDate.currentDate().addDays(-1))
+    assert tab.on_label.text() == "在读"
+    tab.on_date.setDate(QDate.currentDate())
+    assert tab.on_label.text() == "休学"
+    tab.on_date.setDate(QDate(1990, 1, 1))
+    assert tab.on_label.text() in ("在读", "（尚未建立学籍）")
     papers = tab.table.item(0, 5).text()
     assert "（纸质档案）" in papers and "休学期满" in papers
     # a change made from the tab: the table and the editor's status line follow, the window is told
@@ -293,3 +302,32 @@ def test_transfer_in_from_the_menu_adds_the_student_to_the_roster(qtbot, school,
     assert win.model.rowCount() == rows + 1 and win.selected_student_id() == sid
     ev = changes.events_for(s, sid)
     assert [e["kind"] for e in ev][-1] == "transfer-in" and ev[-1]["details"]["from_school"] == "河北省某小学"
+
+
+def test_roster_state_filter_lists_every_state_a_change_leads_to(qtbot, school):
+    import json
+
+    from app.paths import resource
+    from app.status import name
+
+    s = school()
+    win = MainWindow(s)
+    qtbot.addWidget(win)
+    offered = {tuple(win.status_combo.itemData(i) or ()) for i in range(win.status_combo.count())}
+    spec = json.loads(resource("changes.json").read_text(encoding="utf-8"))["kinds"]
+    targets = set()
+    for k in spec.values():
+        targets |= {k["to"], k.get("to_auto"), k.get("to_in_progress"), *k.get("to_by_level", {}).values(),
+                    *k.get("to_by_profile", {}).values(), *[f for f in k["from"] if f]}
+    targets |= {"graduated", "completed", "left_incomplete", "xiuye"}          # graduation outcomes
+    targets -= {None, "="}
+    missing = [t for t in targets if (t,) not in offered]
+    assert not missing, missing
+    # choosing one shows exactly the students in that state
+    sid = s.test_ids[0]
+    req = changes.ChangeRequest("dropout", sid, reason="长期不到校", acknowledge_warnings=True)
+    req.evidence = [e["name"] for e in changes.plan_change(s, req).required_evidence]
+    changes.apply_change(s, req)
+    win.after_write([sid])
+    win.status_combo.setCurrentIndex(win.status_combo.findText(name("dropout")))
+    assert win.model.ids() == [sid]

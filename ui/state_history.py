@@ -2,8 +2,8 @@
 生效日期, 异动, 原状态 → 新状态, 原因, 经办人, 详情 — with a button that opens the guided change dialog."""
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget,
+from PySide6.QtCore import QDate, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QDateEdit, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from app import status as st
@@ -90,6 +90,17 @@ class StateHistory(QWidget):
         self.state_label = QLabel()
         self.state_label.setObjectName("state_label")
         top.addWidget(self.state_label, 1)
+        top.addWidget(QLabel(tr("state_ui.on_date")))
+        self.on_date = QDateEdit(QDate.currentDate())
+        self.on_date.setObjectName("state_on_date")
+        self.on_date.setCalendarPopup(True)
+        self.on_date.setDisplayFormat("yyyy-MM-dd")
+        self.on_date.dateChanged.connect(lambda _d: self.show_state_on())
+        top.addWidget(self.on_date)
+        self.on_label = QLabel()
+        self.on_label.setObjectName("state_on_label")
+        self.on_label.setMinimumWidth(self.fontMetrics().horizontalAdvance("0") * 16)
+        top.addWidget(self.on_label)
         self.change_button = QPushButton(tr("state_ui.change"))
         self.change_button.setAutoDefault(False)
         self.change_button.clicked.connect(self.open_change)
@@ -136,6 +147,18 @@ class StateHistory(QWidget):
                 self.table.setItem(r, c, it)
         cur = _get(events[-1], "to_state") if events else None
         self.state_label.setText(tr("state_ui.current", status=st.name(cur)) if cur else "")
+        self.show_state_on()
+
+    def show_state_on(self) -> str | None:
+        """学籍状态 on the chosen date (app.changes.state_on), e.g. for a certificate about a past day."""
+        try:
+            from app.changes import state_on
+        except ImportError:
+            return None
+        day = self.on_date.date().toPython()
+        code = state_on(self.session, self.student_id, day)
+        self.on_label.setText(st.name(code) if code else tr("state_ui.no_record_yet"))
+        return code
 
     def open_change(self):
         from ui.change_dialog import ChangeDialog
