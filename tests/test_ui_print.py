@@ -226,3 +226,20 @@ def test_menu_is_installed_on_the_main_window(qtbot, school, quiet):
     titles = [a.text() for a in win.menuBar().actions()]
     assert "打印(&P)" in titles
     assert win.act_cert_register.text() == "证书发放登记…"
+
+
+def test_register_dialog_asks_for_the_authority_number_in_changzhi(qtbot, tmp_path, quiet, monkeypatch):
+    from ui.cert_register_dialog import CertRegisterDialog
+
+    s = new_school(tmp_path, profile="shanxi-changzhi", sub="cz")
+    try:
+        sid = fill_class(s, new_class(s, 9), 1, 9)[0].id
+        dlg = CertRegisterDialog(s, student_id=sid)
+        qtbot.addWidget(dlg)
+        asked = []
+        monkeypatch.setattr(dlg, "ask_number", lambda why: asked.append(why) or "晋初字第00077号")
+        assert dlg.issue("diploma") == "晋初字第00077号"
+        assert "CERT.NUMBER_BY_AUTHORITY.CZ" in asked[0]
+        assert cs.list_certificates(s)[0]["seq"] is None
+    finally:
+        s.close()

@@ -121,7 +121,7 @@ class CertRegisterDialog(QDialog):
             self.after_write([student_id])
 
     # ------------------------------------------------------------------ actions
-    def issue(self, kind: str | None = None, override=None) -> str | None:
+    def issue(self, kind: str | None = None, override=None, number: str | None = None) -> str | None:
         from app import cert_service as cs
         from app.errors import BLOCK_STAR, Refused
 
@@ -132,13 +132,16 @@ class CertRegisterDialog(QDialog):
                 return None
             kind = cs.CERT_KINDS[names.index(name)]
         try:
-            r = cs.issue(self.session, kind, self.student_id, override=override)
+            r = cs.issue(self.session, kind, self.student_id, override=override, number=number)
         except Refused as e:
             if override is None and e.findings and all(f.outcome == BLOCK_STAR for f in e.findings):
                 dlg = OverrideDialog(messages.findings_text(e.findings), self)
                 if dlg.exec() == QDialog.DialogCode.Accepted:
-                    return self.issue(kind, cs.CertOverride(dlg.reason.text(), dlg.approver.text()))
+                    return self.issue(kind, cs.CertOverride(dlg.reason.text(), dlg.approver.text()), number)
                 return None
+            if number is None and [f.code for f in e.findings] == ["cert_number_required"]:
+                typed = self.ask_number(messages.findings_text(e.findings))
+                return self.issue(kind, override, typed) if typed else None
             messages.error(self, messages.findings_text(e.findings))
             return None
         self._written(self.student_id)
@@ -146,6 +149,11 @@ class CertRegisterDialog(QDialog):
         messages.info(self, tr("certui.issued", kind=cs.kind_name(kind), number=r.number)
                       + ("\n" + "\n".join(notes) if notes else ""))
         return r.number
+
+    def ask_number(self, why: str) -> str | None:
+        """The number printed on the authority's blank (长治: diplomas are numbered by the bureau)."""
+        text, ok = QInputDialog.getText(self, tr("certui.number_title"), why + "\n\n" + tr("certui.number_prompt"))
+        return text.strip() if ok and text.strip() else None
 
     def _reason(self, title: str) -> str | None:
         text, ok = QInputDialog.getText(self, title, tr("certui.reason"))
