@@ -72,7 +72,7 @@ def calibration_template(target: Template | str | None = None) -> Template:
             els.append(Element("text", x=20, y=12, w=max(10.0, w - 40), h=8, text=e.text, font=e.font,
                                size_pt=e.size_pt, min_size_pt=e.min_size_pt, align="center", art=False))
     for e in t.elements:
-        if e.type in ("text", "photo", "qr") and e.w and e.h:
+        if e.type in ("text", "photo", "qr") and e.w and e.h and not e.art:  # what overlay mode prints
             els.append(Element("box", x=e.x, y=e.y, w=e.w, h=e.h, width_mm=0.15, dash=(1.0, 0.8)))
             name = e.id or e.field or e.type
             els.append(Element("text", x=e.x + 0.5, y=e.y + 0.3, w=max(4.0, e.w - 1), h=2.6, text=name,

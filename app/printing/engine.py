@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import io
 import math
+import re
 import string
 from dataclasses import dataclass
 
@@ -27,6 +28,7 @@ from reportlab.lib.rl_accel import fp_str  # noqa: E402
 
 MM = 72.0 / 25.4
 STATIC = ("text", "line", "box", "circle", "ruler", "crosshair")
+_TOKENS = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-/]*|.", re.S)
 ASCENT, DESCENT, MIDDLE = 0.88, 0.12, 0.38
 CELL_PAD_MM = 1.0
 
@@ -261,18 +263,29 @@ class Painter:
         out.append("ET")
         self.c._code.append(" ".join(out))
 
-    def _wrap(self, text: str, runs_of, size: float, w_pt: float) -> list[str]:
+    def _wrap(self, text: str, width_of, size: float, w_pt: float) -> list[str]:
+        """Break at any CJK character; keep runs of Latin letters and digits (numbers, ID numbers) whole
+        unless one alone is wider than the line; closing punctuation may hang past the edge."""
         lines = []
         for para in text.split("\n"):
             cur = ""
             cur_w = 0.0
-            for ch in para:
-                cw = runs_of(ch, size)
-                if cur and cur_w + cw > w_pt and ch not in HANGING:
+            for tok in _TOKENS.findall(para):
+                tw = sum(width_of(ch, size) for ch in tok)
+                if cur and cur_w + tw > w_pt and tok not in HANGING:
+                    if len(tok) > 1 and tw > w_pt:   # a token longer than a line: break it anywhere
+                        for ch in tok:
+                            cw = width_of(ch, size)
+                            if cur and cur_w + cw > w_pt:
+                                lines.append(cur)
+                                cur, cur_w = "", 0.0
+                            cur += ch
+                            cur_w += cw
+                        continue
                     lines.append(cur)
                     cur, cur_w = "", 0.0
-                cur += ch
-                cur_w += cw
+                cur += tok
+                cur_w += tw
             lines.append(cur)
         return lines
 
