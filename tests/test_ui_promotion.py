@@ -231,3 +231,31 @@ def test_calendar_imports_a_notice_file(qtbot, tmp_path, school, shown):
     assert dlg.year() == 2032 and dlg.table.rowCount() == 2
     assert workdays.is_working_day(s.conn, dt.date(2032, 10, 9))       # a Saturday made a working day
     assert shown[-1] == ("info", "已导入 2 个日期")
+
+
+def test_graduation_with_open_business_needs_an_override(qtbot, school, shown):
+    from app import changes
+    from app.student_service import Override
+
+    s = school(profile="henan-zhoukou", stages="junior", grades=(9,), n=3)
+    away = s.ids[0]
+    req = changes.ChangeRequest("transfer-out", away, date=dt.date.today() - dt.timedelta(days=30),
+                                reason="随父母迁居", to_school="外省某中学", details={"in_progress": True},
+                                acknowledge_warnings=True)
+    req.evidence = [e["name"] for e in changes.plan_change(s, req).required_evidence]
+    req.override = Override("病情严重", "县教育局", [f"材料{i}" for i in range(6)])
+    changes.apply_change(s, req)
+    dlg = GraduationDialog(s, class_id=s.classes[9])
+    qtbot.addWidget(dlg)
+    rule = s.profile.rule("GRAD.PENDING_CLEARED.ZK")
+    lines = [dlg.findings_list.item(i).text() for i in range(dlg.findings_list.count())]
+    assert any(rule.id in t and rule.article in t for t in lines), lines
+    assert not dlg.run_button.isEnabled() and dlg.override_button.isVisibleTo(dlg)
+    # what the override dialog returns (ui.key_change_dialog.OverrideDialog.overrides)
+    dlg.overrides = {rule.id: Override("该生休学，按规定清理业务", "县教育局 王科长", ["休学审批表"])}
+    dlg.run_preview()
+    assert dlg.run_button.isEnabled()
+    assert away not in {r["student_id"] for r in dlg.rows} and dlg.table.rowCount() == 2
+    assert dlg.confirm_and_run()
+    assert ss.get_student(s, away)["status"] == "transferring"
+    assert {ss.get_student(s, i)["status"] for i in s.ids[1:]} == {"graduated"}
