@@ -178,6 +178,8 @@ def test_calibration_dialog_round_trip_and_live_preview(qtbot, school, quiet):
     saved = ps.get_calibration(school, "HP 手动进纸")
     assert (saved.dx_mm, saved.dy_mm) == (-2.0, 1.5) and abs(saved.scale - 100 / 99.5) < 1e-4
     assert ps.list_calibrations(school)["HP 手动进纸"]["printer"] == "HP LaserJet"
+    assert ps.calibration_for_printer(school, "HP LaserJet")[0] == "HP 手动进纸"  # picked when printing there
+    assert ps.calibration_for_printer(school, "Epson") is None
     again = CalibrationDialog(school, name="HP 手动进纸")
     qtbot.addWidget(again)
     assert (again.right.value(), again.down.value(), round(again.ruler.value(), 2)) == (2.0, -1.5, 99.5)
