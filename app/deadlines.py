@@ -121,7 +121,8 @@ def _computed(session, as_of, student_id, classes, cname) -> list[DeadlineItem]:
         for f in findings:
             due = _dt.date.fromisoformat(f.params["due"])
             kind = f.code
-            if (sid, kind, due.isoformat()) in done:
+            key = (sid, kind, due.isoformat()) if sid is not None else (None, kind, due.isoformat(), f.message)
+            if key in done:
                 continue
             out.append(_item(as_of, student_id=sid, student_name=sname, class_name=cname(cid), kind=kind,
                              title=f.message, due=due, rule=f.rule, article=f.article, deadline_id=None,

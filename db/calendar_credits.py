@@ -147,8 +147,12 @@ def open_deadlines(conn, student_id: int | None = None) -> list[dict]:
 
 
 def deadline_keys(conn) -> set[tuple]:
-    """(student_id, kind, due_date) of every deadline row, open or closed."""
-    return {(r[0], r[1], r[2]) for r in conn.execute("SELECT student_id, kind, due_date FROM deadlines")}
+    """Every deadline row, open or closed: (student_id, kind, due_date) for a student's, (None, kind, due_date,
+    note) for a school-level or class-level one (the note names the class)."""
+    out = set()
+    for sid, kind, due, note in conn.execute("SELECT student_id, kind, due_date, note FROM deadlines"):
+        out.add((sid, kind, due) if sid is not None else (None, kind, due, note))
+    return out
 
 
 def get_deadline(conn, deadline_id: int) -> dict | None:

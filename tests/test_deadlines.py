@@ -76,13 +76,15 @@ def test_registration_deadline_per_profile(tmp_path):
 def test_compulsory_graduation_by_july_30_from_the_entry_year(tmp_path):
     with new_school(tmp_path, "henan-zhoukou") as s:
         k9 = new_class(s, 9, entry_year=2024)
+        k92 = new_class(s, 9, number=2, entry_year=2024)
         new_class(s, 8, entry_year=2025)
         items = DL.list_deadlines(s, D(2027, 7, 31))
         assert [(i.kind, i.due, i.overdue, i.class_id, i.rule, i.article) for i in items] == [
-            ("compulsory_graduation", D(2027, 7, 30), True, k9, "GRAD.COMPULSORY_BY_JUL30", "周口 第十八条")]
-        # closing a computed item records it as done
+            ("compulsory_graduation", D(2027, 7, 30), True, k, "GRAD.COMPULSORY_BY_JUL30", "周口 第十八条")
+            for k in (k9, k92)]
+        # closing a computed item records it as done (the other class's item stays)
         DL.close_deadline(s, item=items[0], note="已在系统中办理")
-        assert DL.list_deadlines(s, D(2027, 7, 31)) == []
+        assert [i.class_id for i in DL.list_deadlines(s, D(2027, 7, 31))] == [k92]
     with new_school(tmp_path, "national", sub="nat") as s:   # the national text sets no date
         new_class(s, 9, entry_year=2024)
         assert DL.list_deadlines(s, D(2027, 7, 31)) == []
