@@ -251,3 +251,24 @@ def test_a_later_print_keeps_the_issue_date_of_the_register(capsys, arch, tmp_pa
     rc, res = cli(capsys, arch, "print", "diploma", "--student", arch["ids"][0], "-o", out)
     assert rc == 0 and res["issued"] == []
     assert "二〇二六年六月三十日" in _pdf_text(out).replace(" ", "").replace("\n", "")
+
+
+def test_print_school_year_reprints_that_years_certificates(capsys, arch, tmp_path):
+    pytest.importorskip("app.printing")
+    a = cli(capsys, arch, "cert", "issue", "diploma", arch["ids"][0], "--issue-date", "2026-06-30")[1]["number"]
+    b = cli(capsys, arch, "cert", "issue", "diploma", arch["ids"][1], "--issue-date", "2025-09-01")[1]["number"]
+    c = cli(capsys, arch, "cert", "issue", "diploma", arch["ids"][2], "--issue-date", "2026-09-10")[1]["number"]
+    rc, obj = cli(capsys, arch, "print", "diploma", "--school-year", "2025", "-o", tmp_path / "y.pdf")
+    assert rc == 0 and sorted(obj["numbers"].values()) == sorted([a, b]) and obj["issued"] == []
+    words = "".join(_words(tmp_path / "y.pdf"))
+    assert a in words and b in words and c not in words
+
+
+def test_text_mode_prints_lines_not_json(capsys, arch):
+    capsys.readouterr()
+    rc = main(["--archive", arch["dir"], "cert", "issue", "diploma", str(arch["ids"][0])])
+    out, err = capsys.readouterr()
+    assert rc == 0 and out.startswith("已发放毕业证书，编号 ") and "有效" in out
+    rc = main(["--archive", arch["dir"], "cert", "issue", "diploma", str(arch["ids"][3])])
+    out, err = capsys.readouterr()
+    assert rc == 1 and out == "" and "CERT.FINAL_STATE" in err and "国家 第十三条" in err
