@@ -135,6 +135,7 @@ def promote(session, school_year: int, *, dry_run: bool = False, date=None, hold
     if refusing:
         raise Refused(refusing)
 
+    warnings += _cohort_warnings(profile, session.school, movers, year)
     result = PromotionResult(batch=batch, dry_run=dry_run, findings=warnings + notes, held_back=len(targets))
     result.graduating_classes_skipped = [{"id": k["id"], "name": display_name(k), "grade": k["grade"],
                                           "stage": k["stage"]} for k in finals]
@@ -181,6 +182,21 @@ def promote(session, school_year: int, *, dry_run: bool = False, date=None, hold
     except _DryRun:
         pass
     return result
+
+
+def _cohort_warnings(profile, school, movers, year) -> list[Finding]:
+    """Classes whose grade after this promotion would not fit their entry year in ``year`` (the class check
+    GEN.GRADE_ENTRY_YEAR as of the new school year): usually the wrong school year was chosen."""
+    rule = profile.rule("GEN.GRADE_ENTRY_YEAR")
+    if rule is None:
+        return []
+    start = _dt.date(year, int(rule.params.get("school_year_start_month", 8)), 1) + _dt.timedelta(days=31)
+    out = []
+    for k in movers:
+        nk = dict(k, grade=k["grade"] + 1)
+        ctx = RuleContext("class.create", record={}, klass=nk, school=school, today=start)
+        out += [f for f in evaluate(profile, ctx) if f.rule == rule.id]
+    return out
 
 
 # ------------------------------------------------------------------ graduation

@@ -65,6 +65,12 @@ def test_promote_moves_every_class_but_final_grades(school):
     assert f[0].code == "promotion.already_done"
 
 
+def test_promoting_into_the_wrong_school_year_warns(school):
+    r = P.promote(school, 2027, dry_run=True)   # the classes are the 2025/26 cohorts: 2026 is the right year
+    hits = by_rule(r.findings, "GEN.GRADE_ENTRY_YEAR")
+    assert len(hits) == 2 and hits[0].outcome == "WARN" and "2027" in hits[0].message
+
+
 def test_dry_run_writes_nothing(school):
     before = snapshot(school)
     r = P.promote(school, 2026, dry_run=True)
