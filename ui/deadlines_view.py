@@ -177,7 +177,8 @@ class DeadlinesView(QDialog):
                     cell.setForeground(QBrush(QColor(OVERDUE_FG if overdue else SOON_FG)))
                 self.table.setItem(r, c, cell)
         n_over = sum(1 for it in self.all_items if _get(it, "overdue"))
-        self.summary.setText(tr("deadlines_ui.summary", count=len(self.all_items), overdue=n_over) if self.all_items
+        self.summary.setText(tr("deadlines_ui.summary", count=len(self.all_items), overdue=n_over,
+                                shown=len(self.items)) if self.all_items
                              else tr("deadlines_ui.none"))
         self.summary.setStyleSheet(f"color: {OVERDUE_FG}; font-weight: bold;" if n_over else "")
         if self.items:

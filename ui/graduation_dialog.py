@@ -91,7 +91,14 @@ class GraduationDialog(QDialog):
         self.table.setColumnWidth(0, 120)
         self.table.setColumnWidth(1, 90)
         self.table.cellDoubleClicked.connect(lambda r, _c: self.open_record())
+        self.table.itemSelectionChanged.connect(self._show_reasons)
         lay.addWidget(self.table, 1)
+        self.reasons_label = QLabel()
+        self.reasons_label.setObjectName("reasons_label")
+        self.reasons_label.setWordWrap(True)
+        self.reasons_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.reasons_label.setStyleSheet("color: #b71c1c;")
+        lay.addWidget(self.reasons_label)
         self.findings_list = QListWidget()
         self.findings_list.setObjectName("findings_list")
         self.findings_list.setWordWrap(True)
@@ -108,7 +115,7 @@ class GraduationDialog(QDialog):
         self.run_button.clicked.connect(self.confirm_and_run)
         close.clicked.connect(self.reject)
         lay.addWidget(buttons)
-        self.resize(780, 600)
+        self.resize(900, 620)
         self.run_preview()
 
     def class_id(self):
@@ -177,6 +184,21 @@ class GraduationDialog(QDialog):
             self.summary.setStyleSheet("color: #2e7d32;")
         self.run_button.setEnabled(not blocked and bool(self.rows))
         self.record_button.setEnabled(bool(self.rows))
+        first = next((r for r, row in enumerate(self.rows) if _get(row, "reasons", None)), None)
+        if first is not None:
+            self.table.selectRow(first)
+        self._show_reasons()
+
+    def _show_reasons(self) -> None:
+        """The selected student's reasons in full (the table cell shows the start)."""
+        r = self.table.currentRow()
+        rs = _get(self.rows[r], "reasons", None) if 0 <= r < len(self.rows) else None
+        if isinstance(rs, str):
+            rs = [rs]
+        name = _get(self.rows[r], "name", "") if rs else ""
+        self.reasons_label.setText(tr("graduation_ui.reasons_of", name=name) + "\n" +
+                                   "\n".join(f"• {x}" for x in rs) if rs else "")
+        self.reasons_label.setVisible(bool(rs))
 
     def selected_student_id(self):
         r = self.table.currentRow()
