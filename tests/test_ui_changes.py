@@ -331,3 +331,19 @@ def test_roster_state_filter_lists_every_state_a_change_leads_to(qtbot, school):
     win.after_write([sid])
     win.status_combo.setCurrentIndex(win.status_combo.findText(name("dropout")))
     assert win.model.ids() == [sid]
+
+
+def test_kinds_that_fit_the_students_state_come_first(qtbot, school):
+    s = school()
+    sid = s.test_ids[0]
+    req = changes.ChangeRequest("suspend", sid, reason="因病休学", acknowledge_warnings=True)
+    req.evidence = [e["name"] for e in changes.plan_change(s, req).required_evidence]
+    changes.apply_change(s, req)
+    dlg = _dialog(qtbot, s, sid, None)
+    kinds = [dlg.kind_combo.itemData(i) for i in range(dlg.kind_combo.count())]
+    cut = kinds.index(None)                                      # the separator
+    fits = kinds[:cut]
+    assert fits and all("suspended" in changes.kind_info(k, s)["from"] for k in fits)
+    assert "resume" in fits and "extend-suspension" in fits
+    assert "transfer-out" in kinds[cut + 1:]                     # offered, but after the line
+    assert dlg.kind() == fits[0]

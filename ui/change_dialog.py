@@ -350,10 +350,19 @@ class ChangeDialog(QDialog):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.kind_combo = QComboBox()
         self.kind_combo.setObjectName("kind_combo")
+        # the kinds that start from the student's state first; the rest after a line (they would be refused)
+        state = (self._student or {}).get("status", "")
+        fits, others = [], []
         for k in self.changes.KINDS:
             info = self.changes.kind_info(k, self.session)
             if info.get("available", True) or k == self._initial_kind:
-                self.kind_combo.addItem(info.get("label") or k, k)
+                (fits if state in (info.get("from") or ()) else others).append((info.get("label") or k, k))
+        for label, k in fits:
+            self.kind_combo.addItem(label, k)
+        if fits and others:
+            self.kind_combo.insertSeparator(self.kind_combo.count())
+        for label, k in others:
+            self.kind_combo.addItem(label, k)
         self.kind_combo.currentIndexChanged.connect(lambda _i: self._kind_changed())
         form.addRow(tr("change_ui.kind"), self.kind_combo)
         self.date_edit = QDateEdit(QDate.currentDate())
