@@ -347,3 +347,26 @@ def test_kinds_that_fit_the_students_state_come_first(qtbot, school):
     assert "resume" in fits and "extend-suspension" in fits
     assert "transfer-out" in kinds[cut + 1:]                     # offered, but after the line
     assert dlg.kind() == fits[0]
+
+
+def test_discipline_levels_come_from_the_profile_for_the_stage(qtbot, school):
+    s = school(profile="shanxi-changzhi")                      # a grade-3 (compulsory) class
+    sid = s.test_ids[0]
+    dlg = _dialog(qtbot, s, sid, "discipline")
+    combo = dlg.inputs["level"]
+    levels = [combo.itemText(i) for i in range(combo.count()) if combo.itemText(i)]
+    assert levels == s.profile.rule("DISC.LEVELS.CZ").params["compulsory"]
+    combo.setEditText("开除学籍")                               # typed anyway: refused with the article
+    dlg.replan()
+    assert not dlg.save_button.isEnabled()
+    assert any("长治 第四十条" in t and t.startswith("【不允许】") for t in dlg.shown_texts())
+    combo.setCurrentIndex(combo.findText("警告"))
+    dlg.reason_edit.setText("多次违反校规")
+    dlg.replan()
+    if dlg.ack_box.isVisibleTo(dlg):
+        dlg.ack_box.setChecked(True)
+    for name in dlg.evidence_table.missing():
+        dlg.evidence_table.tick(name)
+    dlg.replan()
+    assert dlg.save(), dlg.shown_texts()
+    assert changes.events_for(s, sid)[-1]["details"]["level"] == "警告"

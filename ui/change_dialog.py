@@ -497,11 +497,18 @@ class ChangeDialog(QDialog):
         self._changed(now=True)
 
     def _level_options(self) -> list[str]:
-        """Discipline levels as the profile's rules list them (params of the kind's rules)."""
+        """Discipline levels the profile's ``level_allowed`` rule lists for the student's stage (Shanxi: 警告 …);
+        without such a rule the field is typed freely (an editable combo)."""
+        from app.changes.kinds import stage_group
+
+        stage = ((self._student or {}).get("class") or {}).get("stage", "")
         out: list[str] = []
         for r in self.session.profile.rules_for(f"change.{self.kind()}"):
-            for key in ("levels", "allowed"):
-                for x in r.params.get(key) or ():
+            if r.check != "level_allowed":
+                continue
+            lists = [r.params.get(stage_group(stage)) or r.params.get(stage)] if stage else list(r.params.values())
+            for lst in lists:
+                for x in lst or ():
                     if isinstance(x, str) and x not in out:
                         out.append(x)
         return out
