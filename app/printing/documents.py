@@ -58,7 +58,8 @@ def school_year_of(day: dt.date) -> int:
 
 
 def year_range(year: int) -> tuple[str, str]:
-    return f"{year:04d}-09-01", f"{year + 1:04d}-08-31"
+    """School year ``year``/``year + 1``: 1 August to 31 July (the school year starts in August, decisions.md)."""
+    return f"{year:04d}-08-01", f"{year + 1:04d}-07-31"
 
 
 def _code(table: str, value: str) -> str:
