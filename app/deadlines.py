@@ -26,6 +26,9 @@ KIND_NAMES = Names({
     "change_processing": "deadline.kind.change_processing", "registration": "deadline.kind.registration",
     "registration_hs": "deadline.kind.registration_hs", "compulsory_graduation": "deadline.kind.compulsory_graduation",
     "diploma_stamp": "deadline.kind.diploma_stamp", "rosters": "deadline.kind.rosters",
+    "semester_review": "deadline.kind.semester_review", "semester_report": "deadline.kind.semester_report",
+    "semester_review_start": "deadline.kind.semester_review_start",
+    "semester_review_end": "deadline.kind.semester_review_end",
 })
 
 

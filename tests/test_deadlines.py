@@ -15,6 +15,14 @@ from tests.helpers import add, fill_class, make_id, new_class, new_school
 D = dt.date
 
 
+def of_kind(items, kind):
+    return [i for i in items if i.kind == kind]
+
+
+def grads(items):
+    return of_kind(items, "compulsory_graduation")
+
+
 def put_deadline(s, sid, kind, due, rule="", article="", note=""):
     with s.transaction():
         cur = s.conn.execute("INSERT INTO deadlines (student_id, kind, due_date, rule, article, note, created_at) "
@@ -37,7 +45,7 @@ def test_sorted_by_urgency_with_overdue_first(nat):
     b = put_deadline(s, s.ids[1], "death_cancel", "2026-11-20", "DEATH.CANCEL_10WD", "国家 第二十一条")
     c = put_deadline(s, s.ids[2], "archive_handover", "2026-12-04")
     d = put_deadline(s, None, "archive_handover", "2026-11-30")
-    items = DL.list_deadlines(s, D(2026, 12, 3))
+    items = [i for i in DL.list_deadlines(s, D(2026, 12, 3)) if not i.computed]
     assert [i.deadline_id for i in items] == [b, d, c, a]
     assert [i.overdue for i in items] == [True, True, False, False]
     assert [i.days_left for i in items] == [-13, -3, 1, 7]
@@ -55,10 +63,10 @@ def test_working_day_deadline_in_an_unknown_year_carries_a_note(nat):
     s = nat
     put_deadline(s, s.ids[0], "party_response", "2027-01-12")
     put_deadline(s, s.ids[1], "archive_handover", "2027-01-12")
-    items = {i.kind: i for i in DL.list_deadlines(s, D(2026, 12, 30))}
+    items = {i.kind: i for i in DL.list_deadlines(s, D(2026, 12, 30), include_computed=False)}
     assert "2027" in items["party_response"].note and items["archive_handover"].note == ""
     W.set_calendar_day(s, D(2027, 1, 1), "holiday", "元旦")
-    assert DL.list_deadlines(s, D(2026, 12, 30))[0].note == ""
+    assert DL.list_deadlines(s, D(2026, 12, 30), include_computed=False)[0].note == ""
 
 
 def test_registration_deadline_per_profile(tmp_path):
@@ -78,26 +86,27 @@ def test_compulsory_graduation_by_july_30_from_the_entry_year(tmp_path):
         k9 = new_class(s, 9, entry_year=2024)
         k92 = new_class(s, 9, number=2, entry_year=2024)
         new_class(s, 8, entry_year=2025)
-        items = DL.list_deadlines(s, D(2027, 7, 31))
+        items = grads(DL.list_deadlines(s, D(2027, 7, 31)))
         assert [(i.kind, i.due, i.overdue, i.class_id, i.rule, i.article) for i in items] == [
             ("compulsory_graduation", D(2027, 7, 30), True, k, "GRAD.COMPULSORY_BY_JUL30", "周口 第十八条")
             for k in (k9, k92)]
         # closing a computed item records it as done (the other class's item stays)
         DL.close_deadline(s, item=items[0], note="已在系统中办理")
-        assert [i.class_id for i in DL.list_deadlines(s, D(2027, 7, 31))] == [k92]
+        assert [i.class_id for i in grads(DL.list_deadlines(s, D(2027, 7, 31)))] == [k92]
     with new_school(tmp_path, "national", sub="nat") as s:   # the national text sets no date
         new_class(s, 9, entry_year=2024)
-        assert DL.list_deadlines(s, D(2027, 7, 31)) == []
+        assert grads(DL.list_deadlines(s, D(2027, 7, 31))) == []
 
 
 def test_liaoning_rosters_and_changzhi_diploma_stamping(tmp_path):
     with new_school(tmp_path, "liaoning", stages="primary,junior") as s:
-        items = DL.list_deadlines(s, D(2026, 9, 15))
+        items = of_kind(DL.list_deadlines(s, D(2026, 9, 15)), "rosters")
         assert [(i.kind, i.due, i.rule) for i in items] == [("rosters", D(2026, 10, 1), "REPORT.ROSTERS_1M.LN")]
-        assert DL.list_deadlines(s, D(2027, 3, 1))[0].due == D(2026, 10, 1)   # still the 2026–27 school year
+        # still the 2026–27 school year in March
+        assert of_kind(DL.list_deadlines(s, D(2027, 3, 1)), "rosters")[0].due == D(2026, 10, 1)
     with new_school(tmp_path, "shanxi-changzhi", sub="cz") as s:
         new_class(s, 12, entry_year=2024)
-        items = DL.list_deadlines(s, D(2027, 5, 1))
+        items = of_kind(DL.list_deadlines(s, D(2027, 5, 1)), "diploma_stamp")
         assert [(i.kind, i.due, i.days_left) for i in items] == [("diploma_stamp", D(2027, 5, 31), 30)]
 
 
@@ -134,7 +143,8 @@ def test_cli_deadlines_shape(nat, capsys):
             "article"} <= set(d)
     assert (d["due"], d["days_left"], d["overdue"], d["rule"]) == ("2026-12-10", 7, False, "TRANSFER.PARTY_10WD")
     rc, j = run(capsys, "--archive", folder, "--json", "deadlines", "--as-of", "2026-12-03", "--close", d["deadline_id"])
-    assert rc == 0 and j["deadlines"] == [] and j["closed"] == d["deadline_id"]
+    assert rc == 0 and [x for x in j["deadlines"] if x["deadline_id"]] == [] and j["closed"] == d["deadline_id"]
+    assert [x["rule"] for x in j["deadlines"]] == ["REVIEW.EACH_SEMESTER"]
     rc, j = run(capsys, "--archive", folder, "--json", "deadlines", "--as-of", "2026-13-03")
     assert rc == 2 and j["ok"] is False
 
@@ -190,3 +200,18 @@ def test_cli_promote_graduate_and_hs(tmp_path, capsys):
         (ids12[0], "graduated", "毕业"), (ids12[1], "completed", "结业")]
     rc, j = run(capsys, *A, "promote", "--school-year", "2026")
     assert rc == 0 and j["students"] == 2 and j["graduating_classes_skipped"] == []
+
+
+def test_semester_reviews_per_profile(tmp_path):
+    with new_school(tmp_path, "national") as s:
+        it = of_kind(DL.list_deadlines(s, D(2026, 12, 3)), "semester_review")
+        assert [(i.due, i.rule, i.article) for i in it] == [(D(2027, 1, 20), "REVIEW.EACH_SEMESTER", "国家 第二十四条")]
+        assert of_kind(DL.list_deadlines(s, D(2027, 3, 1)), "semester_review")[0].due == D(2027, 7, 10)
+        # between semesters: the next one
+        assert of_kind(DL.list_deadlines(s, D(2027, 8, 1)), "semester_review")[0].due == D(2028, 1, 20)
+        DL.close_deadline(s, item=it[0])
+        assert of_kind(DL.list_deadlines(s, D(2026, 12, 3)), "semester_review") == []
+    with new_school(tmp_path, "gansu-linxia", sub="lx") as s:
+        it = DL.list_deadlines(s, D(2026, 9, 3))
+        assert [(i.kind, i.due) for i in it] == [("semester_review_start", D(2026, 9, 15)),
+                                                 ("semester_review_end", D(2027, 1, 20))]

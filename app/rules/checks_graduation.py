@@ -214,6 +214,36 @@ def deadline_school_year(ctx, params):
     return [{"due": due.isoformat(), "school_year": start.year, "_code": params.get("kind", "report")}]
 
 
+def _semester(as_of: _dt.date, semesters) -> tuple[_dt.date, _dt.date]:
+    """The semester (start, end) that contains ``as_of``, or the next one to start; ``semesters`` lists
+    [start MM-DD, end MM-DD] pairs (an end before its start falls in the next calendar year)."""
+    spans = []
+    for year in (as_of.year - 1, as_of.year, as_of.year + 1):
+        for start_md, end_md in semesters:
+            start = _md(year, start_md)
+            end = _md(year, end_md)
+            if end < start:
+                end = _md(year + 1, end_md)
+            spans.append((start, end))
+    spans.sort()
+    for start, end in spans:
+        if start <= as_of <= end:
+            return start, end
+    return next((s, e) for s, e in spans if s > as_of)
+
+
+def deadline_semester(ctx, params):
+    """A school-level item each semester: due at the semester's end (``at = "end"``) or ``offset_days`` after
+    its start (``at = "start"``); the semester dates are params."""
+    if ctx.record.get("id") is not None or ctx.record.get("suspension_until"):
+        return []
+    as_of = ctx.record.get("as_of") or ctx.today
+    start, end = _semester(as_of, params.get("semesters", [["09-01", "01-20"], ["02-20", "07-10"]]))
+    due = end if params.get("at", "end") == "end" else start + _dt.timedelta(days=int(params.get("offset_days", 0)))
+    return [{"due": due.isoformat(), "semester_start": start.isoformat(), "semester_end": end.isoformat(),
+             "_code": params.get("kind", "semester_review")}]
+
+
 def deadline_suspension_expiry(ctx, params):
     """A suspended student's suspension ends on the event's ``until``: resume, extend, or (HS, some profiles) withdraw."""
     until = ctx.record.get("suspension_until")
@@ -225,5 +255,5 @@ def deadline_suspension_expiry(ctx, params):
 CHECKS = {f.__name__: f for f in (
     no_repeat, data_check_done, always_note, open_business, problem_xueji, grad_record_present, hs_conditions,
     compulsory_assessment, assessment_unrecorded, deadline_class_graduation, deadline_registration,
-    deadline_school_year, deadline_suspension_expiry,
+    deadline_school_year, deadline_semester, deadline_suspension_expiry,
 )}
