@@ -60,7 +60,7 @@ def _outcomes(dlg) -> set[str]:
     return {f.outcome for f in dlg.findings()}
 
 
-def test_block_shows_rule_and_article_and_save_stays_disabled(qtbot, school):
+def test_block_shows_rule_and_article_and_save_stays_disabled(school, qtbot):
     s = school()
     sid = s.test_ids[0]
     dlg = _dialog(qtbot, s, sid, "resume")   # 在读 → 复学: not a state resume starts from
@@ -79,7 +79,7 @@ def test_block_shows_rule_and_article_and_save_stays_disabled(qtbot, school):
     assert len(changes.events_for(s, sid)) == before
 
 
-def test_transfer_out_from_the_menu_changes_the_roster_row(qtbot, school, shown):
+def test_transfer_out_from_the_menu_changes_the_roster_row(school, qtbot, shown):
     s = school()
     win = MainWindow(s)
     qtbot.addWidget(win)
@@ -123,7 +123,7 @@ def test_transfer_out_from_the_menu_changes_the_roster_row(qtbot, school, shown)
     assert {a["decision"] for a in ev["approvals"][1:]} <= {"pending"}
 
 
-def test_warn_needs_acknowledgement_and_evidence_needs_each_document(qtbot, school, tmp_path):
+def test_warn_needs_acknowledgement_and_evidence_needs_each_document(school, qtbot, tmp_path):
     s = school()
     sid = s.test_ids[0]
     dlg = _dialog(qtbot, s, sid, "death")
@@ -169,7 +169,7 @@ def _block_star_case(session_factory):
     return None, None
 
 
-def test_block_star_needs_override_reason_approver_and_evidence(qtbot, school):
+def test_block_star_needs_override_reason_approver_and_evidence(school, qtbot):
     s, kind = _block_star_case(school)
     if kind is None:
         pytest.skip("no profile has a BLOCK* change rule")
@@ -203,7 +203,7 @@ def test_block_star_needs_override_reason_approver_and_evidence(qtbot, school):
                and r["override_reason"] == "家庭特殊情况" for r in logged), logged
 
 
-def test_state_tab_in_the_student_editor_lists_events(qtbot, school, shown):
+def test_state_tab_in_the_student_editor_lists_events(school, qtbot, shown):
     from ui.student_editor_dialog import StudentEditorDialog
 
     s = school()
@@ -252,7 +252,7 @@ def test_state_tab_in_the_student_editor_lists_events(qtbot, school, shown):
     assert "在读" in dlg.status_label.text()
 
 
-def test_menu_lists_the_profiles_kinds_and_asks_for_a_student(qtbot, school, shown):
+def test_menu_lists_the_profiles_kinds_and_asks_for_a_student(school, qtbot, shown):
     s = school(profile="shanxi-changzhi")
     win = MainWindow(s)
     qtbot.addWidget(win)
@@ -268,7 +268,7 @@ def test_menu_lists_the_profiles_kinds_and_asks_for_a_student(qtbot, school, sho
     assert shown[-1] == ("info", "请先在花名册中选择一名学生。")
 
 
-def test_transfer_in_from_the_menu_adds_the_student_to_the_roster(qtbot, school, shown):
+def test_transfer_in_from_the_menu_adds_the_student_to_the_roster(school, qtbot, shown):
     from tests.helpers import birth_for_grade, make_id
 
     s = school()
@@ -304,7 +304,7 @@ def test_transfer_in_from_the_menu_adds_the_student_to_the_roster(qtbot, school,
     assert [e["kind"] for e in ev][-1] == "transfer-in" and ev[-1]["details"]["from_school"] == "河北省某小学"
 
 
-def test_roster_state_filter_lists_every_state_a_change_leads_to(qtbot, school):
+def test_roster_state_filter_lists_every_state_a_change_leads_to(school, qtbot):
     import json
 
     from app.paths import resource
@@ -333,7 +333,7 @@ def test_roster_state_filter_lists_every_state_a_change_leads_to(qtbot, school):
     assert win.model.ids() == [sid]
 
 
-def test_kinds_that_fit_the_students_state_come_first(qtbot, school):
+def test_kinds_that_fit_the_students_state_come_first(school, qtbot):
     s = school()
     sid = s.test_ids[0]
     req = changes.ChangeRequest("suspend", sid, reason="因病休学", acknowledge_warnings=True)
@@ -349,7 +349,7 @@ def test_kinds_that_fit_the_students_state_come_first(qtbot, school):
     assert dlg.kind() == fits[0]
 
 
-def test_discipline_levels_come_from_the_profile_for_the_stage(qtbot, school):
+def test_discipline_levels_come_from_the_profile_for_the_stage(school, qtbot):
     s = school(profile="shanxi-changzhi")                      # a grade-3 (compulsory) class
     sid = s.test_ids[0]
     dlg = _dialog(qtbot, s, sid, "discipline")

@@ -52,7 +52,7 @@ def _window(qtbot, s):
     return win
 
 
-def test_overdue_first_in_red_and_double_click_opens_the_student(qtbot, archive, shown):
+def test_overdue_first_in_red_and_double_click_opens_the_student(archive, qtbot, shown):
     s = archive
     old, recent = s.test_ids[0], s.test_ids[1]
     _transfer_out(s, recent, 0)
@@ -82,7 +82,7 @@ def test_overdue_first_in_red_and_double_click_opens_the_student(qtbot, archive,
     editors[-1].reject()
 
 
-def test_marking_done_closes_the_item_for_good(qtbot, archive, shown):
+def test_marking_done_closes_the_item_for_good(archive, qtbot, shown):
     s = archive
     sid = s.test_ids[2]
     _transfer_out(s, sid, 30)
@@ -102,7 +102,7 @@ def test_marking_done_closes_the_item_for_good(qtbot, archive, shown):
         deadlines.close_deadline(s, did, note="again")
 
 
-def test_start_up_shows_the_view_only_when_something_is_due(qtbot, tmp_path, archive, shown):
+def test_start_up_shows_the_view_only_when_something_is_due(archive, qtbot, tmp_path, shown):
     s = archive
     # nothing due: the check runs in the background and shows nothing
     win = _window(qtbot, s)
@@ -125,3 +125,25 @@ def test_start_up_shows_the_view_only_when_something_is_due(qtbot, tmp_path, arc
     assert len(view.items) == len(deadlines.list_deadlines(s))
     view.scope_combo.setCurrentIndex(view.scope_combo.findData(-1))
     assert view.items and all(it.overdue for it in view.items)
+
+
+@pytest.fixture
+def zk_archive(tmp_path):
+    s = new_school(tmp_path, profile="henan-zhoukou", stages="primary", sub="zk")
+    yield s
+    s.close()
+
+
+def test_a_class_item_shows_its_class(zk_archive, qtbot, shown):
+    s = zk_archive
+    cid = new_class(s, 6)
+    fill_class(s, cid, 2, 6)
+    other = new_class(s, 2)
+    win = _window(qtbot, s)
+    win._select_node(("class", other))
+    view = changes_menu.open_deadlines(win)
+    row = next((r for r, it in enumerate(view.items) if it.class_id == cid and it.student_id is None), None)
+    assert row is not None, [(it.kind, it.class_id) for it in view.items]
+    assert view.table.item(row, 2).text() == "（全班）"
+    view.table.cellDoubleClicked.emit(row, 0)
+    assert win.current_class_id() == cid

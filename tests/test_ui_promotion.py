@@ -52,7 +52,7 @@ def _grades(s) -> dict[int, int]:
     return {k["id"]: k["grade"] for k in list_classes(s) if k.get("status", "active") == "active"}
 
 
-def test_promotion_previews_runs_and_grades_move(qtbot, school, shown):
+def test_promotion_previews_runs_and_grades_move(school, qtbot, shown):
     s = school()
     before = _grades(s)
     dlg = PromotionDialog(s, school_year=2026)
@@ -82,7 +82,7 @@ def test_default_school_year():
     assert default_school_year(dt.date(2027, 3, 1)) == 2027
 
 
-def test_graduation_lists_each_outcome_then_closes_the_class(qtbot, school, shown):
+def test_graduation_lists_each_outcome_then_closes_the_class(school, qtbot, shown):
     s = school()
     cid = s.classes[6]
     dlg = GraduationDialog(s, class_id=cid)
@@ -101,7 +101,7 @@ def test_graduation_lists_each_outcome_then_closes_the_class(qtbot, school, show
     assert not other.run_button.isEnabled() and other.findings_list.count() >= 1
 
 
-def test_hs_record_dialog_saves_and_judges(qtbot, school, shown):
+def test_hs_record_dialog_saves_and_judges(school, qtbot, shown):
     s = school(profile="shanxi-changzhi", stages="senior", grades=(12,), n=1)
     sid = s.ids[0]
     dlg = HsRecordDialog(s, sid)
@@ -128,7 +128,7 @@ def test_hs_record_dialog_saves_and_judges(qtbot, school, shown):
     assert again.verdict.text() == "按本省规定：毕业", again.verdict.text()
 
 
-def test_calendar_dialog_adds_a_day_for_an_unknown_year(qtbot, school, shown):
+def test_calendar_dialog_adds_a_day_for_an_unknown_year(school, qtbot, shown):
     s = school(grades=(1,), n=1)
     dlg = CalendarDialog(s, year=2031)
     qtbot.addWidget(dlg)
@@ -145,7 +145,7 @@ def test_calendar_dialog_adds_a_day_for_an_unknown_year(qtbot, school, shown):
     assert "本档案" in dlg.source_label.text()
 
 
-def test_holding_back_is_refused_where_the_profile_bans_it(qtbot, school, shown):
+def test_holding_back_is_refused_where_the_profile_bans_it(school, qtbot, shown):
     zk = school(profile="henan-zhoukou", grades=(1, 2, 6), n=2)
     number = ss.get_student(zk, zk.ids[2])["id_number"]          # a grade-2 student
     dlg = PromotionDialog(zk, school_year=2026)
@@ -177,7 +177,7 @@ def test_holding_back_is_refused_where_the_profile_bans_it(qtbot, school, shown)
     assert s["class_id"] == nat.classes[1] and _grades(nat)[nat.classes[1]] == 2   # kept in grade 2
 
 
-def test_hs_records_import_from_a_class_spreadsheet_then_graduation_uses_them(qtbot, tmp_path, school, shown):
+def test_hs_records_import_from_a_class_spreadsheet_then_graduation_uses_them(school, qtbot, tmp_path, shown):
     import openpyxl
 
     from ui.hs_record_dialog import import_records
@@ -221,7 +221,7 @@ def test_hs_records_import_from_a_class_spreadsheet_then_graduation_uses_them(qt
     assert hs_graduation.get_hs_record(s, short["id"]) == before
 
 
-def test_calendar_imports_a_notice_file(qtbot, tmp_path, school, shown):
+def test_calendar_imports_a_notice_file(school, qtbot, tmp_path, shown):
     s = school(grades=(1,), n=1)
     f = tmp_path / "2032放假安排.csv"
     f.write_text("日期,类型,名称\n2032-10-01,放假,国庆节\n2032-10-09,上班,国庆节调休\n", encoding="utf-8")
@@ -233,7 +233,7 @@ def test_calendar_imports_a_notice_file(qtbot, tmp_path, school, shown):
     assert shown[-1] == ("info", "已导入 2 个日期")
 
 
-def test_graduation_with_open_business_needs_an_override(qtbot, school, shown):
+def test_graduation_with_open_business_needs_an_override(school, qtbot, shown):
     from app import changes
     from app.student_service import Override
 

@@ -81,6 +81,7 @@ class DeadlinesView(QDialog):
     """``openStudent(student_id)`` on double-click; ``closed_item(deadline_id)`` after 标记已办结."""
 
     openStudent = Signal(int)
+    openClass = Signal(int)
     itemClosed = Signal(int)
 
     def __init__(self, session, parent=None, *, items=None, as_of=None):
@@ -188,14 +189,17 @@ class DeadlinesView(QDialog):
     def _selection_changed(self) -> None:
         r = self.table.currentRow()
         ok = 0 <= r < len(self.items)
-        self.open_button.setEnabled(ok and _get(self.items[r], "student_id") is not None)
+        self.open_button.setEnabled(ok and (_get(self.items[r], "student_id") is not None
+                                            or _get(self.items[r], "class_id") is not None))
         self.done_button.setEnabled(ok)
 
     def open_row(self, r: int) -> None:
         if 0 <= r < len(self.items):
-            sid = _get(self.items[r], "student_id")
+            sid, cid = _get(self.items[r], "student_id"), _get(self.items[r], "class_id")
             if sid is not None:
                 self.openStudent.emit(int(sid))
+            elif cid is not None:  # a class item (graduation by 30 July …): show the class
+                self.openClass.emit(int(cid))
 
     def close_row(self, r: int, note: str | None = None) -> bool:
         if not (0 <= r < len(self.items)):
@@ -236,11 +240,20 @@ def show_deadlines(win, items=None, *, urgent_only: bool = False) -> DeadlinesVi
     view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     view.setModal(False)
     view.openStudent.connect(lambda sid: open_student(win, sid))
+    view.openClass.connect(lambda cid: open_class(win, cid))
     if urgent_only:
         view.scope_combo.setCurrentIndex(view.scope_combo.findData(STARTUP_HORIZON_DAYS))
     win._deadlines_view = view
     view.show()
     return view
+
+
+def open_class(win, class_id: int) -> None:
+    """Show the class in the tree and its roster."""
+    from PySide6.QtCore import QModelIndex
+
+    win._select_node(("class", class_id))
+    win._tree_changed(win.tree.currentIndex(), QModelIndex())
 
 
 def open_student(win, student_id: int):
