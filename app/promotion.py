@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from app import status as st
 from app.class_service import display_name
-from app.errors import BLOCK, BLOCK_STAR, EVIDENCE, INVALID, NOTE_OUTCOME, WARN, Finding, NotFound, Refused
+from app.errors import WARN, Finding, NotFound, Refused
 from app.i18n import tr
 from app.rules.engine import RuleContext, evaluate
 from db import calendar_credits as cq
@@ -294,10 +294,11 @@ def graduate(session, class_id, *, date=None, dry_run: bool = False, overrides=N
                             "old_value": "active", "new_value": "closed", "changed_by": session.user,
                             "reason": tr("grad.history_graduation"), "batch": result.batch})
             q.insert_history(conn, history)
-            if overridden:
+            logged = overridden + [f for f in result.findings if f.outcome == WARN and f.params.get("student_id")]
+            if logged:  # BLOCK* overridden and WARN acknowledged, per student, as the student service logs them
                 q.insert_findings(conn, [{"student_id": f.params.get("student_id"), "rule_id": f.rule,
                                           "article": f.article, "outcome": f.outcome, "message": f.message,
-                                          "decided_by": session.user, **_ov_cols(overrides, f)} for f in overridden])
+                                          "decided_by": session.user, **_ov_cols(overrides, f)} for f in logged])
             if dry_run:
                 raise _DryRun
     except _DryRun:

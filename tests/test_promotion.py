@@ -11,7 +11,6 @@ import pytest
 
 from app import promotion as P
 from app.demo import build_demo
-from app.errors import Refused
 from app.session import Session
 from app.student_service import Override
 from tests.helpers import add, by_rule, fill_class, make_id, new_class, new_school, refused
@@ -223,6 +222,8 @@ def test_zhoukou_problem_xueji_warns_but_graduates(tmp_path):
         r = P.graduate(s, cid)
         assert r.per_student[0]["outcome"] == "graduated"
         assert by_rule(r.findings, "GRAD.PROBLEM_XJ.ZK")[0].outcome == "WARN"
+        logged = s.conn.execute("SELECT rule_id, outcome FROM rule_findings WHERE rule_id LIKE 'GRAD.%'").fetchall()
+        assert [tuple(x) for x in logged] == [("GRAD.PROBLEM_XJ.ZK", "WARN")]
 
 
 def test_liaoning_failed_assessment_gets_xiuye(tmp_path):
