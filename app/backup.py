@@ -37,6 +37,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from app import backup_crypto as crypto
 from app.errors import Finding, Refused
 from app.i18n import Names, tr
 from db import backup_log as bl
@@ -46,6 +47,7 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 DB_FILE = "archive.sqlite"
 STORE = "files"
+ENC_STORE = "files-enc"  # the store of encrypted backups (each file AES-GCM encrypted, backup_crypto)
 PREFIX = "xueji-backup-"
 PARTIAL = ".partial"
 DEST_LOCK = ".xueji-backup.lock"
@@ -60,6 +62,8 @@ SETTINGS = {
     "backup.keep_daily": "12",
     "backup.keep_weekly": "10",
     "backup.keep_monthly": "9",
+    "backup.encrypt": "0",
+    "backup.passphrase": "",  # kept in the archive on this computer: protects the stick, not the PC
 }
 SETTING_LABELS = Names({
     "backup.folder": "backup.setting.folder",
@@ -68,7 +72,10 @@ SETTING_LABELS = Names({
     "backup.keep_daily": "backup.setting.keep_daily",
     "backup.keep_weekly": "backup.setting.keep_weekly",
     "backup.keep_monthly": "backup.setting.keep_monthly",
+    "backup.encrypt": "backup.setting.encrypt",
+    "backup.passphrase": "backup.setting.passphrase",
 })
+MIN_PASSPHRASE = 8
 _STORE_NAME = re.compile(r"^([0-9a-f]{64})\.[a-z0-9]{1,8}$")
 
 
@@ -99,16 +106,29 @@ def save_settings(session, values: dict) -> dict:
     for k, v in values.items():
         if k not in SETTINGS:
             raise _refuse("bad_setting", tr("backup.bad_setting", key=k))
-        v = "" if v is None else str(v).strip()
+        v = "" if v is None else (str(v) if k == "backup.passphrase" else str(v).strip())
         if k.startswith("backup.keep_") and not (v.isdigit() and 0 <= int(v) <= 1000):
             raise _refuse("bad_setting", tr("backup.bad_keep", value=v), SETTING_LABELS[k])
-        if k in ("backup.on_close", "backup.daily"):
+        if k in ("backup.on_close", "backup.daily", "backup.encrypt"):
             v = "1" if v in ("1", "true", "True", "yes") else "0"
         clean[k] = v
+    merged = {**get_settings(session), **clean}
+    if merged["backup.encrypt"] == "1":
+        if not crypto.available():
+            raise _refuse("no_crypto", tr("backup.no_crypto"), SETTING_LABELS["backup.encrypt"])
+        if len(merged["backup.passphrase"]) < MIN_PASSPHRASE:
+            raise _refuse("passphrase_short", tr("backup.passphrase_short", n=MIN_PASSPHRASE),
+                          SETTING_LABELS["backup.passphrase"])
     with session.transaction():
         for k, v in clean.items():
             q.set_setting(session.conn, k, v)
     return get_settings(session)
+
+
+def stored_passphrase(session) -> str | None:
+    """The passphrase automatic backups encrypt with, when encryption is switched on in the settings."""
+    s = get_settings(session)
+    return s["backup.passphrase"] if s["backup.encrypt"] == "1" and s["backup.passphrase"] else None
 
 
 def configured_folder(session) -> Path | None:
@@ -248,6 +268,7 @@ class BackupInfo:
     db_bytes: int = 0
     files: int = 0
     files_bytes: int = 0
+    encrypted: bool = False
     problem: str = ""
 
     def as_json(self) -> dict:
@@ -287,7 +308,8 @@ def _info(folder: Path, m: dict | None, problem: str = "") -> BackupInfo:
                       app_version=m.get("app_version", ""), schema_version=int(m.get("schema_version", 0)),
                       school=m.get("school") or {}, counts=m.get("counts") or {},
                       db_bytes=int((m.get("database") or {}).get("bytes", 0)), files=len(files),
-                      files_bytes=sum(int(f.get("bytes", 0)) for f in files), problem=problem)
+                      files_bytes=sum(int(f.get("bytes", 0)) for f in files), encrypted=bool(m.get("encrypted")),
+                      problem=problem)
 
 
 def describe(path) -> BackupInfo:
@@ -347,13 +369,62 @@ def list_backups(dest) -> list[BackupInfo]:
     return out
 
 
-def store_root(backup_folder: Path) -> Path:
-    return Path(backup_folder).parent / STORE
+def store_root(backup_folder: Path, encrypted: bool = False) -> Path:
+    return Path(backup_folder).parent / (ENC_STORE if encrypted else STORE)
+
+
+def _enc_name(rel: str) -> str:
+    return rel + crypto.SUFFIX
+
+
+def backup_key(path, passphrase: str | None) -> bytes | None:
+    """The key of an encrypted backup (None for a plain one); Refused without or with a wrong passphrase."""
+    m = _read_manifest(_backup_folder(Path(path)))
+    if not m.get("encrypted"):
+        return None
+    return crypto.key_from_meta(m.get("encryption") or {}, passphrase or "")
+
+
+class _PlainCopy:
+    """The backup's database as a plain SQLite file: the file itself, or (encrypted) a decrypted
+    temporary copy in ``tmpdir`` (a local folder, never the backup medium), removed afterwards."""
+
+    def __init__(self, folder: Path, m: dict, key: bytes | None, tmpdir: Path | None = None):
+        self.folder, self.m, self.key, self.tmpdir = folder, m, key, tmpdir
+        self.path: Path | None = None
+        self._tmp: Path | None = None
+
+    def __enter__(self) -> Path:
+        db = self.m.get("database") or {}
+        src = self.folder / db.get("path", DB_FILE)
+        if not self.m.get("encrypted"):
+            self.path = src
+            return src
+        import tempfile
+
+        fd, name = tempfile.mkstemp(prefix=".xueji-restore-", suffix=".sqlite",
+                                    dir=str(self.tmpdir) if self.tmpdir else None)
+        os.close(fd)
+        self._tmp = Path(name)
+        try:
+            crypto.decrypt_file(src, self.key, DB_FILE, self._tmp)
+        except BaseException:
+            self._tmp.unlink(missing_ok=True)
+            raise
+        self.path = self._tmp
+        return self._tmp
+
+    def __exit__(self, *exc):
+        if self._tmp is not None:
+            for suffix in ("", "-journal", "-wal", "-shm"):
+                Path(str(self._tmp) + suffix).unlink(missing_ok=True)
+        return False
 
 
 # ------------------------------------------------------------------ verify
 def verify_backup(path, *, full: bool = True, progress=None, only_new: set[str] | None = None,
-                  db_checked: str | None = None) -> tuple[BackupInfo, list[Finding]]:
+                  db_checked: str | None = None, passphrase: str | None = None, key: bytes | None = None
+                  ) -> tuple[BackupInfo, list[Finding]]:
     """Check a backup against its manifest: the database copy's size, SHA-256, SQLite header,
     integrity_check and counts; every store file's presence, size and (``full``) SHA-256.
 
@@ -361,10 +432,18 @@ def verify_backup(path, *, full: bool = True, progress=None, only_new: set[str] 
     the path is no backup at all (no manifest, foreign file). ``only_new``: hash only these store files
     (the rest by size) — the check right after writing, where the others were verified when copied;
     ``db_checked``: the database copy's SHA-256 as just computed with its integrity_check passed (then
-    only its size and that hash against the manifest are compared)."""
+    only its size and that hash against the manifest are compared).
+
+    An encrypted backup is checked in full with its passphrase (or ``key``): every part decrypted
+    (AES-GCM authenticates it) and hashed, the database decrypted to a temporary local file for
+    integrity_check; without it only the presence and sizes of the encrypted parts."""
     folder = _backup_folder(Path(path))
     m = _read_manifest(folder)
     problems: list[Finding] = []
+    if m.get("encrypted"):
+        if key is None and passphrase is not None:
+            key = crypto.key_from_meta(m.get("encryption") or {}, passphrase)
+        return _verify_encrypted(folder, m, full, progress, only_new, db_checked, key)
 
     def bad(code, msg, fld=None):
         problems.append(Finding(code, msg, field=fld or _label()))
@@ -402,6 +481,60 @@ def verify_backup(path, *, full: bool = True, progress=None, only_new: set[str] 
             bad("truncated", tr("backup.size_mismatch", file=fp, size=fp.stat().st_size, expected=f.get("bytes")))
         elif (full or (only_new is not None and rel in only_new)) and _sha256_file(fp) != f.get("sha256"):
             bad("hash_mismatch", tr("backup.hash_mismatch", file=fp))
+        if progress and i % 50 == 0:
+            progress(i, total)
+    if progress:
+        progress(total, total)
+    return _info(folder, m, problems[0].message if problems else ""), problems
+
+
+def _verify_encrypted(folder: Path, m: dict, full: bool, progress, only_new, db_checked, key):
+    problems: list[Finding] = []
+
+    def bad(code, msg):
+        problems.append(Finding(code, msg, field=_label()))
+
+    def refused(e: Refused):
+        problems.extend(e.findings)
+
+    if folder.name.endswith(PARTIAL):
+        bad("incomplete", tr("backup.partial", folder=folder))
+    files = m.get("files") or []
+    total = len(files) + 1
+    db = m.get("database") or {}
+    dbp = folder / db.get("path", DB_FILE + crypto.SUFFIX)
+    if not dbp.is_file():
+        bad("missing_part", tr("backup.part_missing", file=dbp))
+    elif dbp.stat().st_size != int(db.get("enc_bytes", -1)):
+        bad("truncated", tr("backup.size_mismatch", file=dbp, size=dbp.stat().st_size, expected=db.get("enc_bytes")))
+    elif db_checked is not None:
+        if db_checked != db.get("sha256"):
+            bad("hash_mismatch", tr("backup.hash_mismatch", file=dbp))
+    elif key is not None:
+        try:
+            with _PlainCopy(folder, m, key) as plain:
+                if _sha256_file(plain) != db.get("sha256"):
+                    bad("hash_mismatch", tr("backup.hash_mismatch", file=dbp))
+                else:
+                    problems.extend(_check_copy(plain, m))
+        except Refused as e:
+            refused(e)
+    if progress:
+        progress(1, total)
+    root = store_root(folder, True)
+    for i, f in enumerate(files, 2):
+        rel = f.get("path", "")
+        fp = root / _enc_name(rel)
+        if not fp.is_file():
+            bad("missing_file", tr("backup.file_missing", file=fp))
+        elif fp.stat().st_size != int(f.get("enc_bytes", -1)):
+            bad("truncated", tr("backup.size_mismatch", file=fp, size=fp.stat().st_size, expected=f.get("enc_bytes")))
+        elif key is not None and (full or (only_new is not None and rel in only_new)):
+            try:
+                if crypto.decrypt_file(fp, key, rel) != f.get("sha256"):
+                    bad("hash_mismatch", tr("backup.hash_mismatch", file=fp))
+            except Refused as e:
+                refused(e)
         if progress and i % 50 == 0:
             progress(i, total)
     if progress:
@@ -514,7 +647,8 @@ def _remove_stale_partials(dest: Path) -> list[str]:
 
 
 def make_backup(session, dest=None, *, trigger: str = "manual", thin: bool | None = None,
-                progress=None, cancel=None, now: _dt.datetime | None = None) -> BackupResult:
+                progress=None, cancel=None, now: _dt.datetime | None = None,
+                passphrase: str | None = None) -> BackupResult:
     """Back the archive up into ``dest`` (default: the configured folder) and verify it.
 
     Refused (with nothing kept as a backup) when the folder is missing or unwritable, the disk is full,
@@ -540,7 +674,8 @@ def make_backup(session, dest=None, *, trigger: str = "manual", thin: bool | Non
     try:
         with _DestLock(dest):
             _remove_stale_partials(dest)
-            result = _write_backup(session, dest, trigger, progress, cancel, now or _dt.datetime.now(), t0)
+            result = _write_backup(session, dest, trigger, progress, cancel, now or _dt.datetime.now(), t0,
+                                   passphrase if passphrase is not None else stored_passphrase(session))
             if thin:
                 result.thinned = thin_backups(session, dest)
     except Cancelled:
@@ -564,7 +699,8 @@ def _same(a: Path, b: Path) -> bool:
         return False
 
 
-def _write_backup(session, dest: Path, trigger: str, progress, cancel, now: _dt.datetime, t0: float) -> BackupResult:
+def _write_backup(session, dest: Path, trigger: str, progress, cancel, now: _dt.datetime, t0: float,
+                  passphrase: str | None = None) -> BackupResult:
     school = session.school or {}
     code = re.sub(r"[^0-9A-Za-z]", "", school.get("code", "")) or "archive"
     base = f"{PREFIX}{code}-{now:%Y%m%d-%H%M%S}"
@@ -575,11 +711,22 @@ def _write_backup(session, dest: Path, trigger: str, progress, cancel, now: _dt.
     work = dest / (name + PARTIAL)
     final = dest / name
     warnings: list[Finding] = []
+    key = enc_meta = None
+    if passphrase:
+        if not (dest / crypto.KEYFILE).is_file() and any((dest / ENC_STORE).glob("*/*")):
+            raise _refuse("bad_keyfile", tr("backup.keyfile_missing", folder=dest, file=crypto.KEYFILE))
+        key, enc_meta = crypto.dest_key(dest, passphrase)
+    local = None
     try:
         work.mkdir()
         # 1. the database, through the online backup API from a connection of its own: a consistent
-        #    snapshot even while the window's connection (or another process) writes.
-        copy = work / DB_FILE
+        #    snapshot even while the window's connection (or another process) writes. Encrypted: the
+        #    plain copy is made and checked in the archive folder (never on the backup medium).
+        if key is not None:
+            local = session.folder / f".backup-{name}.sqlite"
+            copy = local
+        else:
+            copy = work / DB_FILE
         src = sqlite3.connect(_ro_uri(session.archive.db_path), uri=True,
                               check_same_thread=False)
         try:
@@ -607,22 +754,38 @@ def _write_backup(session, dest: Path, trigger: str, progress, cancel, now: _dt.
             check.close()
         if integrity != "ok":
             raise _refuse("integrity", tr("backup.copy_integrity", file=copy, result=integrity))
+        db_entry = {"path": DB_FILE, "sha256": db_sha, "bytes": db_bytes}
+        if key is not None:
+            enc = work / (DB_FILE + crypto.SUFFIX)
+            crypto.encrypt_file(copy, enc, key, DB_FILE)
+            db_entry.update(path=enc.name, enc_bytes=enc.stat().st_size)
+            local.unlink()
         db_seconds = time.perf_counter() - t0
         # 2. the files/ store: only what the destination lacks (names are SHA-256, so equal name = equal file)
         files = store_files(session.folder)
         total = len(files) + 2
         if progress:
             progress(1, total)
-        root = dest / STORE
+        root = dest / (ENC_STORE if key is not None else STORE)
         entries, copied, skipped, nbytes, new = [], 0, 0, 0, set()
         for i, (rel, p) in enumerate(files, 2):
             if cancel and cancel():
                 raise Cancelled()
             sha = p.name.split(".")[0]
             size = p.stat().st_size
-            target_p = root / rel
-            if target_p.is_file() and target_p.stat().st_size == size:
+            target_p = root / (_enc_name(rel) if key is not None else rel)
+            if target_p.is_file() and (key is not None or target_p.stat().st_size == size):
                 skipped += 1
+            elif key is not None:
+                got, _ = crypto.encrypt_file(p, target_p, key, rel)
+                if got != sha:
+                    target_p.unlink()
+                    warnings.append(Finding("damaged_file", tr("backup.source_damaged", file=p), field=_label(),
+                                            outcome="WARN"))
+                    continue
+                copied += 1
+                nbytes += size
+                new.add(rel)
             else:
                 try:
                     got = _copy_verified(p, target_p, sha)
@@ -635,7 +798,10 @@ def _write_backup(session, dest: Path, trigger: str, progress, cancel, now: _dt.
                 copied += 1
                 nbytes += size
                 new.add(rel)
-            entries.append({"path": rel, "sha256": sha, "bytes": size})
+            entry = {"path": rel, "sha256": sha, "bytes": size}
+            if key is not None:
+                entry["enc_bytes"] = target_p.stat().st_size
+            entries.append(entry)
             if progress:
                 progress(i, total)
         have = {e["sha256"] for e in entries}
@@ -652,9 +818,10 @@ def _write_backup(session, dest: Path, trigger: str, progress, cancel, now: _dt.
             "created_at": now.isoformat(timespec="seconds"), "app_version": app_version(),
             "schema_version": version, "school": snap_school, "made_by": session.user,
             "host": socket.gethostname(), "trigger": trigger, "counts": counts,
-            "database": {"path": DB_FILE, "sha256": db_sha, "bytes": db_bytes},
-            "store": f"../{STORE}", "files": entries, "encrypted": False,
+            "database": db_entry, "store": f"../{root.name}", "files": entries, "encrypted": key is not None,
         }
+        if enc_meta is not None:
+            manifest["encryption"] = enc_meta
         mtmp = work / (MANIFEST + ".tmp")
         with open(mtmp, "w", encoding="utf-8") as fh:
             json.dump(manifest, fh, ensure_ascii=False, indent=1)
@@ -663,7 +830,7 @@ def _write_backup(session, dest: Path, trigger: str, progress, cancel, now: _dt.
         os.replace(mtmp, work / MANIFEST)
         _fsync_dir(work)
         # 4. verify what is on the destination, then give the backup its final name
-        _, problems = verify_backup(work, full=False, only_new=new, db_checked=db_sha)
+        _, problems = verify_backup(work, full=False, only_new=new, db_checked=db_sha, key=key)
         problems = [p for p in problems if p.code != "incomplete"]
         if problems:
             raise Refused(problems)
@@ -673,6 +840,8 @@ def _write_backup(session, dest: Path, trigger: str, progress, cancel, now: _dt.
             progress(total, total)
     except BaseException as e:
         shutil.rmtree(work, ignore_errors=True)
+        if local is not None:
+            local.unlink(missing_ok=True)
         if isinstance(e, (Refused, Cancelled)):
             raise
         if isinstance(e, (OSError, sqlite3.Error)):
@@ -763,11 +932,13 @@ class RestoreResult:
                 "seconds": round(self.seconds, 3), "schema_version": self.migrated_to}
 
 
-def check_restorable(path) -> BackupInfo:
-    """Verify a backup in full before anything changes; Refused with every problem (file, what is wrong)."""
+def check_restorable(path, passphrase: str | None = None) -> BackupInfo:
+    """Verify a backup in full before anything changes; Refused with every problem (file, what is wrong).
+    An encrypted backup needs its passphrase (Refused ``passphrase_needed`` / ``wrong_passphrase``)."""
     from db.archive import latest_version
 
-    info, problems = verify_backup(path, full=True)
+    key = backup_key(path, passphrase)
+    info, problems = verify_backup(path, full=True, key=key)
     if problems:
         raise Refused(problems)
     if info.schema_version > latest_version():
@@ -779,16 +950,17 @@ def check_restorable(path) -> BackupInfo:
 
 
 def restore_backup(session, path, *, trigger: str = "manual", progress=None,
-                   verified: BackupInfo | None = None) -> RestoreResult:
+                   verified: BackupInfo | None = None, passphrase: str | None = None) -> RestoreResult:
     """Replace the archive's contents with a verified backup. A safety copy of the current database is
     kept in the archive folder first; files the archive lacks are added (none removed); the result is
     checked (integrity_check, counts as in the manifest)."""
     from db.archive import migrate
 
     t0 = time.perf_counter()
-    info = verified or check_restorable(path)
+    info = verified or check_restorable(path, passphrase)
     folder = Path(info.path)
     m = _read_manifest(folder)
+    key = backup_key(folder, passphrase)
     if progress:
         progress(1, 4)
     # 1. safety copy of what is there now
@@ -799,15 +971,7 @@ def restore_backup(session, path, *, trigger: str = "manual", progress=None,
         n += 1
         safety = session.folder / f"archive.before-restore-{stamp}-{n}.sqlite"
     try:
-        t = sqlite3.connect(str(safety))
-        try:
-            session.conn.backup(t)
-            t.execute("PRAGMA journal_mode = DELETE")
-            ok = bl.integrity_check(t)
-        finally:
-            t.close()
-        if ok != "ok":
-            raise _refuse("safety_copy", tr("backup.safety_failed", file=safety, error=ok))
+        _safety_copy(session, safety)
     except (OSError, sqlite3.Error) as e:
         safety.unlink(missing_ok=True)
         record(session, "restore", ok=False, path=folder, trigger=trigger, detail={"error": str(e)})
@@ -816,21 +980,28 @@ def restore_backup(session, path, *, trigger: str = "manual", progress=None,
         progress(2, 4)
     # 2. files the archive lacks (content-addressed: adding never harms what is there)
     added = 0
-    src_root = store_root(folder)
+    src_root = store_root(folder, key is not None)
     try:
         for f in m.get("files") or []:
             dst = session.folder / STORE / f["path"]
             if dst.is_file() and dst.stat().st_size == int(f["bytes"]):
                 continue
-            if _copy_verified(src_root / f["path"], dst, f["sha256"]) != f["sha256"]:
+            if key is not None:
+                _decrypt_into(src_root / _enc_name(f["path"]), dst, key, f["path"], f["sha256"])
+            elif _copy_verified(src_root / f["path"], dst, f["sha256"]) != f["sha256"]:
                 raise _refuse("hash_mismatch", tr("backup.hash_mismatch", file=dst))
             added += 1
         # 3. the database: one write transaction on the archive's own connection
-        src = sqlite3.connect(_ro_uri(folder / DB_FILE), uri=True)
-        try:
-            src.backup(session.conn)
-        finally:
-            src.close()
+        with _PlainCopy(folder, m, key, session.folder) as plain:
+            src = sqlite3.connect(_ro_uri(plain), uri=True)
+            try:
+                src.backup(session.conn)
+            finally:
+                src.close()
+    except Refused as e:
+        record(session, "restore", ok=False, path=folder, trigger=trigger,
+               detail={"error": e.findings[0].message, "safety_copy": str(safety)})
+        raise
     except (OSError, sqlite3.Error, ValueError) as e:
         record(session, "restore", ok=False, path=folder, trigger=trigger,
                detail={"error": str(e), "safety_copy": str(safety)})
@@ -838,8 +1009,9 @@ def restore_backup(session, path, *, trigger: str = "manual", progress=None,
                                            safety=safety)) from None
     if progress:
         progress(3, 4)
-    # 4. check the result, then bring an older schema up to date
-    result = bl.integrity_check(session.conn)
+    # 4. check the result (the backup passed integrity_check before; quick_check and the counts show
+    #    the copy arrived whole), then bring an older schema up to date
+    result = bl.quick_check(session.conn)
     counts = bl.manifest_counts(session.conn)
     want = m.get("counts") or {}
     if result != "ok" or any(counts.get(k) != v for k, v in want.items()):
@@ -859,15 +1031,50 @@ def restore_backup(session, path, *, trigger: str = "manual", progress=None,
     return RestoreResult(info, str(safety), added, seconds, version)
 
 
+def _safety_copy(session, safety: Path) -> None:
+    """Keep the current database as it is, as a copy of its files taken while this connection holds
+    the write lock (after a checkpoint, so the WAL is normally empty; a non-empty WAL is copied beside
+    it). A file copy rather than the backup API: about five times faster on a 1 GB archive, and it
+    works on an archive too damaged for SQLite to read — the usual reason to restore. Not checked:
+    a damaged archive must not stop its own repair."""
+    conn = session.conn
+    db = session.archive.db_path
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except sqlite3.Error:
+        pass
+    conn.execute("BEGIN IMMEDIATE")  # nobody writes while the files are copied
+    try:
+        shutil.copyfile(db, safety)
+        wal = Path(str(db) + "-wal")
+        if wal.is_file() and wal.stat().st_size > 0:
+            shutil.copyfile(wal, Path(str(safety) + "-wal"))
+            _fsync_file(Path(str(safety) + "-wal"))
+    finally:
+        conn.execute("ROLLBACK")
+    _fsync_file(safety)
+
+
 def restore_into(folder, path, *, user: str | None = None, trigger: str = "manual",
-                 verified: BackupInfo | None = None) -> RestoreResult:
+                 verified: BackupInfo | None = None, passphrase: str | None = None) -> RestoreResult:
     """Restore into an archive folder that may not exist yet (a new computer): verifies the backup
     before the folder is created or opened."""
     from app.session import Session
 
-    info = verified or check_restorable(path)
+    info = verified or check_restorable(path, passphrase)
     with Session.open(folder, create=True, user=user) as session:
-        return restore_backup(session, path, trigger=trigger, verified=info)
+        return restore_backup(session, path, trigger=trigger, verified=info, passphrase=passphrase)
+
+
+def _decrypt_into(src: Path, dst: Path, key: bytes, file_id: str, expect: str) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dst.with_name(f".tmp-{os.getpid()}-{dst.name}")
+    try:
+        if crypto.decrypt_file(src, key, file_id, tmp) != expect:
+            raise _refuse("hash_mismatch", tr("backup.hash_mismatch", file=src))
+        os.replace(tmp, dst)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 # ------------------------------------------------------------------ integrity of the archive itself

@@ -24,6 +24,7 @@ def register(sub, add, parser_class, groups) -> None:
     bk = add(sub, "backup", tr("xcli.help.backup"))
     bk.add_argument("--to", metavar="DIR", default=None, help=tr("xcli.help.backup_to"))
     bk.add_argument("--no-thin", action="store_true", help=tr("xcli.help.backup_no_thin"))
+    bk.add_argument("--encrypt", action="store_true", help=tr("xcli.help.backup_encrypt"))
     acts = bk.add_subparsers(dest="action", metavar="ACTION", parser_class=parser_class)
     sp = add(acts, "verify", tr("xcli.help.backup_verify"))
     sp.add_argument("path", metavar="PATH")
@@ -36,11 +37,29 @@ def register(sub, add, parser_class, groups) -> None:
     sp.add_argument("--folder", metavar="DIR", default=None)
     sp.add_argument("--on-close", choices=["yes", "no"], default=None)
     sp.add_argument("--daily", choices=["yes", "no"], default=None)
+    sp.add_argument("--encrypt", choices=["yes", "no"], default=None, help=tr("xcli.help.backup_config_encrypt"))
     for k in ("daily", "weekly", "monthly"):
         sp.add_argument(f"--keep-{k}", type=int, default=None, metavar="N")
     rs = add(sub, "restore", tr("xcli.help.restore"))
     rs.add_argument("path", metavar="PATH")
     rs.add_argument("--yes", action="store_true", help=tr("xcli.help.restore_yes"))
+
+
+PASSPHRASE_ENV = "XUEJI_BACKUP_PASSPHRASE"
+
+
+def _passphrase(out, prompt_key: str = "xcli.passphrase_prompt") -> str | None:
+    """The backup passphrase: $XUEJI_BACKUP_PASSPHRASE, else asked on a terminal (not echoed), else None."""
+    import os
+
+    v = os.environ.get(PASSPHRASE_ENV)
+    if v:
+        return v
+    if not out.as_json and sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass(tr(prompt_key)) or None
+    return None
 
 
 def _open(args):
@@ -52,8 +71,15 @@ def _open(args):
 def cmd_backup(args, out) -> int:
     from app import backup as B
 
+    passphrase = None
+    if args.encrypt:
+        passphrase = _passphrase(out)
+        if not passphrase:
+            return out.fail([Finding("passphrase_needed", tr("xcli.passphrase_env", env=PASSPHRASE_ENV),
+                                     field=tr("backup.setting.passphrase"))])
     with _open(args) as session:
-        res = B.make_backup(session, args.to, trigger="cli", thin=False if args.no_thin else None)
+        res = B.make_backup(session, args.to, trigger="cli", thin=False if args.no_thin else None,
+                            passphrase=passphrase)
     payload = res.as_json()
     if not out.as_json:
         for w in res.warnings:
@@ -66,11 +92,15 @@ def cmd_backup(args, out) -> int:
 def cmd_backup_verify(args, out) -> int:
     from app import backup as B
 
-    info, problems = B.verify_backup(args.path, full=not args.quick)
+    passphrase = _passphrase(out) if B.describe(args.path).encrypted else None
+    info, problems = B.verify_backup(args.path, full=not args.quick, passphrase=passphrase)
+    checked = not info.encrypted or passphrase is not None
     if problems:
-        return out.fail(problems, extra={"backup": info.as_json()})
-    return out.ok({"backup": info.as_json(), "full": not args.quick},
-                  tr("xcli.backup_verified", path=info.path, summary=info.summary()))
+        return out.fail(problems, extra={"backup": info.as_json(), "content_checked": checked})
+    text = tr("xcli.backup_verified", path=info.path, summary=info.summary())
+    if not checked:
+        text += "\n" + tr("xcli.backup_verified_sizes_only", env=PASSPHRASE_ENV)
+    return out.ok({"backup": info.as_json(), "full": not args.quick, "content_checked": checked}, text)
 
 
 def cmd_backup_list(args, out) -> int:
@@ -120,8 +150,15 @@ def cmd_backup_config(args, out) -> int:
         v = getattr(args, f"keep_{k}")
         if v is not None:
             values[f"backup.keep_{k}"] = str(v)
+    if args.encrypt is not None:
+        values["backup.encrypt"] = "1" if args.encrypt == "yes" else "0"
+        if args.encrypt == "yes":
+            values["backup.passphrase"] = _passphrase(out) or ""
+        else:
+            values["backup.passphrase"] = ""
     with _open(args) as session:
         s = B.save_settings(session, values) if values else B.get_settings(session)
+    s = dict(s, **{"backup.passphrase": "***" if s["backup.passphrase"] else ""})  # never printed
     text = "\n".join(f"{B.SETTING_LABELS[k]}: {v}" for k, v in s.items())
     return out.ok({"settings": s}, text)
 
@@ -130,7 +167,8 @@ def cmd_restore(args, out) -> int:
     from app import backup as B
     from app.cli import archive_dir
 
-    info = B.check_restorable(args.path)
+    passphrase = _passphrase(out) if B.describe(args.path).encrypted else None
+    info = B.check_restorable(args.path, passphrase)
     if not args.yes:
         if not out.as_json and sys.stdin.isatty():
             print(info.summary())
@@ -141,7 +179,7 @@ def cmd_restore(args, out) -> int:
         if not confirmed:
             return out.fail([Finding("confirm_needed", tr("xcli.restore_confirm", summary=info.summary()),
                                      field=tr("backup.field"))], extra={"backup": info.as_json()})
-    res = B.restore_into(archive_dir(args), args.path, trigger="cli", verified=info)
+    res = B.restore_into(archive_dir(args), args.path, trigger="cli", verified=info, passphrase=passphrase)
     return out.ok(res.as_json(), tr("xcli.restore_ok", summary=res.info.summary(), safety=res.safety_copy,
                                     seconds=f"{res.seconds:.1f}"))
 
