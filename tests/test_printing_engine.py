@@ -117,7 +117,8 @@ def test_a_character_no_font_has_is_refused_by_name_and_nothing_is_written(schoo
     with pytest.raises(PrintRefused) as ei:
         render(school, "diploma", out, student_ids=[school.ids[0]], values={school.ids[0]: {"name": "李" + odd}})
     text = str(ei.value)
-    assert odd in text and "U+3134A" in text and "张三" in text
+    assert odd in text and "U+3134A" in text and "张三" in text and "姓名" in text
+    assert ei.value.findings[0].field == "姓名"
     assert ei.value.findings[0].code == "PRINT.GLYPH_MISSING"
     assert not out.exists() and not list(tmp_path.glob(".print-*"))
 
@@ -231,11 +232,16 @@ def test_a_very_long_school_name_shrinks_inside_its_box(school, tmp_path):
     assert run[0]["size"] < e.size_pt
 
 
-def test_calibration_from_two_marks():
-    c = Calibration.from_marks((20, 20), (22.0, 18.5), (190, 277), (22.0 + 170 * 1.01, 18.5 + 257 * 1.01))
-    assert c.scale == pytest.approx(1.01, abs=1e-6)
-    assert c.apply(20, 20) == pytest.approx((22.0, 18.5))
-    assert c.apply(190, 277) == pytest.approx((22.0 + 170 * 1.01, 18.5 + 257 * 1.01))
+def test_calibration_from_two_marks_undoes_the_printers_shift_and_scale():
+    def printer(x, y):  # this printer moves everything 2 mm right, 1.5 mm up and prints 1 % large
+        return 2.0 + 1.01 * x, -1.5 + 1.01 * y
+
+    a, b = (20, 20), (190, 277)
+    c = Calibration.from_marks(a, printer(*a), b, printer(*b))
+    assert c.scale == pytest.approx(1 / 1.01)
+    for point in (a, b, (105, 148.5), (0, 0)):
+        assert printer(*c.apply(*point)) == pytest.approx(point)   # corrected, it lands where it should
+    assert Calibration(1.5, -2.0, 1.0).apply(10, 10) == (11.5, 8.0)  # + = content moves right / down
 
 
 def test_calibration_sheet_has_rulers_crosshairs_and_the_templates_boxes(school, tmp_path):

@@ -49,6 +49,14 @@ class RenderResult:
     warnings: list[Finding] = field(default_factory=list)
 
 
+def _where(e: Element, record: dict, ch: str) -> str:
+    """The field whose value holds ``ch`` (its national-form header when it has one)."""
+    for f in e.placeholders:
+        if ch in str(record.get(f, "")):
+            return _label(f)
+    return _label(e.field or e.id or e.type)
+
+
 def _label(key: str) -> str:
     f = _field_defs().get(key)
     return f.header if f else key
@@ -158,10 +166,10 @@ def render(session, kind, out, *, student_ids=None, class_id=None, school_year=N
                 before = len(painter.glyph_problems), len(painter.overflow)
                 pages += _draw_doc(painter, t, doc, photos.get(doc.student_id) if wants_photo else None)
                 for ch, e in painter.glyph_problems[before[0]:]:
+                    where = _where(e, doc.record, ch)
                     problems.append(Finding("PRINT.GLYPH_MISSING", tr(
-                        "print.glyph_missing", who=doc.label or t.name, field=_label(e.field or e.id),
-                        char=ch, code=f"U+{ord(ch):04X}"), field=_label(e.field or e.id) if (e.field or e.id) else "",
-                        outcome="BLOCK"))
+                        "print.glyph_missing", who=doc.label or t.name, field=where, char=ch,
+                        code=f"U+{ord(ch):04X}"), field=where, outcome="BLOCK"))
                 for e in painter.overflow[before[1]:]:
                     warnings.append(Finding("PRINT.OVERFLOW", tr("print.overflow", who=doc.label or t.name,
                                                                  field=_label(e.field or e.id)),

@@ -209,8 +209,9 @@ def _leave_dates(ctx: Context, kind: str, ids: list[int]) -> dict[int, str]:
 
 
 def student_docs(ctx: Context, kind: str, student_ids=None, class_id=None, school_year=None) -> list[Doc]:
-    ids = D.sort_ids(ctx.conn, _student_ids(ctx, kind, student_ids, class_id, school_year)) \
-        if not student_ids else _student_ids(ctx, kind, student_ids, class_id, school_year)
+    ids = _student_ids(ctx, kind, student_ids, class_id, school_year)
+    if not student_ids:
+        ids = D.sort_ids(ctx.conn, ids)  # named students print in the order given
     if not ids:
         raise Refused([Finding("PRINT.NOBODY", tr("printing.nobody", kind=kind), field="student")])
     students = q.students_by_ids(ctx.conn, ids)

@@ -42,13 +42,14 @@ class Calibration:
 
     @classmethod
     def from_marks(cls, nominal1, measured1, nominal2, measured2) -> "Calibration":
-        """Two crosshairs of the calibration sheet: where they should be and where the ruler found them
-        on paper (each ``(x_mm, y_mm)`` from the sheet's top-left). The scale is the ratio of the
-        measured to the nominal distance; the offset maps the first mark onto its measured place."""
+        """The correction from two crosshairs of a calibration sheet printed *without* calibration:
+        where they should be and where the ruler found them on paper (each ``(x_mm, y_mm)`` from the
+        sheet's top-left). The printer maps x to e + p·x (p = measured / nominal distance, e = the
+        shift); the correction undoes it: scale = 1/p, offset = nominal1 − scale·measured1."""
         nd = math.dist(nominal1, nominal2)
         md = math.dist(measured1, measured2)
-        s = md / nd if nd else 1.0
-        return cls(dx_mm=measured1[0] - s * nominal1[0], dy_mm=measured1[1] - s * nominal1[1], scale=s)
+        s = nd / md if md else 1.0
+        return cls(dx_mm=nominal1[0] - s * measured1[0], dy_mm=nominal1[1] - s * measured1[1], scale=s)
 
     def apply(self, x_mm: float, y_mm: float) -> tuple[float, float]:
         """Where a template point lands on paper (mm from the top-left)."""
