@@ -129,3 +129,35 @@ def test_quick_check_on_open_and_daily_backup(qtbot, archive_factory, tmp_path, 
     n = len(B.history(s))
     backup_menu.automatic(win)  # nothing due
     assert len(B.history(s)) == n
+
+
+def test_encrypted_backup_from_the_dialog_and_restore_asking_the_passphrase(qtbot, archive_factory, tmp_path,
+                                                                             shown, monkeypatch):
+    pytest.importorskip("cryptography")
+    s = archive_factory(3)
+    dlg = BackupDialog(s)
+    qtbot.addWidget(dlg)
+    dlg.folder_edit.setText(str(tmp_path / "usb"))
+    dlg.encrypt.setChecked(True)
+    dlg.passphrase.setText("short")
+    assert not dlg.save_settings() and shown[-1][0] == "error"  # too short: the field is named
+    dlg.passphrase.setText("一个足够长的口令")
+    dlg.backup_btn.click()
+    _wait(dlg.jobs[-1])
+    assert dlg.table.rowCount() == 1 and B.list_backups(tmp_path / "usb")[0].encrypted
+    path = B.list_backups(tmp_path / "usb")[0].path
+    # the stored passphrase is cleared: the dialog asks for it
+    B.save_settings(s, {"backup.encrypt": "0", "backup.passphrase": ""})
+    dlg.load_settings()
+    from PySide6.QtWidgets import QInputDialog
+
+    asked = []
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: asked.append(a) or ("一个足够长的口令", True))
+    monkeypatch.setattr(messages, "confirm", lambda parent, text, **kw: True)
+    from tests.test_backup import add_student
+
+    add_student(s, 4)
+    dlg.restore(path)
+    _wait(dlg.jobs[-1])
+    assert asked and s.conn.execute("SELECT COUNT(*) FROM students").fetchone()[0] == 3
+    assert shown[-1][0] == "info"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QSpinBox,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout)
+                               QGroupBox, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QLineEdit, QPushButton,
+                               QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout)
 
 from app import backup as B
 from ui import messages
@@ -64,6 +64,16 @@ class BackupDialog(QDialog):
             keeps.addWidget(sb)
         keeps.addStretch(1)
         form.addRow(tr("backupui.thinning"), keeps)
+        enc = QHBoxLayout()
+        self.encrypt = QCheckBox(B.SETTING_LABELS["backup.encrypt"])
+        self.passphrase = QLineEdit()
+        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passphrase.setPlaceholderText(tr("backupui.passphrase_placeholder"))
+        self.passphrase.setToolTip(tr("backupui.passphrase_tip"))
+        self.encrypt.toggled.connect(self.passphrase.setEnabled)
+        enc.addWidget(self.encrypt)
+        enc.addWidget(self.passphrase, 1)
+        form.addRow("", enc)
         self.save_btn = QPushButton(tr("backupui.save_settings"))
         self.save_btn.clicked.connect(self.save_settings)
         form.addRow("", self.save_btn)
@@ -111,13 +121,31 @@ class BackupDialog(QDialog):
         self.daily.setChecked(s["backup.daily"] == "1")
         for k, sb in self.keep.items():
             sb.setValue(int(s[k]))
+        self.encrypt.setChecked(s["backup.encrypt"] == "1")
+        self.passphrase.setText(s["backup.passphrase"])
+        self.passphrase.setEnabled(self.encrypt.isChecked())
 
     def settings_values(self) -> dict:
         v = {"backup.folder": self.folder_edit.text().strip(),
              "backup.on_close": "1" if self.on_close.isChecked() else "0",
              "backup.daily": "1" if self.daily.isChecked() else "0"}
         v.update({k: str(sb.value()) for k, sb in self.keep.items()})
+        v["backup.encrypt"] = "1" if self.encrypt.isChecked() else "0"
+        v["backup.passphrase"] = self.passphrase.text() if self.encrypt.isChecked() else ""
         return v
+
+    def ask_passphrase(self, path: str) -> str | None:
+        """The passphrase of an encrypted backup: the stored one if it opens it, else asked."""
+        stored = B.get_settings(self.session)["backup.passphrase"]
+        if stored:
+            try:
+                B.backup_key(path, stored)
+                return stored
+            except B.Refused:
+                pass
+        text, ok = QInputDialog.getText(self, tr("backupui.passphrase_title"), tr("backupui.passphrase_ask"),
+                                        QLineEdit.EchoMode.Password)
+        return text if ok and text else None
 
     def save_settings(self) -> bool:
         try:
@@ -151,6 +179,8 @@ class BackupDialog(QDialog):
             c = b.counts or {}
             state = (tr("backupui.state_ok") if b.complete else tr("backupui.state_partial")
                      if b.name.endswith(B.PARTIAL) else tr("backupui.state_bad"))
+            if b.complete and b.encrypted:
+                state = tr("backupui.state_encrypted")
             cells = (b.created_at.replace("T", " ") or b.name, b.made_by, c.get("students", ""),
                      c.get("classes", ""), c.get("photos", ""), b.files, state)
             for col, v in enumerate(cells):
@@ -215,9 +245,14 @@ class BackupDialog(QDialog):
         path = self.selected_path()
         if not path:
             return
+        passphrase = None
+        if B.describe(path).encrypted:
+            passphrase = self.ask_passphrase(path)
+            if passphrase is None:
+                return
 
         def fn(progress, cancel):
-            return B.verify_backup(path, full=True, progress=progress)
+            return B.verify_backup(path, full=True, progress=progress, passphrase=passphrase)
 
         def done(result):
             info, problems = result
@@ -245,12 +280,17 @@ class BackupDialog(QDialog):
         if not info.complete:
             messages.error(self, info.problem)
             return
+        passphrase = None
+        if info.encrypted:
+            passphrase = self.ask_passphrase(path)
+            if passphrase is None:
+                return
         if not messages.confirm(self, tr("backupui.restore_confirm", summary=info.summary(),
                                          folder=str(self.session.folder)), title=tr("backupui.restore_title")):
             return
 
         def fn(progress, cancel):
-            return B.restore_backup(self.session, path, progress=progress)
+            return B.restore_backup(self.session, path, progress=progress, passphrase=passphrase)
 
         def done(res):
             if self.window_ is not None:
