@@ -666,3 +666,20 @@ def test_compulsory_withdrawal_for_other_reasons_refused_only_in_changzhi(school
         cited(refused(s, "withdraw", sid, SEM1, **kw), "WITHDRAW.COMPULSORY_ONLY_TWO_CASES.CZ")
     else:
         assert ok(s, "withdraw", sid, SEM1, **kw).to_state == "withdrawn"
+
+
+def test_placement_into_a_full_class_is_warned_and_logged(school):
+    s = school("national")
+    full = new_class(s, 8, number=2, capacity=1)
+    s.cls["8b"] = full
+    add(s, full, cjk_name(next(_n), "满"), unique_id(birth_for_grade(8, 3)))
+    sid = suspended(s, 8, until=D(2026, 9, 1))
+    plan = plan_change(s, req("resume", sid, D(2026, 9, 1), class_id=full))
+    assert plan.ok and [w.rule for w in plan.warnings] == ["CLASS.CAPACITY"]
+    with pytest.raises(Refused):  # a window must ask first: unacknowledged warnings refuse
+        apply_change(s, ChangeRequest("resume", sid, date=D(2026, 9, 1), class_id=full))
+    r = ok(s, "resume", sid, D(2026, 9, 1), class_id=full)
+    assert [w.rule for w in r.warnings] == ["CLASS.CAPACITY"]
+    assert s.conn.execute("SELECT class_id FROM students WHERE id = ?", (sid,)).fetchone()[0] == full
+    assert s.conn.execute("SELECT COUNT(*) FROM rule_findings WHERE student_id = ? AND rule_id = 'CLASS.CAPACITY'",
+                          (sid,)).fetchone()[0] == 1

@@ -396,8 +396,22 @@ class _Plan:
         ctx.change = facts
         ctx.lookup_conn = self.conn
         self.facts_ = facts
-        found = list(self.invalid) + evaluate(self.profile, ctx)
+        found = list(self.invalid) + evaluate(self.profile, ctx) + self._placement_findings()
         return self._decide(found, facts)
+
+    def _placement_findings(self) -> list[Finding]:
+        """A student put into another class (resume, return, skip-grade …) meets the class rules of the
+        profile (``student.place``: capacity, class size), as an edit moving the student would."""
+        t = self.target
+        if self.new_student or not t or not t.get("id") or (self.klass or {}).get("id") == t["id"]:
+            return []
+        from app.student_service import Lookup
+
+        k = dict(t, display_name=display_name(t))
+        ctx = RuleContext("student.place", record=dict(self.student), old=dict(self.student), klass=k,
+                          school=self.session.school, lookup=Lookup(self.conn), student_id=self.student["id"],
+                          today=self.date)
+        return evaluate(self.profile, ctx)
 
     def _decide(self, found: list[Finding], facts: ChangeFacts) -> ChangePlan:
         req = self.req
