@@ -131,7 +131,7 @@ def promote(session, school_year: int, *, dry_run: bool = False, date=None, hold
                                                               grade=k["grade"]), field=tr("grad.field.held_back")))
             continue
         targets[h["student_id"]] = tk["id"]
-    refusing += bad
+    refusing += bad + _order(conn, students, eff)
     if refusing:
         raise Refused(refusing)
 
@@ -245,6 +245,9 @@ def graduate(session, class_id, *, date=None, dry_run: bool = False, overrides=N
             problem.append({"student_id": s["id"], "name": s["name"], "what": st.name("pending")})
         elif not (s.get("xueji_no") or "").strip():
             problem.append({"student_id": s["id"], "name": s["name"], "what": tr("grad.no_xjh")})
+    order = _order(conn, graduating, eff)
+    if order:
+        raise Refused(order)
     missing = [{"student_id": s["id"], "name": s["name"]} for s in graduating if gated and s["id"] not in records]
     ctx = RuleContext("graduation.class", record={"open_business": open_business, "problem": problem,
                                                    "missing_records": missing},
@@ -252,6 +255,7 @@ def graduate(session, class_id, *, date=None, dry_run: bool = False, overrides=N
     refusing, warnings, notes, overridden = _split(evaluate(profile, ctx), overrides)
     if refusing:
         raise Refused(refusing)
+    warnings += _late(profile, session.school, k, eff)
     result = GraduationResult(class_id=k["id"], batch=f"graduate-{k['id']}-{eff.isoformat()}", dry_run=dry_run,
                               findings=warnings + notes, overridden=overridden)
     seen_notes = set()
@@ -304,6 +308,29 @@ def graduate(session, class_id, *, date=None, dry_run: bool = False, overrides=N
     except _DryRun:
         pass
     return result
+
+
+def _order(conn, students, eff) -> list[Finding]:
+    """A student whose record already has a change effective after ``eff``: the batch would rewrite the past."""
+    from app.changes.kinds import label
+
+    after = cq.events_after(conn, eff.isoformat())
+    return [Finding("graduation.later_event", tr("grad.later_event", name=s["name"], date=after[s["id"]]["effective_date"],
+                                                 kind=label(after[s["id"]]["kind"]), effective=eff.isoformat()),
+                    field=tr("grad.field.effective_date")) for s in students if s["id"] in after]
+
+
+def _late(profile, school, k, eff) -> list[Finding]:
+    """A graduation recorded after the class's due date (e.g. 30 July, 周口/辽宁) is saved with a WARN."""
+    kk = dict(k, display_name=display_name(k), is_final=True, leaving_year=leaving_year(profile, k))
+    out = []
+    for f in evaluate(profile, RuleContext("graduation.deadline", record={"as_of": eff}, klass=kk, school=school,
+                                           today=eff)):
+        due = _dt.date.fromisoformat(f.params["due"])
+        if f.code == "compulsory_graduation" and eff > due:
+            out.append(Finding("graduation.late", tr("grad.late", date=eff.isoformat(), due=due.isoformat()),
+                               field=tr("label.class"), rule=f.rule, article=f.article, outcome=WARN))
+    return out
 
 
 def _ov_cols(overrides, f) -> dict:

@@ -200,3 +200,12 @@ def students_with_status(conn, statuses) -> list[dict]:
 
 def classes_by_id(conn) -> dict[int, dict]:
     return {r["id"]: dict(r) for r in conn.execute("SELECT * FROM classes")}
+
+
+def events_after(conn, date: str) -> dict[int, dict]:
+    """Per student, the latest status event effective after ``date`` (enrolment/baseline records left out)."""
+    out: dict[int, dict] = {}
+    for r in conn.execute("SELECT student_id, kind, effective_date FROM status_events WHERE effective_date > ? "
+                          "AND kind NOT IN ('enrol', 'baseline') ORDER BY effective_date, id", (date,)):
+        out[r["student_id"]] = dict(r)
+    return out

@@ -166,7 +166,7 @@ def test_3000_students_fail_midway_and_nothing_changes(big_school, tmp_path, whe
 # ------------------------------------------------------------------ graduation
 def _grade9(tmp_path, profile, n=3):
     s = new_school(tmp_path, profile)
-    cid = new_class(s, 9)
+    cid = new_class(s, 9, entry_year=2024)   # the cohort leaving in July 2027
     fill_class(s, cid, n, 9)
     ids = [r[0] for r in s.conn.execute("SELECT id FROM students WHERE class_id = ? ORDER BY id", (cid,))]
     return s, cid, ids
@@ -175,7 +175,11 @@ def _grade9(tmp_path, profile, n=3):
 def test_zhoukou_compulsory_everyone_graduates_and_the_class_closes(tmp_path):
     s, cid, ids = _grade9(tmp_path, "henan-zhoukou")
     with s:
+        late = P.graduate(s, cid, date=D(2027, 7, 31), dry_run=True)
+        assert [(f.rule, f.outcome) for f in late.findings if f.code == "graduation.late"] == [
+            ("GRAD.COMPULSORY_BY_JUL30", "WARN")]
         r = P.graduate(s, cid, date=D(2027, 7, 10))
+        assert not [f for f in r.findings if f.code == "graduation.late"]
         assert [p["outcome"] for p in r.per_student] == ["graduated"] * 3
         assert "GRAD.COMPULSORY_ALL.ZK" in {f.rule for f in r.findings}
         ev = events(s, "graduate")
@@ -184,6 +188,17 @@ def test_zhoukou_compulsory_everyone_graduates_and_the_class_closes(tmp_path):
         assert s.conn.execute("SELECT status FROM classes WHERE id = ?", (cid,)).fetchone()[0] == "closed"
         f = refused(P.graduate, s, cid)
         assert f[0].code == "graduation.class_closed"
+
+
+def test_a_batch_dated_before_a_students_later_change_is_refused(school):
+    s = school
+    sid = s.conn.execute("SELECT id FROM students WHERE class_id = ?", (s.cls[5],)).fetchone()[0]
+    with s.transaction():
+        s.conn.execute("INSERT INTO status_events (student_id, kind, from_state, to_state, effective_date, recorded_at)"
+                       " VALUES (?, 'discipline', 'enrolled', 'enrolled', '2026-09-10', '2026-09-10')", (sid,))
+    f = refused(P.promote, s, 2026, date=D(2026, 8, 31))
+    assert [x.code for x in f] == ["graduation.later_event"] and "2026-09-10" in f[0].message
+    assert P.promote(s, 2026, date=D(2026, 9, 10)).students == 6
 
 
 def test_graduation_refuses_a_class_not_in_its_final_grade(tmp_path):
