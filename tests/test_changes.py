@@ -376,11 +376,25 @@ def test_zhoukou_in_province_window_two_months_after_term_starts(school):
     ok(s, "transfer-out", pupil(s, 8), D(2025, 11, 2), to_school="外省一中", details={"cross_province": True})
 
 
-def test_liaoning_window_one_month_after_start_or_last_month(school):
-    s = school("liaoning")
-    ok(s, "transfer-out", pupil(s, 8), D(2025, 10, 1), to_school="外县一中")
-    assert rules(refused(s, "transfer-out", pupil(s, 8), D(2025, 10, 2), to_school="外县一中")) == {"TRANSFER.WINDOW.LN"}
-    ok(s, "transfer-out", pupil(s, 8), D(2025, 12, 31), to_school="外县一中")  # the month before the term ends
+@pytest.mark.parametrize("profile", ["liaoning", "gansu-linxia"])
+def test_before_the_end_of_the_term_read_literally(school, profile):
+    """"学期结束前或新学期开学后…内": any day before the term ends (rules-digest §5 item 10, the default)."""
+    s = school(profile)
+    for d in (D(2025, 9, 2), D(2025, 11, 20), D(2026, 1, 31), D(2026, 2, 10), D(2026, 5, 20)):
+        assert ok(s, "transfer-out", pupil(s, 8), d, to_school="外县一中").to_state == "transferred"
+    rule = s.profile.rule({"liaoning": "TRANSFER.WINDOW.LN", "gansu-linxia": "TRANSFER.WINDOW.LX"}[profile])
+    assert rule.params["before_end_months"] == "term" and rule.outcome == "BLOCK*"
+
+
+def test_changzhi_no_transfer_in_mid_semester(school):
+    s = school("shanxi-changzhi")
+    assert ok(s, "transfer-out", pupil(s, 8), D(2025, 10, 1), to_school="外县一中").to_state == "transferred"
+    fs = refused(s, "transfer-out", pupil(s, 8), D(2025, 10, 2), to_school="外县一中")
+    assert [(f.rule, f.outcome) for f in fs] == [("TRANSFER.NO_MID_SEMESTER.CZ", "BLOCK*")]
+    assert ok(s, "transfer-out", pupil(s, 8), D(2025, 12, 31), to_school="外县一中").to_state == "transferred"
+    assert ok(s, "transfer-out", pupil(s, 8), D(2026, 2, 10), to_school="外县一中").to_state == "transferred"  # vacation
+    ov = Override("家庭整体迁居外省", "市教育局 赵六", ["户籍迁移证明"])
+    assert ok(s, "transfer-out", pupil(s, 8), D(2025, 11, 20), to_school="外县一中", override=ov).overridden
 
 
 def test_liaoning_dropout_three_vs_four_weeks(school):

@@ -129,7 +129,8 @@ def grade_semester(ctx, params):
 
 def transfer_window(ctx, params):
     """Within the first ``after_start`` (months or working days) of a term, or the last ``before_end_months``
-    before its end; vacations are open unless ``vacation_ok`` is false."""
+    before its end (``"term"``: any day before the end, the literal reading); vacations are open unless
+    ``vacation_ok`` is false."""
     c = ctx.change
     if not _applies(c, params):
         return []
@@ -146,6 +147,8 @@ def transfer_window(ctx, params):
         if d <= open_until:
             return []
         months = params.get("before_end_months")
+        if months == "term":  # "学期结束前" read literally: any day of the term (rules-digest §5 item 10)
+            return []
         if months is not None and d >= add_months(sem["end"], -int(months)):
             return []
     return [{"date": _iso(d), "start": _iso(sem["start"]), "end": _iso(sem["end"]),
