@@ -99,6 +99,13 @@ def test_kinds_are_the_contract():
         assert k in KINDS
         info = kind_info(k)
         assert info["label"] and info["from"] and "date" in info["needs"]
+    f = {x["name"]: x for x in kind_info("suspend")["fields"]}
+    assert f["until"] == {"name": "until", "in": "details", "required": True}
+    assert f["reason"]["in"] == "request"
+    info = kind_info("suspend", "liaoning")
+    assert info["form"] == "辽宁省义务教育阶段学生休学复学申请表"
+    assert ["县级及以上医院证明", "病历", "医疗收费发票"] in [e["documents"] for e in info["evidence"]]
+    assert kind_info("skip-grade", "national")["available"] is False
 
 
 def test_every_new_student_starts_with_an_enrol_event(school):

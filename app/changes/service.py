@@ -123,15 +123,24 @@ class ChangeContext(RuleContext):
     pass
 
 
+_REQUEST_FIELDS = ("student", "student_id", "date", "reason", "evidence", "approvals", "to_school", "from_school",
+                   "grade", "class_id")
+
+
 def kind_info(kind: str, session=None) -> dict:
-    """The kind as a dialog shows it: label, transition, the request fields it uses, its form and — with a
-    session (or a Profile, or a profile id) — the evidence documents and approving parties the profile lists."""
+    """The kind as a dialog shows it: label, transition, the request fields it uses (``fields``: each with
+    ``in`` = "request" for a ChangeRequest attribute or "details" for a key of ``details``), its form and —
+    with a session (or a Profile, or a profile id) — the evidence documents and approving parties the
+    profile lists."""
     s = K.spec(kind)
     if s is None:
         raise KeyError(kind)
     out = {"kind": kind, "label": K.label(kind), "transition": s.get("transition", ""), "from": list(s["from"]),
            "to": s["to"], "needs": list(s.get("needs", [])), "optional": list(s.get("optional", [])),
-           "evidence": [], "approvals": [], "form": "", "available": True}
+           "evidence": [], "approvals": [], "form": "", "available": True,
+           "fields": [{"name": n, "in": "request" if n in _REQUEST_FIELDS else "details",
+                       "required": n in s.get("needs", [])}
+                      for n in [*s.get("needs", []), *s.get("optional", [])]]}
     if session is not None:
         from app.rules.engine import Profile, load_profile
 
