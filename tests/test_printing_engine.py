@@ -336,3 +336,42 @@ def test_a_bad_template_is_a_clear_error(tmp_path, body, needle):
 def test_unknown_kind_is_refused(school, tmp_path):
     with pytest.raises(PrintRefused):
         render(school, "passport", tmp_path / "x.pdf", student_ids=school.ids)
+
+
+def test_background_art_only_in_full_mode_and_a_template_path_works(school, tmp_path):
+    art = tmp_path / "scan.png"
+    Image.new("RGB", (200, 100), (200, 30, 30)).save(art)
+    p = tmp_path / "withart.toml"
+    p.write_text('id = "withart"\nkind = "diploma"\n[page]\nwidth_mm = 100\nheight_mm = 50\n'
+                 '[[element]]\ntype = "image"\npath = "scan.png"\nx = 0\ny = 0\nw = 100\nh = 50\n'
+                 '[[element]]\ntype = "text"\nfield = "name"\nx = 10\ny = 10\nw = 60\nh = 10\n', encoding="utf-8")
+
+    def red_share(pdf_path):
+        pdf = pdfium.PdfDocument(str(pdf_path))
+        img = pdf[0].render(scale=0.5).to_pil().convert("RGB")
+        pdf.close()
+        px = img.load()
+        red = sum(1 for x in range(img.width) for y in range(img.height)
+                  if px[x, y][0] > 150 and px[x, y][1] < 80)
+        return red / (img.width * img.height)
+
+    full, over = tmp_path / "full.pdf", tmp_path / "over.pdf"
+    render(school, "diploma", full, student_ids=[school.ids[0]], template=str(p))
+    render(school, "diploma", over, student_ids=[school.ids[0]], template=str(p), overlay=True)
+    assert red_share(full) > 0.8 and red_share(over) < 0.05
+    assert "张三" in "".join(c["text"] for c in chars_in(over)[0])
+
+
+def test_a_long_wrapped_text_shrinks_to_stay_in_its_box(school, tmp_path):
+    sid = school.ids[0]
+    out = tmp_path / "e.pdf"
+    place = "河南省周口市川汇区人民路街道办事处第一社区居民委员会第三居民小组" * 8
+    res = render(school, "education-certificate", out, student_ids=[sid], values={sid: {"native_place": place}})
+    e = element(template_for("education-certificate"), "body")
+    chars, page_h = chars_in(out)
+    body = [c for c in chars if e.x - 0.5 <= c["x0"] * PT_MM <= e.x + e.w and e.y - 1 <= c["top"] * PT_MM < e.y + e.h]
+    assert place[:20] in "".join(c["text"] for c in body)
+    assert body and all(c["x1"] * PT_MM <= e.x + e.w + 2.5 for c in body)   # a hanging 。 at most
+    assert all(c["bottom"] * PT_MM <= e.y + e.h + 0.5 for c in body)
+    assert min(c["size"] for c in body) < e.size_pt                          # it had to shrink
+    assert not [w for w in res.warnings if w.code == "PRINT.OVERFLOW"]
