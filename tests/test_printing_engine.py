@@ -375,3 +375,22 @@ def test_a_long_wrapped_text_shrinks_to_stay_in_its_box(school, tmp_path):
     assert all(c["bottom"] * PT_MM <= e.y + e.h + 0.5 for c in body)
     assert min(c["size"] for c in body) < e.size_pt                          # it had to shrink
     assert not [w for w in res.warnings if w.code == "PRINT.OVERFLOW"]
+
+
+def test_the_archives_measured_copy_of_a_template_is_used(school, tmp_path):
+    from app.printing import customise_template, effective_template
+
+    path = customise_template(school, "diploma", "junior")
+    assert path.parent == Path(school.folder) / "templates" and path.read_text(encoding="utf-8").startswith("#")
+    text = path.read_text(encoding="utf-8").replace("width_mm = 260.0", "width_mm = 250.0", 1)
+    path.write_text(text, encoding="utf-8")
+    assert effective_template(school, "diploma", "junior").width_mm == 250.0
+    assert customise_template(school, "diploma", "junior").read_text(encoding="utf-8") == text  # kept
+    out = tmp_path / "own.pdf"
+    render(school, "diploma", out, student_ids=[school.ids[0]])
+    with pdfplumber.open(str(out)) as pdf:
+        assert pdf.pages[0].width == pytest.approx(250.0 * MM, abs=0.01)
+    path.write_text(text.replace("[page]", "[page\n", 1), encoding="utf-8")   # a broken copy is refused
+    with pytest.raises(TemplateError) as ei:
+        render(school, "diploma", out, student_ids=[school.ids[0]])
+    assert "diploma-junior.toml" in str(ei.value)

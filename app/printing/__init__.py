@@ -34,7 +34,8 @@ CERT_KINDS = ("diploma", "completion-certificate", "incomplete-certificate", "st
 PHOTO_CHUNK = 200
 
 __all__ = ["KINDS", "CERT_KINDS", "render", "Calibration", "RenderResult", "PrintRefused", "Cancelled",
-           "TemplateError", "template_for", "load_template", "calibration_template"]
+           "TemplateError", "template_for", "load_template", "calibration_template", "customise_template",
+           "effective_template"]
 
 
 class Cancelled(Exception):
@@ -89,9 +90,44 @@ def calibration_template(target: Template | str | None = None) -> Template:
                     elements=els, orientation=t.orientation, feed=t.feed, path=base.path, per="sheet")
 
 
-def _templates_for(kind: str, docs, template) -> list[Template]:
+ARCHIVE_TEMPLATES = "templates"  # <archive folder>/templates/<id>.toml: the school's measured copies
+
+
+def archive_template_dir(session) -> Path:
+    return Path(session.folder) / ARCHIVE_TEMPLATES
+
+
+def customise_template(session, kind: str, stage: str | None = None) -> Path:
+    """Copy the bundled template for ``kind`` (and stage) into the archive folder, where the registrar edits
+    it to the measured blank; from then on every print of that kind uses the copy (it is backed up with the
+    archive). Returns the copy's path; an existing copy is kept as it is."""
+    t = template_for(kind, stage)
+    dest = archive_template_dir(session) / t.path.name
+    if not dest.exists():
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(f".{dest.name}.part")
+        with discard_on_error(tmp):
+            tmp.write_bytes(t.path.read_bytes())
+            os.replace(tmp, dest)
+    return dest
+
+
+def effective_template(session, kind: str, stage: str | None = None) -> Template:
+    """The archive's own copy of the template when there is one (checked when loaded), else the bundled one."""
+    bundled = template_for(kind, stage)
+    own = archive_template_dir(session) / bundled.path.name if session is not None else None
+    if own is not None and own.exists():
+        return load_template(own)
+    return bundled
+
+
+def _templates_for(session, kind: str, docs, template) -> list[Template]:
     if kind == "calibration-sheet":
-        return [calibration_template(template)] * len(docs)
+        target = template
+        if isinstance(template, str) and not template.endswith(".toml") and "/" not in template:
+            own = archive_template_dir(session) / f"{template}.toml"
+            target = load_template(own) if own.exists() else template
+        return [calibration_template(target)] * len(docs)
     if template is not None:
         t = resolve(template, kind)
         return [t] * len(docs)
@@ -100,7 +136,7 @@ def _templates_for(kind: str, docs, template) -> list[Template]:
     for d in docs:
         key = d.stage if kind == "diploma" else ""
         if key not in cache:
-            cache[key] = template_for(kind, d.stage if kind == "diploma" else None)
+            cache[key] = effective_template(session, kind, d.stage if kind == "diploma" else None)
         out.append(cache[key])
     return out
 
@@ -129,7 +165,7 @@ def render(session, kind, out, *, student_ids=None, class_id=None, school_year=N
     else:
         docs = _docs.list_docs(ctx, kind, student_ids=student_ids, class_id=class_id, school_year=school_year,
                                register_rows=register_rows)
-    templates = _templates_for(kind, docs, template)
+    templates = _templates_for(session, kind, docs, template)
     distinct = {id(t): t for t in templates}.values()
     wants_photo = any(e.type == "photo" and e.print_photo for t in distinct for e in t.elements)
 
