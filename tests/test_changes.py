@@ -267,7 +267,8 @@ def _incoming(grade, i=0):
 
 
 ALL_TRANSFER_DOCS = ["学生基本信息表", "转学理由证明", "学校会议集体研究记录", "同意接收函", "山西省中小学生转学申请表",
-                     "辽宁省义务教育阶段学生转学联系表", "居民户口簿", "实际居住证明", "学生学籍基础信息表（转出学校盖章）"]
+                     "辽宁省义务教育阶段学生转学联系表", "居民户口簿", "实际居住证明", "学生学籍基础信息表（转出学校盖章）",
+                     "转入、转出学校校长签字并盖章的转学意见", "学业水平考试成绩"]
 
 
 @pytest.mark.parametrize("profile", PROFILES)
@@ -704,3 +705,13 @@ def test_placement_into_a_full_class_is_warned_and_logged(school):
     assert s.conn.execute("SELECT class_id FROM students WHERE id = ?", (sid,)).fetchone()[0] == full
     assert s.conn.execute("SELECT COUNT(*) FROM rule_findings WHERE student_id = ? AND rule_id = 'CLASS.CAPACITY'",
                           (sid,)).fetchone()[0] == 1
+
+
+def test_liaoning_reason_proof_only_when_the_hukou_did_not_move(school):
+    s = school("liaoning")
+    base = ["辽宁省义务教育阶段学生转学联系表", "学生基本信息表", "居民户口簿", "实际居住证明"]
+    kw = dict(class_id=s.cls[8], grade=8, from_school="外市某小学")
+    assert ok(s, "transfer-in", None, SEM1, evidence=base, student=_incoming(8), **kw).to_state == "enrolled"
+    fs = refused(s, "transfer-in", None, SEM1, evidence=base, student=_incoming(8),
+                 details={"hukou_unchanged": True}, **kw)
+    assert rules(fs) == {"TRANSFER.DOCS_REASON.LN"}

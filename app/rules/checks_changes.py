@@ -4,7 +4,8 @@ numbers and lists come from the rule's params (resources/rules/changes/<profile>
 ``ctx.change`` is an app.changes.service.ChangeFacts: the kind, the student's state, stage and grade on
 the effective date, the semester, the suspension in progress, sanctions in force, the request's details.
 Common params that narrow where a rule applies (see ``_applies``): ``stages`` (compulsory, senior,
-primary, junior), ``from_states``, ``causes``, ``auto`` (automatic withdrawal only), ``in_province_only``.
+primary, junior), ``from_states``, ``to_states``, ``causes``, ``not_causes``, ``levels``, ``auto`` (automatic
+withdrawal only), ``in_province_only``, ``when`` (details the request must carry, e.g. ``{ hukou_unchanged = true }``).
 """
 from __future__ import annotations
 
@@ -40,6 +41,9 @@ def _applies(c, params) -> bool:
         return False
     if "initiator" in params and c.initiator != params["initiator"]:
         return False
+    for key, want in (params.get("when") or {}).items():  # facts of the request: details[key] == want
+        if bool(c.details.get(key)) != bool(want) if isinstance(want, bool) else c.details.get(key) != want:
+            return False
     return True
 
 
