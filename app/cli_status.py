@@ -90,7 +90,16 @@ def _details(args) -> dict:
         if "=" not in item:
             raise UsageError(tr("xcli.set_needs_pair", item=item))
         k, v = item.split("=", 1)
-        d[k.strip()] = v.strip()
+        v = v.strip()
+        low = v.lower()
+        if low in ("true", "yes", "false", "no"):
+            d[k.strip()] = low in ("true", "yes")
+        else:
+            try:
+                num = float(v)
+                d[k.strip()] = int(num) if num.is_integer() else num
+            except ValueError:
+                d[k.strip()] = v
     for key in ("until", "level", "weeks_continuous", "weeks_cumulative", "initiator", "cause", "learned_on"):
         v = getattr(args, key)
         if v not in (None, ""):

@@ -142,3 +142,13 @@ def test_transfer_in_from_json_and_approvals(school, capsys, tmp_path):
     assert parties == ["转入学校", "转入学校学籍主管部门", "转出学校学籍主管部门"]
     rc, st, _, _ = run(capsys, *x, "student", "state", idn, "--on", "2025-09-15")
     assert st["state"] == "enrolled" and [e["kind"] for e in st["events"]] == ["transfer-in"]
+
+
+def test_detail_values_are_typed(school, capsys):
+    x, (_, _, g11) = school()
+    base = ("change", "suspend", g11, "--date", "2025-09-15", "--reason", "因病住院", "--evidence", "监护人书面申请",
+            "--evidence", "县级以上医院证明")
+    rc, obj, _, _ = run(capsys, *x, *base, "--detail", "sick_days=30")
+    assert rc == 1 and [e["rule"] for e in obj["errors"]] == ["SUSPEND.SICK_DAYS.ZK_HS"]
+    rc, obj, _, _ = run(capsys, *x, *base, "--detail", "sick_days=31", "--detail", "note=no")
+    assert rc == 0 and obj["to_state"] == "suspended"
