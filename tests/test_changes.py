@@ -715,3 +715,23 @@ def test_liaoning_reason_proof_only_when_the_hukou_did_not_move(school):
     fs = refused(s, "transfer-in", None, SEM1, evidence=base, student=_incoming(8),
                  details={"hukou_unchanged": True}, **kw)
     assert rules(fs) == {"TRANSFER.DOCS_REASON.LN"}
+
+
+def test_linxia_no_suspension_back_into_an_earlier_semester(school):
+    s = school("gansu-linxia")
+    kw = dict(reason="因病住院", evidence=["监护人书面申请"])
+    fs = refused(s, "suspend", pupil(s, 8), D(2026, 1, 10), details={"applied_on": "2026-03-02"}, **kw)
+    assert rules(fs) == {"SUSPEND.NO_CROSS_SEMESTER.LX"}
+    assert ok(s, "suspend", pupil(s, 8), D(2026, 3, 2), details={"applied_on": "2026-03-05"}, **kw).to_state == "suspended"
+
+
+def test_plan_of_a_bad_transfer_in_record_writes_nothing(school):
+    s = school("national")
+    before = counts(s)
+    plan = plan_change(s, req("transfer-in", None, SEM1, class_id=s.cls[8], grade=8, from_school="x",
+                              student={"name": "", "ethnicity": "汉族"}))
+    assert not plan.ok and any(f.rule == "GEN.REQUIRED" for f in plan.refusing)
+    assert counts(s) == before
+    good = plan_change(s, req("transfer-in", None, SEM1, class_id=s.cls[8], grade=8, from_school="x",
+                              student=_incoming(8)))
+    assert good.ok and good.student_id is None and counts(s) == before

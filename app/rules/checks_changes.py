@@ -393,6 +393,25 @@ def enrolled_a_semester(ctx, params):
     return [{"since": _iso(c.enrolled_since), "_field": tr("change.field.date"), "_code": "enrolled_too_short"}]
 
 
+def retroactive(ctx, params):
+    """The change takes effect in an earlier semester than the one it is applied for in (``details.applied_on``;
+    without it the rule does not apply: a registrar catching up records past changes)."""
+    c = ctx.change
+    applied = c.details.get("applied_on")
+    if not _applies(c, params) or not applied:
+        return []
+    from app.changes.kinds import semester_of
+
+    try:
+        applied_d = _dt.date.fromisoformat(str(applied))
+    except ValueError:
+        return []
+    if c.semester["start"] >= semester_of(applied_d)["start"]:
+        return []
+    return [{"date": _iso(c.date), "applied_on": _iso(applied_d), "_field": tr("change.field.date"),
+             "_code": "retroactive"}]
+
+
 def reason_required(ctx, params):
     c = ctx.change
     if not _applies(c, params) or c.reason.strip():
@@ -493,5 +512,5 @@ CHECKS = {f.__name__: f for f in (
     grade_unchanged, skip_grade, stage_only, suspension_max, suspension_count, suspension_default,
     extension_window, early_resume, resume_grade, initiator_is, cause_allowed, weeks_threshold, level_allowed,
     level_forbidden, keep_xj_away, flag_set, reason_required, evidence_required, approvals_required, deadline,
-    late_report, always, number_threshold, enrolled_a_semester,
+    late_report, always, number_threshold, enrolled_a_semester, retroactive,
 )}
