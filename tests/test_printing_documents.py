@@ -263,3 +263,15 @@ def test_a_class_selection_prints_each_student_once_in_seat_order(school, tmp_pa
     res = render(school, "folder-label", out, class_id=school.cls[10])
     pages = ["".join(p.split()) for p in pdf_text(out)]
     assert res.students == 3 and [p[p.find("测试学校") + 4:][:2] for p in pages] == ["孙喆", "周珺", "王䶮"]
+
+
+def test_students_can_be_named_by_id_number_or_xueji_number(school, tmp_path):
+    sid = school.by_name["钱堃"]
+    idn, xjh = school.conn.execute("SELECT id_number, xueji_no FROM students WHERE id = ?", (sid,)).fetchone()
+    out = tmp_path / "by.pdf"
+    res = render(school, "folder-label", out, student_ids=[idn, xjh, str(sid)])
+    assert res.pages == 3 and flat(out).count("钱堃") == 3
+    from app.errors import NotFound
+
+    with pytest.raises(NotFound):
+        render(school, "folder-label", out, student_ids=["110105200001010000"])

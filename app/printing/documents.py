@@ -181,7 +181,7 @@ def _resolve_ids(session, student_ids) -> list[int]:
                 raise NotFound(tr("print.student_not_found", ref=ref))
             out.append(ref)
         else:
-            out.append(resolve(session, ref)["id"])
+            out.append(resolve(session, ref))
     return out
 
 
