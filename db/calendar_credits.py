@@ -57,6 +57,9 @@ def _hs(r) -> dict | None:
         return None
     d = dict(r)
     d["exams"] = json.loads(d.get("exams") or "{}")
+    for k in ("credits_total", "credits_required", "credits_elective", "credits_school"):
+        if isinstance(d.get(k), float) and d[k].is_integer():
+            d[k] = int(d[k])  # 144, not 144.0
     return d
 
 
