@@ -157,3 +157,26 @@ def test_import_by_name_within_a_class(cz, tmp_path):
     assert hs.get_hs_record(s, s.ids[1])["credits_total"] == 120
     f = refused(hs.import_hs_records, s, _sheet(tmp_path / "n2.xlsx", rows))  # no class: names are not enough
     assert f[0].code == "hs.no_id_column"
+
+
+def test_cli_hs_record_import_and_show(cz, tmp_path, capsys):
+    import json
+
+    from app.cli import main
+
+    s = cz
+    idn = dict(s.conn.execute("SELECT id, id_number FROM students").fetchall())
+    folder = s.folder
+    bad = _sheet(tmp_path / "bad.xlsx", [HEAD, [idn[s.ids[0]], "", 144, 116, 22, 6, "合格", "合格", "不知道", "A", "A"]])
+    good = _sheet(tmp_path / "good.xlsx", [HEAD, [idn[s.ids[0]], "", 144, 116, 22, 6, "合格", "合格", "已完成", "A", "A"]])
+    s.close()
+    assert main(["--archive", str(folder), "--json", "hs-record", "import", str(bad)]) == 1
+    j = json.loads(capsys.readouterr().out)
+    assert j["ok"] is False and (j["errors"][0]["row"], j["errors"][0]["column"], j["errors"][0]["field"]) == (
+        2, "I", "劳动与社会实践")
+    assert main(["--archive", str(folder), "--json", "hs-record", "import", str(good)]) == 0
+    j = json.loads(capsys.readouterr().out)
+    assert j["rows"] == 1
+    assert main(["--archive", str(folder), "--json", "hs-record", "show", str(idn[s.ids[0]])]) == 0
+    j = json.loads(capsys.readouterr().out)
+    assert j["outcome"] == "graduated" and j["record"]["credits_total"] == 144 and j["reasons"] == []
