@@ -40,7 +40,8 @@ def register(sub, add, parser_class, groups) -> None:
     from app.changes import KINDS
 
     sp = add(sub, "change", tr("xcli.help.change"))
-    sp.add_argument("kind", metavar="KIND", choices=list(KINDS), help=tr("xcli.help.change_kind", kinds=", ".join(KINDS)))
+    sp.add_argument("kind", metavar="KIND", choices=list(KINDS),
+                    help=tr("xcli.help.change_kind", kinds=", ".join(KINDS)))
     sp.add_argument("student", metavar="STUDENT", help=tr("xcli.help.change_student"))
     sp.add_argument("--date", type=_date, default=None, help=tr("xcli.help.change_date"))
     sp.add_argument("--reason", default="", help=tr("xcli.help.reason"))
@@ -127,8 +128,8 @@ def _request(args, session):
 
         rec = from_template(_read_json(args.from_json))
         if rec.unknown:
-            raise Refused([Finding("unknown_field", tr("xcli.unknown_columns", names=tr("common.list_sep").join(rec.unknown)),
-                                   field=rec.unknown[0])])
+            names = tr("common.list_sep").join(rec.unknown)
+            raise Refused([Finding("unknown_field", tr("xcli.unknown_columns", names=names), field=rec.unknown[0])])
         record = dict(rec.student)
         if rec.class_code:
             record["class_code"] = rec.class_code

@@ -15,7 +15,8 @@ def insert_event(conn, values: dict) -> int:
     v = dict(values)
     v.setdefault("recorded_at", now())
     v["details"] = json.dumps(v.get("details") or {}, ensure_ascii=False, sort_keys=True, default=str)
-    cur = conn.execute(f"INSERT INTO status_events ({', '.join(EVENT_COLS)}) VALUES ({', '.join('?' * len(EVENT_COLS))})",
+    sql = f"INSERT INTO status_events ({', '.join(EVENT_COLS)}) VALUES ({', '.join('?' * len(EVENT_COLS))})"
+    cur = conn.execute(sql,
                        [v.get(c, "" if c in ("transition", "recorded_by", "reason", "batch") else None)
                         for c in EVENT_COLS])
     return cur.lastrowid
@@ -153,4 +154,5 @@ def set_student_state(conn, student_id: int, status: str, class_id=None) -> None
 
 def classes_of_grade(conn, stage: str, grade: int) -> list[dict]:
     return [dict(r) for r in conn.execute(
-        "SELECT * FROM classes WHERE stage = ? AND grade = ? AND status = 'active' ORDER BY number, id", (stage, grade))]
+        "SELECT * FROM classes WHERE stage = ? AND grade = ? AND status = 'active' ORDER BY number, id",
+        (stage, grade))]

@@ -1,7 +1,7 @@
 """Rule checks for status changes (学籍异动): general functions ``check(ctx, params) -> list[dict]`` whose
 numbers and lists come from the rule's params (resources/rules/changes/<profile>.toml).
 
-``ctx.change`` is an app.changes.service.ChangeFacts: the kind, the student's state, stage and grade on
+``ctx.change`` is an app.changes.model.ChangeFacts: the kind, the student's state, stage and grade on
 the effective date, the semester, the suspension in progress, sanctions in force, the request's details.
 Common params that narrow where a rule applies (see ``_applies``): ``stages`` (compulsory, senior,
 primary, junior), ``from_states``, ``to_states``, ``causes``, ``not_causes``, ``levels``, ``auto`` (automatic
@@ -202,7 +202,8 @@ def suspension_max(ctx, params):
     limit = add_years(start, int(params.get("max_years", 2)))
     if c.until <= limit:
         return []
-    return [{"start": _iso(start), "until": _iso(c.until), "limit": _iso(limit), "max_years": params.get("max_years", 2),
+    return [{"start": _iso(start), "until": _iso(c.until), "limit": _iso(limit),
+             "max_years": params.get("max_years", 2),
              "_field": tr("change.field.until"), "_code": "suspension_too_long"}]
 
 
