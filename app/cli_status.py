@@ -67,6 +67,7 @@ def register(sub, add, parser_class, groups) -> None:
     sp.add_argument("--approval", action="append", default=[], metavar="PARTY:DECISION:BY:DATE:DOCNO",
                     help=tr("xcli.help.change_approval"))
     sp.add_argument("--from-json", default=None, metavar="FILE", help=tr("xcli.help.change_from_json"))
+    sp.add_argument("--dry-run", action="store_true", help=tr("xcli.help.change_dry_run"))
     sp = add(groups["student"], "state", tr("xcli.help.student_state"))
     sp.add_argument("student", metavar="STUDENT", help=tr("xcli.help.student_ref"))
     sp.add_argument("--on", type=_date, default=None, help=tr("xcli.help.student_state_on"))
@@ -153,6 +154,8 @@ def cmd_change(args, out):
 
     with _open(args) as session:
         req = _request(args, session)
+        if args.dry_run:
+            return _dry_run(session, req, out)
         r = apply_change(session, req)
         notes = [f for f in r.findings if f.outcome == "NOTE"]
         payload = {"event_id": r.event_id, "student_id": r.student_id, "kind": args.kind,
@@ -171,6 +174,29 @@ def cmd_change(args, out):
         text += "".join(tr("xcli.change.deadline_line", due=d["due"], kind=d["kind"], party=d.get("party", ""),
                            rule=d["rule"], article=d["article"]) for d in r.deadlines)
         return out.ok(payload, text)
+
+
+def _dry_run(session, req, out):
+    """What a save would do, writing nothing: the plan; refused like a save (exit 1) when it would be."""
+    from app import status as st
+    from app.changes import plan_change
+    from app.cli import _warn_json
+
+    plan = plan_change(session, req)
+    if not plan.ok:
+        return out.fail(plan.refusing)
+    payload = {"dry_run": True, "student_id": plan.student_id, "kind": plan.kind, "from_state": plan.from_state,
+               "to_state": plan.to_state, "to_state_name": st.name(plan.to_state),
+               "effective_date": plan.effective_date.isoformat(), "form": plan.form,
+               "warnings": _warn_json(plan.warnings), "overridden": _warn_json(plan.overridden),
+               "notes": _warn_json(plan.notes), "evidence": plan.required_evidence,
+               "approvals": plan.required_approvals,
+               "deadlines": [{k: d[k] for k in ("kind", "due", "rule", "article", "party")} for d in plan.deadlines]}
+    text = tr("xcli.change.dry_run", new=st.name(plan.to_state), date=plan.effective_date.isoformat())
+    text += "".join(tr("xcli.warning_line", text=w.text()) for w in plan.warnings)
+    text += "".join(tr("xcli.change.deadline_line", due=d["due"], kind=d["kind"], party=d.get("party", ""),
+                       rule=d["rule"], article=d["article"]) for d in plan.deadlines)
+    return out.ok(payload, text)
 
 
 def cmd_student_state(args, out):

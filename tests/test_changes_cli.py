@@ -152,3 +152,16 @@ def test_detail_values_are_typed(school, capsys):
     assert rc == 1 and [e["rule"] for e in obj["errors"]] == ["SUSPEND.SICK_DAYS.ZK_HS"]
     rc, obj, _, _ = run(capsys, *x, *base, "--detail", "sick_days=31", "--detail", "note=no")
     assert rc == 0 and obj["to_state"] == "suspended"
+
+
+def test_dry_run_plans_and_writes_nothing(school, capsys, tmp_path):
+    x, (g8, _, _) = school()
+    before = count(tmp_path, "status_events")
+    base = ("change", "suspend", g8, "--date", "2025-09-15", "--reason", "因病住院", "--dry-run")
+    rc, obj, _, _ = run(capsys, *x, *base)
+    assert rc == 1 and {e["rule"] for e in obj["errors"]} == {"SUSPEND.APPLICATION.NAT", "SUSPEND.EVIDENCE.ZK"}
+    rc, obj, _, _ = run(capsys, *x, *base, "--evidence", "监护人书面申请", "--evidence", "县级以上医院证明")
+    assert rc == 0 and obj["dry_run"] is True and obj["to_state"] == "suspended"
+    assert [e["given"] for e in obj["evidence"]] == [True, True]
+    assert {d["kind"] for d in obj["deadlines"]} == {"suspension_expiry", "extension_window"}
+    assert count(tmp_path, "status_events") == before
