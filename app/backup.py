@@ -175,6 +175,16 @@ def _sha256_file(p: Path, cancel=None) -> str:
     return h.hexdigest()
 
 
+def _in_background(fn, *args):
+    """Run ``fn(*args)`` on a short-lived thread; ``.result()`` waits (hashlib and SQLite release the GIL)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    ex = ThreadPoolExecutor(max_workers=1)
+    fut = ex.submit(fn, *args)
+    ex.shutdown(wait=False)
+    return fut
+
+
 def _fsync_dir(p: Path) -> None:
     if sys.platform == "win32":
         return
@@ -248,6 +258,8 @@ def _human_error(e: BaseException) -> str:
             return tr("backup.io_error", error=text)
     if isinstance(e, OSError) and e.errno in (28, 27, 122):  # ENOSPC, EFBIG, EDQUOT
         return tr("backup.disk_full", error=text)
+    if isinstance(e, OSError) and e.errno in (5, 19, 6):  # EIO, ENODEV, ENXIO: a stick pulled out or failing
+        return tr("backup.io_error", error=text)
     return text or type(e).__name__
 
 
@@ -465,10 +477,13 @@ def verify_backup(path, *, full: bool = True, progress=None, only_new: set[str] 
         elif db_checked is not None:
             if db_checked != db.get("sha256"):
                 bad("hash_mismatch", tr("backup.hash_mismatch", file=dbp))
-        elif _sha256_file(dbp) != db.get("sha256"):
-            bad("hash_mismatch", tr("backup.hash_mismatch", file=dbp))
         else:
-            problems.extend(_check_copy(dbp, m))
+            hashing = _in_background(_sha256_file, dbp)  # both read the file: use the second core
+            checked = _check_copy(dbp, m)
+            if hashing.result() != db.get("sha256"):
+                bad("hash_mismatch", tr("backup.hash_mismatch", file=dbp))
+            else:
+                problems.extend(checked)
     if progress:
         progress(1, total)
     root = store_root(folder)
@@ -741,7 +756,7 @@ def _write_backup(session, dest: Path, trigger: str, progress, cancel, now: _dt.
         _fsync_file(copy)
         # verify what is on the destination: its SHA-256 (for the manifest) and integrity_check,
         # read back through a fresh read-only connection; the counts are the snapshot's
-        db_sha = _sha256_file(copy)
+        hashing = _in_background(_sha256_file, copy)  # hashing and integrity_check side by side
         db_bytes = copy.stat().st_size
         check = sqlite3.connect(_ro_uri(copy), uri=True)
         try:
@@ -752,6 +767,7 @@ def _write_backup(session, dest: Path, trigger: str, progress, cancel, now: _dt.
             referenced = bl.referenced_files(check)
         finally:
             check.close()
+        db_sha = hashing.result()
         if integrity != "ok":
             raise _refuse("integrity", tr("backup.copy_integrity", file=copy, result=integrity))
         db_entry = {"path": DB_FILE, "sha256": db_sha, "bytes": db_bytes}
