@@ -394,3 +394,14 @@ def test_the_archives_measured_copy_of_a_template_is_used(school, tmp_path):
     with pytest.raises(TemplateError) as ei:
         render(school, "diploma", out, student_ids=[school.ids[0]])
     assert "diploma-junior.toml" in str(ei.value)
+
+
+def test_a_table_row_with_an_undrawable_character_names_the_row_and_column(school, tmp_path):
+    odd = "\U0003134A"
+    rows = [{"number": "N1", "kind": "diploma", "name": "李" + odd, "issued_at": "2026-07-01", "event": "issue"}]
+    out = tmp_path / "reg.pdf"
+    with pytest.raises(PrintRefused) as ei:
+        render(school, "issuance-register", out, register_rows=rows)
+    f = ei.value.findings[0]
+    assert f.code == "PRINT.GLYPH_MISSING" and "李" + odd in f.message and f.field == "姓名"
+    assert not out.exists()

@@ -201,10 +201,10 @@ def render(session, kind, out, *, student_ids=None, class_id=None, school_year=N
                     photos = _photo_chunk(session, ids)
                 before = len(painter.glyph_problems), len(painter.overflow)
                 pages += _draw_doc(painter, t, doc, photos.get(doc.student_id) if wants_photo else None)
-                for ch, e in painter.glyph_problems[before[0]:]:
-                    where = _where(e, doc.record, ch)
+                for ch, e, row_label, fld in painter.glyph_problems[before[0]:]:
+                    where = _label(fld) if row_label and fld else _where(e, doc.record, ch)
                     problems.append(Finding("PRINT.GLYPH_MISSING", tr(
-                        "print.glyph_missing", who=doc.label or t.name, field=where, char=ch,
+                        "print.glyph_missing", who=row_label or doc.label or t.name, field=where, char=ch,
                         code=f"U+{ord(ch):04X}"), field=where, outcome="BLOCK"))
                 for e in painter.overflow[before[1]:]:
                     warnings.append(Finding("PRINT.OVERFLOW", tr("print.overflow", who=doc.label or t.name,

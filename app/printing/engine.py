@@ -56,20 +56,7 @@ class Calibration:
         return self.dx_mm + self.scale * x_mm, self.dy_mm + self.scale * y_mm
 
 
-class _Fmt(string.Formatter):
-    blank = ""
-
-    def get_value(self, key, args, kwargs):
-        v = kwargs.get(key)
-        return "" if v is None else v
-
-    def format_field(self, value, spec):
-        out = cnum.fmt_date(value, spec) if spec in cnum.STYLES else (format(value, spec) if spec else str(value))
-        return out or self.blank
-
-
-_FMT = _Fmt()
-_FMT_BLANK: dict[str, _Fmt] = {}
+_FMT = string.Formatter()
 
 
 _COMPILED: dict[str, list] = {}
@@ -127,7 +114,8 @@ class Painter:
         self._jpeg_size: dict[str, tuple[int, int]] = {}
         self._jpeg_digest: dict[str, str] = {}
         self._static: dict[int, list[str]] = {}
-        self.glyph_problems: list[tuple[str, Element]] = []
+        self.glyph_problems: list[tuple] = []  # (character, element, whose row, field at the time)
+        self.row_label = ""
         self.overflow: list[Element] = []
 
     # ------------------------------------------------------------------ page set-up
@@ -199,7 +187,7 @@ class Painter:
         try:
             return fonts.runs(e.font, text)
         except fonts.MissingGlyph as exc:
-            self.glyph_problems.append((exc.char, e))
+            self.glyph_problems.append((exc.char, e, self.row_label, e.field))
             return None
 
     def _width(self, runs, size: float, spacing_pt: float) -> float:
@@ -470,13 +458,16 @@ class Painter:
         y = e.y + e.header_h
         for r in rows[start:stop]:
             x = e.x
+            self.row_label = r.get("name", "")
             for col in e.columns:
                 cell.align = col["align"]
+                cell.field = col["field"]
                 v = fill(col["text"], r)
                 if v:
                     self.text(cell, v, box=(x + CELL_PAD_MM, y, col["w"] - 2 * CELL_PAD_MM, e.row_h))
                 x += col["w"]
             y += e.row_h
+        self.row_label = ""
 
 
 def rows_per_page(e: Element) -> int:

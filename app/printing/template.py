@@ -266,7 +266,7 @@ def _element(path, n: int, d: dict, defaults: dict) -> Element:
             _check_text(path, n, etype, text, ROW_FIELDS)
             cw = _num(path, n, etype, c, "w", positive=True)
             total += cw
-            e.columns.append({"header": str(c["header"]), "text": text, "w": cw,
+            e.columns.append({"header": str(c["header"]), "text": text, "w": cw, "field": str(c.get("field", "")),
                               "align": _choice(path, n, etype, c, "align", ALIGNS, "center")})
         if total > e.w + 0.01:
             raise _err(path, tr("print.template_bad_value", path=str(path), n=n, type=etype, key="columns.w", value=round(total, 2)))
