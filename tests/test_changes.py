@@ -735,3 +735,12 @@ def test_plan_of_a_bad_transfer_in_record_writes_nothing(school):
     good = plan_change(s, req("transfer-in", None, SEM1, class_id=s.cls[8], grade=8, from_school="x",
                               student=_incoming(8)))
     assert good.ok and good.student_id is None and counts(s) == before
+
+
+def test_no_change_before_the_record_begins(school):
+    s = school("national")
+    sid = pupil(s, 7)   # class entered 2025: the record begins 2025-09-01
+    fs = refused(s, "dropout", sid, D(2025, 8, 31))
+    assert [f.code for f in fs] == ["before_start"]
+    assert ok(s, "dropout", sid, D(2025, 9, 1)).from_state == "enrolled"
+    assert s.conn.execute("SELECT status FROM students WHERE id = ?", (sid,)).fetchone()[0] == state_on(s, sid, D.today())

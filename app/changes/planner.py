@@ -103,10 +103,16 @@ class Planner:
         return s
 
     def _check_order(self) -> None:
-        later = [e for e in self.events if e["effective_date"] > self.date.isoformat()
-                 and e["kind"] not in ("enrol", "baseline")]
-        if later:
-            e = later[-1]
+        """A change may not be dated before the student's latest event, nor before the record's starting
+        event (enrolment, transfer-in): the state on every date, and students.status, must add up."""
+        later = [e for e in self.events if e["effective_date"] > self.date.isoformat()]
+        if not later:
+            return
+        e = later[-1]
+        if e["kind"] in ("enrol", "baseline") and len(later) == len(self.events):
+            msg = tr("change.before_start", date=e["effective_date"], kind=K.label(e["kind"]))
+            self.invalid.append(Finding("before_start", msg, field=tr("change.field.date")))
+        else:
             self.invalid.append(Finding("later_event", tr("change.later_event", date=e["effective_date"],
                                                           kind=K.label(e["kind"])), field=tr("change.field.date")))
 
