@@ -942,10 +942,12 @@ class RestoreResult:
     files_added: int
     seconds: float
     migrated_to: int
+    set_aside: str = ""  # a damaged archive.sqlite renamed before restoring (restore_into)
 
     def as_json(self) -> dict:
         return {"backup": self.info.as_json(), "safety_copy": self.safety_copy, "files_added": self.files_added,
-                "seconds": round(self.seconds, 3), "schema_version": self.migrated_to}
+                "seconds": round(self.seconds, 3), "schema_version": self.migrated_to,
+                "damaged_archive": self.set_aside or None}
 
 
 def check_restorable(path, passphrase: str | None = None) -> BackupInfo:
@@ -1078,8 +1080,44 @@ def restore_into(folder, path, *, user: str | None = None, trigger: str = "manua
     from app.session import Session
 
     info = verified or check_restorable(path, passphrase)
-    with Session.open(folder, create=True, user=user) as session:
-        return restore_backup(session, path, trigger=trigger, verified=info, passphrase=passphrase)
+    set_aside = None
+    try:
+        session = Session.open(folder, create=True, user=user)
+    except sqlite3.DatabaseError:  # the archive there is damaged or foreign: keep it aside, restore anew
+        set_aside = set_aside_damaged(Path(folder))
+        session = Session.open(folder, create=True, user=user)
+    with session:
+        res = restore_backup(session, path, trigger=trigger, verified=info, passphrase=passphrase)
+    res.set_aside = str(set_aside) if set_aside else ""
+    return res
+
+
+def damaged_archive_message(folder, error: BaseException) -> str:
+    """Why ``folder``'s archive.sqlite cannot be opened, for the registrar: foreign or damaged/truncated."""
+    db = Path(folder).expanduser() / DB_FILE
+    if not _head(db).startswith(SQLITE_MAGIC):
+        return tr("backup.archive_foreign", file=db)
+    return tr("backup.archive_damaged", file=db, error=error)
+
+
+def set_aside_damaged(folder: Path) -> Path:
+    """Rename a damaged archive.sqlite (and its -wal/-shm) to ``archive.damaged-<time>.sqlite`` under the
+    archive's lock, so a restore can start from an empty archive; nothing is deleted."""
+    from db.archive import LOCK_NAME, _FileLock
+
+    folder = Path(folder).expanduser().resolve()
+    lock = _FileLock(folder / LOCK_NAME)
+    lock.acquire()
+    try:
+        stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        dest = folder / f"archive.damaged-{stamp}.sqlite"
+        for suffix in ("-wal", "-shm", ""):
+            src = Path(str(folder / DB_FILE) + suffix)
+            if src.exists():
+                os.replace(src, Path(str(dest) + suffix))
+    finally:
+        lock.release()
+    return dest
 
 
 def _decrypt_into(src: Path, dst: Path, key: bytes, file_id: str, expect: str) -> None:

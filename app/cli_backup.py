@@ -125,7 +125,16 @@ def cmd_backup_list(args, out) -> int:
 def cmd_backup_check(args, out) -> int:
     from app import backup as B
 
-    with _open(args) as session:
+    import sqlite3
+
+    from app.cli import archive_dir
+
+    try:
+        session = _open(args)
+    except sqlite3.DatabaseError as e:  # not even openable: say what is wrong and what to do
+        return out.fail([Finding("archive_damaged", B.damaged_archive_message(archive_dir(args), e),
+                                 field=tr("label.archive"))])
+    with session:
         rep = B.check_integrity(session, full=not args.quick, trigger="cli")
     extra = {k: v for k, v in rep.items() if k != "problems"}
     if rep["problems"]:

@@ -412,3 +412,23 @@ def test_cli_config_and_usage(arch, tmp_path, capsys):
     assert rc == 1 and obj["errors"][0]["code"] == "bad_setting"
     rc, obj = run_cli(capsys, "--json", "restore")
     assert rc == 2
+
+
+def test_damaged_archive_is_named_and_restore_sets_it_aside(arch, tmp_path, capsys):
+    folder = arch.folder
+    path = B.make_backup(arch, tmp_path / "usb").info.path
+    arch.close()
+    db = folder / "archive.sqlite"
+    good = db.read_bytes()
+    db.write_bytes(good[:len(good) // 3])  # truncated (e.g. a copy that stopped half-way)
+    rc, obj = run_cli(capsys, "--archive", folder, "--json", "backup", "check")
+    assert rc == 1 and obj["errors"][0]["code"] == "archive_damaged" and str(db) in obj["errors"][0]["message"]
+    rc, obj = run_cli(capsys, "--archive", folder, "--json", "restore", path, "--yes")
+    assert rc == 0 and obj["damaged_archive"]
+    aside = Path(obj["damaged_archive"])
+    assert aside.parent == folder and aside.read_bytes() == good[:len(good) // 3]  # kept, not deleted
+    with Session.open(folder) as s:
+        assert n_students(s.conn) == 12
+    db.write_bytes(b"PK\x03\x04" + os.urandom(5000))  # a zip file where the archive should be
+    rc, obj = run_cli(capsys, "--archive", folder, "--json", "backup", "check")
+    assert rc == 1 and "SQLite" in obj["errors"][0]["message"]
