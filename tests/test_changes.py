@@ -4,6 +4,7 @@ approvals per profile, deadlines, state on a date, and that a refusal writes not
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -744,3 +745,42 @@ def test_no_change_before_the_record_begins(school):
     assert [f.code for f in fs] == ["before_start"]
     assert ok(s, "dropout", sid, D(2025, 9, 1)).from_state == "enrolled"
     assert s.conn.execute("SELECT status FROM students WHERE id = ?", (sid,)).fetchone()[0] == state_on(s, sid, D.today())
+
+
+def test_changzhi_automatic_withdrawal_after_an_expired_suspension(school):
+    s = school("shanxi-changzhi")
+    sid = suspended(s, 11, until=D(2026, 3, 1))
+    fs = refused(s, "withdraw", sid, D(2026, 3, 1), reason="休学期满未复学", details={"auto": True})
+    assert rules(fs) == {"WITHDRAW.HS_AUTO_EXPIRED.CZ"}
+    r = ok(s, "withdraw", sid, D(2026, 3, 2), reason="休学期满未复学", details={"auto": True})
+    assert (r.from_state, r.to_state) == ("suspended", "auto_withdrawn")
+    assert s.conn.execute("SELECT COUNT(*) FROM deadlines WHERE student_id = ? AND done_at IS NULL "
+                          "AND kind = 'suspension_expiry'", (sid,)).fetchone()[0] == 0
+
+
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEED_FILES = {"national": "national-2013-中小学生学籍管理办法.txt", "henan-zhoukou": "henan-zhoukou-2022-实施细则.txt",
+              "shanxi-changzhi": "shanxi-changzhi-实施细则.txt", "liaoning": "liaoning-2017-义务教育实施细则.txt",
+              "gansu-linxia": "gansu-linxia-2022-通知.txt"}
+SHORT = {"national": "国家", "henan-zhoukou": "周口", "shanxi-changzhi": "长治", "liaoning": "辽宁", "gansu-linxia": "临夏"}
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_every_change_rule_cites_its_own_text(profile):
+    """Each rule in resources/rules/changes/<profile>.toml cites an article of that profile's text, and its
+    quote (when given) is the regulation's own words (the seeds, when present beside the repository)."""
+    import re
+    import tomllib
+
+    from app.paths import resource
+
+    data = tomllib.loads(resource("rules", "changes", f"{profile}.toml").read_text(encoding="utf-8"))
+    assert data["rules"]
+    seed = SEEDS / SEED_FILES[profile]
+    text = re.sub(r"\s+", "", seed.read_text(encoding="utf-8")) if seed.exists() else None
+    for r in data["rules"]:
+        assert r["article"].startswith(SHORT[profile]), r["id"]
+        assert all(e.startswith("change.") for e in r["on"]), r["id"]
+        if text and r.get("quote"):
+            for part in re.split(r"…+", r["quote"]):
+                assert re.sub(r"\s+", "", part) in text, (r["id"], part)

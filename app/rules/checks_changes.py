@@ -242,6 +242,18 @@ def extension_window(ctx, params):
              "_field": tr("change.field.date"), "_code": "extension_outside_window"}]
 
 
+def suspension_not_expired(ctx, params):
+    """The suspension in progress has not ended by the effective date (e.g. an automatic withdrawal for not
+    returning needs the end to have passed)."""
+    c = ctx.change
+    if not _applies(c, params) or c.from_state != "suspended":
+        return []
+    if c.current_until and c.date > c.current_until:
+        return []
+    return [{"date": _iso(c.date), "until": _iso(c.current_until) if c.current_until else "-",
+             "_field": tr("change.field.date"), "_code": "suspension_not_expired"}]
+
+
 def early_resume(ctx, params):
     c = ctx.change
     if not _applies(c, params) or c.from_state != "suspended" or not c.current_until or c.date >= c.current_until:
@@ -514,4 +526,5 @@ CHECKS = {f.__name__: f for f in (
     extension_window, early_resume, resume_grade, initiator_is, cause_allowed, weeks_threshold, level_allowed,
     level_forbidden, keep_xj_away, flag_set, reason_required, evidence_required, approvals_required, deadline,
     late_report, always, number_threshold, enrolled_a_semester, retroactive,
+    suspension_not_expired,
 )}
