@@ -218,9 +218,18 @@ def test_folder_label_and_contents(school, tmp_path):
     xjh = school.conn.execute("SELECT xueji_no FROM students WHERE id = ?", (sid,)).fetchone()[0]
     text = flat(out)
     assert "王䶮" in text and xjh in text
-    with pdfplumber.open(str(out)) as pdf:
-        qr_cells = [r for r in pdf.pages[0].rects if r["x0"] > 60 * 72 / 25.4]
-    assert len(qr_cells) > 100  # the QR code's modules
+    import pypdfium2 as pdfium
+
+    e = next(e for e in template_for("folder-label").elements if e.type == "qr")
+    pdf = pdfium.PdfDocument(str(out))
+    img = pdf[0].render(scale=300 / 72).to_pil().convert("L")
+    pdf.close()
+    px = 300 / 25.4
+    qr = img.crop((int(e.x * px), int(e.y * px), int((e.x + e.w) * px), int((e.y + e.w) * px)))
+    dark = sum(qr.histogram()[:128]) / (qr.width * qr.height)
+    assert 0.3 < dark < 0.7  # QR modules: about half dark
+    corner = qr.crop((0, 0, qr.width // 8, qr.height // 8))   # inside the top-left finder pattern
+    assert sum(corner.histogram()[:128]) / (corner.width * corner.height) > 0.6
     out = tmp_path / "contents.pdf"
     render(school, "folder-contents", out, student_ids=[sid])
     text = flat(out)

@@ -375,18 +375,32 @@ class Painter:
         return reg
 
     def qr(self, e: Element, value: str) -> None:
+        """QR code (error correction M, the encoder's best mask), dark modules as one filled path:
+        a run of dark modules in a row is one rectangle."""
         if not value:
             return
-        from reportlab.graphics import renderPDF
-        from reportlab.graphics.barcode.qr import QrCodeWidget
-        from reportlab.graphics.shapes import Drawing
+        from reportlab.graphics.barcode import qrencoder
 
-        wdg = QrCodeWidget(value, barBorder=0)
-        x0, y0, x1, y1 = wdg.getBounds()
-        size = e.w * MM
-        d = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
-        d.add(wdg)
-        renderPDF.draw(d, self.c, e.x * MM, self.Y(e.y + e.w))
+        q = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+        q.addData(value)
+        q.make()
+        n = q.getModuleCount()
+        box = e.w * MM / n
+        x0, top = e.x * MM, self.Y(e.y)
+        c = self.c
+        c.setFillGray(0)
+        p = c.beginPath()
+        for r, row in enumerate(q.modules):
+            col = 0
+            while col < n:
+                if row[col]:
+                    start = col
+                    while col < n and row[col]:
+                        col += 1
+                    p.rect(x0 + start * box, top - (r + 1) * box, (col - start) * box, box)
+                else:
+                    col += 1
+        c.drawPath(p, stroke=0, fill=1)
 
     def image(self, e: Element, t: Template) -> None:
         base = t.path.parent if t.path else None
