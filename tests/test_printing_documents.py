@@ -230,6 +230,16 @@ def test_folder_label_and_contents(school, tmp_path):
     assert 0.3 < dark < 0.7  # QR modules: about half dark
     corner = qr.crop((0, 0, qr.width // 8, qr.height // 8))   # inside the top-left finder pattern
     assert sum(corner.histogram()[:128]) / (corner.width * corner.height) > 0.6
+    # the printed modules are the code of the student's key, module for module
+    from reportlab.graphics.barcode import qrencoder
+
+    q = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    q.addData(f"XUEJI|4116020001|{sid}|{xjh}")
+    q.make()
+    n = q.getModuleCount()
+    cell = qr.width / n
+    printed = [[qr.getpixel((int((c + 0.5) * cell), int((r + 0.5) * cell))) < 128 for c in range(n)] for r in range(n)]
+    assert printed == [[bool(v) for v in row] for row in q.modules]
     out = tmp_path / "contents.pdf"
     render(school, "folder-contents", out, student_ids=[sid])
     text = flat(out)
