@@ -784,3 +784,23 @@ def test_every_change_rule_cites_its_own_text(profile):
         if text and r.get("quote"):
             for part in re.split(r"…+", r["quote"]):
                 assert re.sub(r"\s+", "", part) in text, (r["id"], part)
+
+
+def test_a_party_approving_later_closes_its_deadline(school):
+    from app.changes import record_approval
+
+    s = school("national")
+    sid = pupil(s, 8)
+    r = ok(s, "transfer-out", sid, SEM1, to_school="外县一中", details={"in_progress": True})
+    open_before = s.conn.execute("SELECT COUNT(*) FROM deadlines WHERE event_id = ? AND done_at IS NULL",
+                                 (r.event_id,)).fetchone()[0]
+    assert open_before == 4
+    with pytest.raises(Refused):
+        record_approval(s, r.event_id, {"party": "转入学校", "decision": "maybe"})
+    out = record_approval(s, r.event_id, {"party": "转入学校", "decision": "approved", "decided_by": "李校长",
+                                          "decided_on": "2025-09-18", "doc_number": "接字3号"})
+    assert len(out["closed_deadlines"]) == 1
+    left = [row[0] for row in s.conn.execute("SELECT note FROM deadlines WHERE event_id = ? AND done_at IS NULL",
+                                             (r.event_id,))]
+    assert sorted(left) == ["转入学校学籍主管部门", "转出学校", "转出学校学籍主管部门"]
+    assert events_for(s, sid)[-1]["approvals"][0]["doc_number"] == "接字3号"

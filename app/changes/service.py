@@ -258,3 +258,24 @@ def form_data(session: Session, event_id: int) -> dict:
             "to_state_name": st.name(e["to_state"]), "event": e,
             "evidence": store.evidence_of(conn, e["id"]), "approvals": store.approvals_of(conn, e["id"]),
             "deadlines": store.deadlines_of_event(conn, e["id"])}
+
+
+def record_approval(session: Session, event_id: int, approval: dict) -> dict:
+    """A party's decision that arrives after the change was recorded (the app tracks approvals, never grants
+    them): one approval row; an ``approved`` decision closes that party's open ``party_response`` deadline."""
+    party = (approval.get("party") or "").strip()
+    decision = approval.get("decision") or "approved"
+    if not party or decision not in DECISIONS:
+        raise Refused([Finding("bad_approval", tr("change.bad_approval", decisions="|".join(DECISIONS)),
+                               field=tr("change.field.approval"))])
+    with session.transaction() as conn:
+        if not conn.execute("SELECT 1 FROM status_events WHERE id = ?", (int(event_id),)).fetchone():
+            raise NotFound(tr("change.event_not_found", id=event_id))
+        row = dict(approval, party=party, decision=decision)
+        store.insert_approvals(conn, int(event_id), [row], session.user)
+        closed = []
+        if decision == "approved":
+            closed = [d["id"] for d in store.deadlines_of_event(conn, int(event_id))
+                      if d["kind"] == "party_response" and d["note"] == party and not d["done_at"]]
+            store.close_deadlines(conn, closed, session.user, tr("change.approved_by_party", party=party))
+        return {"event_id": int(event_id), "party": party, "decision": decision, "closed_deadlines": closed}
