@@ -37,8 +37,23 @@ def install(window) -> None:
     timer.timeout.connect(lambda: automatic(window))
     timer.start()
     window._backup_timer = timer
-    QTimer.singleShot(FIRST_LOOK_MS, lambda: automatic(window))
+    first = QTimer(window)  # owned by the window: never fires after it is gone
+    first.setSingleShot(True)
+    first.setInterval(FIRST_LOOK_MS)
+    first.timeout.connect(lambda: automatic(window))
+    first.start()
+    window._backup_first_look = first
     quick_check(window)
+
+
+def _alive(window) -> bool:
+    """The window still exists (a job may end after it was closed and deleted)."""
+    try:
+        import shiboken6
+
+        return shiboken6.isValid(window)
+    except ImportError:
+        return True
 
 
 def open_dialog(window):
@@ -59,10 +74,11 @@ def backup_now(window) -> None:
         return B.make_backup(window.session, trigger="manual", progress=progress, cancel=cancel)
 
     def done(res):
-        window.statusBar().showMessage(tr("backupui.status_done", path=res.info.path), 10000)
+        if _alive(window):
+            window.statusBar().showMessage(tr("backupui.status_done", path=res.info.path), 10000)
 
     def failed(err):
-        if not isinstance(getattr(err, "error", None), B.Cancelled):
+        if _alive(window) and not isinstance(getattr(err, "error", None), B.Cancelled):
             messages.job_error(window, err)
 
     window._jobs.append(run_with_progress(window, tr("backupui.progress"), fn, on_done=done, on_error=failed))
@@ -71,7 +87,7 @@ def backup_now(window) -> None:
 # ------------------------------------------------------------------ automatic work
 def automatic(window) -> None:
     """The timer's look: a daily backup or the weekly full check when due, in the background."""
-    if getattr(window, "_backup_busy", False) or window.session.archive.conn is None:
+    if not _alive(window) or getattr(window, "_backup_busy", False) or window.session.archive.conn is None:
         return
     if any(not j.delivered for j in window._jobs):
         return  # an import or the like is running: look again next time
@@ -93,11 +109,12 @@ def _background(window, fn, done, fail_title: str) -> None:
 
     def ok(result):
         window._backup_busy = False
-        done(result)
+        if _alive(window):
+            done(result)
 
     def failed(err):
         window._backup_busy = False
-        if not isinstance(getattr(err, "error", None), B.Cancelled):
+        if _alive(window) and not isinstance(getattr(err, "error", None), B.Cancelled):
             messages.job_error(window, err, title=fail_title)
 
     window._backup_job = run_job(fn, on_done=ok, on_error=failed)
@@ -109,12 +126,14 @@ def quick_check(window) -> None:
 
     def done(result):
         window._quick_check_result = result
-        if result != "ok":
+        if result != "ok" and _alive(window):
             messages.error(window, tr("backupui.quick_check_bad", result=result), title=tr("backupui.check_bad_title"))
 
+    def failed(err):  # could not even read it (e.g. the folder went away): opening will say more
+        window._quick_check_result = str(getattr(err, "error", err))
+
     window._quick_check_job = run_job(lambda progress, cancel: B.quick_check_file(path), on_done=done,
-                                      on_error=lambda err: done(str(getattr(err, "error", err))),
-                                      pool=QThreadPool.globalInstance())
+                                      on_error=failed, pool=QThreadPool.globalInstance())
 
 
 # ------------------------------------------------------------------ backup on close
@@ -139,8 +158,7 @@ class _CloseHook(QObject):
         except Exception:
             wanted = False
         if not wanted or any(not j.delivered for j in w._jobs) or getattr(w, "_backup_busy", False):
-            self.done = True
-            return False
+            return False  # no backup this time; the window's own closeEvent decides
         event.ignore()
         self.start()
         return True
