@@ -68,6 +68,9 @@ def register(sub, add, parser_class, groups) -> None:
                     help=tr("xcli.help.change_approval"))
     sp.add_argument("--from-json", default=None, metavar="FILE", help=tr("xcli.help.change_from_json"))
     sp.add_argument("--dry-run", action="store_true", help=tr("xcli.help.change_dry_run"))
+    sp = add(sub, "approval", tr("xcli.help.approval"))
+    sp.add_argument("event", metavar="EVENT", type=int, help=tr("xcli.help.approval_event"))
+    sp.add_argument("approval", metavar="PARTY:DECISION:BY:DATE:DOCNO", help=tr("xcli.help.change_approval"))
     sp = add(groups["student"], "state", tr("xcli.help.student_state"))
     sp.add_argument("student", metavar="STUDENT", help=tr("xcli.help.student_ref"))
     sp.add_argument("--on", type=_date, default=None, help=tr("xcli.help.student_state_on"))
@@ -199,6 +202,16 @@ def _dry_run(session, req, out):
     return out.ok(payload, text)
 
 
+def cmd_approval(args, out):
+    from app.changes import record_approval
+    from app.cli_commands import _open
+
+    with _open(args) as session:
+        r = record_approval(session, args.event, _approval(args.approval))
+        return out.ok(r, tr("xcli.change.approval_done", event=r["event_id"], party=r["party"],
+                            decision=r["decision"], closed=len(r["closed_deadlines"])))
+
+
 def cmd_student_state(args, out):
     from app import status as st
     from app import student_service as ss
@@ -222,4 +235,4 @@ def cmd_student_state(args, out):
         return out.ok(payload, text)
 
 
-COMMANDS.update({"change": cmd_change, "student_state": cmd_student_state})
+COMMANDS.update({"change": cmd_change, "approval": cmd_approval, "student_state": cmd_student_state})

@@ -165,3 +165,15 @@ def test_dry_run_plans_and_writes_nothing(school, capsys, tmp_path):
     assert [e["given"] for e in obj["evidence"]] == [True, True]
     assert {d["kind"] for d in obj["deadlines"]} == {"suspension_expiry", "extension_window"}
     assert count(tmp_path, "status_events") == before
+
+
+def test_approval_verb(school, capsys):
+    x, (g8, _, _) = school()
+    rc, obj, _, _ = run(capsys, *x, "change", "transfer-out", g8, "--date", "2025-09-15", "--reason", "户口迁移",
+                        "--to-school", "外县一中", "--in-progress")
+    assert rc == 0 and obj["to_state"] == "transferring"
+    ev = obj["event_id"]
+    rc, obj, _, _ = run(capsys, *x, "approval", ev, "转出学校学籍主管部门:approved:张科长:2025-09-20:川教学3号")
+    assert rc == 0 and obj["party"] == "转出学校学籍主管部门" and len(obj["closed_deadlines"]) == 1
+    assert run(capsys, *x, "approval", ev, "转入学校:perhaps")[0] == 2
+    assert run(capsys, *x, "approval", 99999, "转入学校:approved")[0] == 1
