@@ -3,7 +3,7 @@ working days, archive hand-over within a month, death cancellation, suspension e
 extension window, registration deadlines, compulsory graduation by 30 July, rosters due — most
 urgent first, overdue in red. Double-click (or Enter) opens the student; 标记已办结 closes an item.
 
-At start-up (ui.changes_menu) the list is read on the archive worker thread and the view shows
+At start-up (ui.changes_menu) the list is read once the roster is on screen and the view shows
 itself only when something is due or overdue.
 """
 from __future__ import annotations
