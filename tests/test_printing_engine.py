@@ -322,6 +322,8 @@ def test_every_bundled_template_loads():
     ('id = "x"\nkind = "diploma"\n[page\nwidth_mm = 100\n', "bad.toml"),
     ('id = "x"\nkind = "diploma"\n[page]\nwidth_mm = 100\nheight_mm = 50\n[[element]]\ntype = "text"\n'
      'text = "{issue_date:roman}"\nx = 1\ny = 1\nw = 5\nh = 5\n', "roman"),
+    ('id = "x"\nkind = "diploma"\n[page]\nwidth_mm = 100\nheight_mm = 50\n[[element]]\ntype = "text"\n'
+     'field = "name"\nx = 1\ny = 1\nw = 5\nh = 5\nsise_pt = 12\n', "sise_pt"),
 ])
 def test_a_bad_template_is_a_clear_error(tmp_path, body, needle):
     p = tmp_path / "bad.toml"

@@ -25,6 +25,20 @@ TEMPLATE_DIR_PARTS = ("templates",)
 ELEMENT_TYPES = ("text", "photo", "qr", "line", "box", "circle", "image", "table", "ruler", "crosshair",
                  "template_boxes")
 ALIGNS = ("left", "center", "right")
+COMMON_KEYS = frozenset("type id art font size_pt min_size_pt align valign width_mm".split())
+TYPE_KEYS = {
+    "text": frozenset("x y w h field format text wrap line_height letter_spacing_mm blank".split()),
+    "photo": frozenset("x y w h print".split()),
+    "qr": frozenset("x y size text".split()),
+    "line": frozenset("x1 y1 x2 y2 dash".split()),
+    "box": frozenset("x y w h dash".split()),
+    "circle": frozenset("cx cy r dash label".split()),
+    "image": frozenset("x y w h path".split()),
+    "table": frozenset("x y w bottom header_h row_h header_font columns".split()),
+    "ruler": frozenset("edge x y length".split()),
+    "crosshair": frozenset("x y size label".split()),
+    "template_boxes": frozenset("x y template".split()),
+}
 VALIGNS = ("top", "middle", "bottom")
 
 # The record fields templates may name (documents.py fills them; README.md explains each).
@@ -177,6 +191,9 @@ def _element(path, n: int, d: dict, defaults: dict) -> Element:
     etype = d.get("type", "")
     if etype not in ELEMENT_TYPES:
         raise _err(path, tr("print.template_unknown_type", path=str(path), n=n, type=etype))
+    unknown = sorted(set(d) - COMMON_KEYS - TYPE_KEYS[etype])
+    if unknown:  # a misspelt key would otherwise be ignored without a word
+        raise _err(path, tr("print.template_unknown_key", path=str(path), n=n, type=etype, key=unknown[0]))
     merged = {**defaults, **d}
     e = Element(type=etype, id=str(d.get("id", "")), art=bool(d.get("art", False)))
     known_fonts = set(FACES) | set(FONT_FILES)
