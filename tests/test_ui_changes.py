@@ -370,3 +370,38 @@ def test_discipline_levels_come_from_the_profile_for_the_stage(school, qtbot):
     dlg.replan()
     assert dlg.save(), dlg.shown_texts()
     assert changes.events_for(s, sid)[-1]["details"]["level"] == "警告"
+
+
+def test_a_partys_later_decision_is_recorded_from_the_state_tab(school, qtbot, shown):
+    from app import deadlines
+    from ui.student_editor_dialog import StudentEditorDialog
+
+    s = school()
+    sid = s.test_ids[1]
+    req = changes.ChangeRequest("transfer-out", sid, reason="随父母迁居", to_school="外地某小学",
+                                details={"in_progress": True}, acknowledge_warnings=True)
+    plan = changes.plan_change(s, req)
+    req.evidence = [e["name"] for e in plan.required_evidence]
+    changes.apply_change(s, req)
+    parties = [a["party"] for a in plan.required_approvals]
+    assert parties
+    open_before = [d for d in deadlines.list_deadlines(s, student_id=sid) if d.kind == "party_response"]
+    dlg = StudentEditorDialog(s, student_id=sid)
+    qtbot.addWidget(dlg)
+    tab = dlg.state_history
+    tab.table.selectRow(0)
+    assert tab.approval_button.isEnabled()
+    ap = tab.open_approval(exec_=False)
+    assert [ap.party.itemText(i) for i in range(ap.party.count())] == parties
+    ap.party.setCurrentIndex(0)
+    ap.by.setText("接收学校 李校长")
+    ap.doc.setText("外教〔2026〕8号")
+    with qtbot.waitSignal(dlg.saved, timeout=3000):
+        assert ap.save()
+    open_after = [d for d in deadlines.list_deadlines(s, student_id=sid) if d.kind == "party_response"]
+    assert len(open_after) == len(open_before) - 1
+    assert parties[0] not in {d.title for d in open_after}
+    tab.table.selectRow(0)
+    assert "接收学校 李校长" in tab.table.item(0, 5).text()
+    ap2 = tab.open_approval(exec_=False)
+    assert parties[0] not in [ap2.party.itemText(i) for i in range(ap2.party.count())]

@@ -1,9 +1,12 @@
-"""状态: a student's status events (app.changes.events_for) as a read-only table, newest first —
-生效日期, 异动, 原状态 → 新状态, 原因, 经办人, 详情 — with a button that opens the guided change dialog."""
+"""学籍状态: a student's status events (app.changes.events_for) as a read-only table, newest first —
+生效日期, 异动, 原状态 → 新状态, 原因, 经办人, 材料与审批, 详情 — the state on any chosen date, a button
+that opens the guided change dialog, and one that records a party's later decision on a change
+(app.changes.record_approval; 同意 closes that party's response deadline)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QDate, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QDateEdit, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget,
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout,
+                               QHBoxLayout, QLineEdit, QHeaderView, QLabel, QPushButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from app import status as st
@@ -105,6 +108,12 @@ class StateHistory(QWidget):
         self.change_button.setAutoDefault(False)
         self.change_button.clicked.connect(self.open_change)
         top.addWidget(self.change_button)
+        self.approval_button = QPushButton(tr("state_ui.record_approval"))
+        self.approval_button.setObjectName("record_approval")
+        self.approval_button.setAutoDefault(False)
+        self.approval_button.setToolTip(tr("state_ui.record_approval_tip"))
+        self.approval_button.clicked.connect(self.open_approval)
+        top.addWidget(self.approval_button)
         lay.addLayout(top)
         self.table = QTableWidget(0, 7)
         self.table.setObjectName("state_table")
@@ -119,7 +128,9 @@ class StateHistory(QWidget):
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         for c, w in enumerate(WIDTHS):
             self.table.setColumnWidth(c, w)
+        self.table.itemSelectionChanged.connect(self._selection_changed)
         lay.addWidget(self.table, 1)
+        self.events: list = []
         self.fill()
 
     def fill(self) -> None:
@@ -129,6 +140,7 @@ class StateHistory(QWidget):
             events = list(events_for(self.session, self.student_id))
         except ImportError:
             events = []
+        self.events = list(reversed(events))          # as shown: newest first
         self.table.setRowCount(len(events))
         for r, ev in enumerate(reversed(events)):  # newest first
             fs, ts = _get(ev, "from_state") or "", _get(ev, "to_state") or ""
@@ -145,6 +157,7 @@ class StateHistory(QWidget):
                 it = QTableWidgetItem(str(v))
                 it.setToolTip(str(v))
                 self.table.setItem(r, c, it)
+        self._selection_changed()
         cur = _get(events[-1], "to_state") if events else None
         self.state_label.setText(tr("state_ui.current", status=st.name(cur)) if cur else "")
         self.show_state_on()
@@ -159,6 +172,25 @@ class StateHistory(QWidget):
         code = state_on(self.session, self.student_id, day)
         self.on_label.setText(st.name(code) if code else tr("state_ui.no_record_yet"))
         return code
+
+    def selected_event(self):
+        r = self.table.currentRow()
+        return self.events[r] if 0 <= r < len(self.events) else None
+
+    def _selection_changed(self) -> None:
+        ev = self.selected_event()
+        self.approval_button.setEnabled(bool(ev and waiting_parties(ev)))
+
+    def open_approval(self, *, exec_: bool = True):
+        """登记审批结果: a party's decision that arrived after the change was recorded."""
+        ev = self.selected_event()
+        if ev is None or not waiting_parties(ev):
+            return None
+        dlg = ApprovalDialog(self.session, ev, self)
+        dlg.recorded.connect(lambda _r: (self.fill(), self.changeRequested.emit()))
+        if exec_:
+            dlg.open()
+        return dlg
 
     def open_change(self):
         from ui.change_dialog import ChangeDialog
@@ -189,3 +221,85 @@ def add_state_tab(editor) -> StateHistory:
 
     w.changeRequested.connect(changed)
     return w
+
+
+def waiting_parties(ev) -> list[str]:
+    """Parties of an event still to answer: an open response deadline names them, or their latest recorded
+    decision is not 同意."""
+    latest: dict[str, str] = {}
+    for d in _get(ev, "deadlines") or []:
+        if d.get("kind") == "party_response" and not d.get("done_at") and d.get("note"):
+            latest.setdefault(d["note"], "pending")
+    for a in _get(ev, "approvals") or []:
+        latest[a.get("party", "")] = a.get("decision", "")
+    return [p for p, d in latest.items() if p and d != "approved"]
+
+
+class ApprovalDialog(QDialog):
+    """One party's decision on a recorded change (app.changes.record_approval): who, date, document number.
+    同意 closes that party's response deadline."""
+
+    recorded = Signal(object)
+
+    def __init__(self, session, event, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.change_event = event  # not self.event: that is QObject.event()
+        self.result = None
+        self.setWindowTitle(tr("state_ui.approval_title", kind=_get(event, "kind_name") or _get(event, "kind"),
+                               date=_get(event, "effective_date") or ""))
+        lay = QVBoxLayout(self)
+        form = QFormLayout()
+        self.party = QComboBox()
+        self.party.setObjectName("approval_party")
+        self.party.addItems(waiting_parties(event))
+        self.decision = QComboBox()
+        self.decision.setObjectName("approval_decision")
+        for code, text in (("approved", tr("change_ui.approval.approved")), ("refused", tr("change_ui.approval.refused")),
+                           ("pending", tr("change_ui.approval.pending"))):
+            self.decision.addItem(text, code)
+        self.by = QLineEdit()
+        self.by.setObjectName("approval_by")
+        self.by.setPlaceholderText(tr("override.approved_placeholder"))
+        self.on = QDateEdit(QDate.currentDate())
+        self.on.setCalendarPopup(True)
+        self.on.setDisplayFormat("yyyy-MM-dd")
+        self.doc = QLineEdit()
+        self.doc.setObjectName("approval_doc")
+        form.addRow(tr("change_ui.approval.col_party"), self.party)
+        form.addRow(tr("change_ui.approval.col_decision"), self.decision)
+        form.addRow(tr("change_ui.approval.col_by"), self.by)
+        form.addRow(tr("change_ui.approval.col_date"), self.on)
+        form.addRow(tr("change_ui.approval.col_doc"), self.doc)
+        lay.addLayout(form)
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #c62828;")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        lay.addWidget(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("common.save"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("common.cancel"))
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        lay.addWidget(buttons)
+        self.setMinimumWidth(460)
+
+    def save(self) -> bool:
+        from app.changes import record_approval
+        from app.errors import Refused
+
+        approval = {"party": self.party.currentText().strip(), "decision": self.decision.currentData(),
+                    "decided_by": self.by.text().strip(), "decided_on": self.on.date().toString("yyyy-MM-dd"),
+                    "doc_number": self.doc.text().strip()}
+        try:
+            self.result = record_approval(self.session, _get(self.change_event, "id"), approval)
+        except Refused as e:
+            from ui.messages import findings_text
+
+            self.error.setText(findings_text(e.findings))
+            self.error.show()
+            return False
+        self.recorded.emit(self.result)
+        self.accept()
+        return True
