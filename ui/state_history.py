@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QDialog,
 from app import status as st
 from ui.i18n import tr
 
-WIDTHS = (100, 100, 170, 160, 70, 260)
+WIDTHS = (96, 90, 150, 140, 70, 240)
 
 
 def _get(obj, key, default=None):
