@@ -77,6 +77,7 @@ def test_overdue_first_in_red_and_double_click_opens_the_student(archive, qtbot,
     view.table.cellDoubleClicked.emit(row, 1)
     editors = [d for d in win.findChildren(StudentEditorDialog) if d.isVisible()]
     assert editors and editors[-1].student_id == recent
+    assert editors[-1].tabs.currentWidget() is editors[-1].state_history    # where the deadline comes from
     assert win.selected_student_id() == recent
     editors[-1].reject()
 

@@ -257,7 +257,8 @@ def open_class(win, class_id: int) -> None:
 
 
 def open_student(win, student_id: int):
-    """Select the student in the roster (clearing filters that hide them) and open the editor."""
+    """Select the student in the roster (clearing filters that hide them) and open the editor on its
+    学籍状态 tab."""
     if not win.select_student(student_id):
         if hasattr(win, "status_combo"):
             win.status_combo.setCurrentIndex(0)
@@ -265,5 +266,8 @@ def open_student(win, student_id: int):
             win.search_box.clear()
         win.select_student(student_id)
     dlg = win.open_editor(student_id)
+    tab = getattr(dlg, "state_history", None)
+    if tab is not None:  # the 学籍状态 tab: the change, its approvals and deadlines
+        dlg.tabs.setCurrentWidget(tab)
     dlg.open()
     return dlg
