@@ -649,16 +649,27 @@ def _remove_stale_partials(dest: Path) -> list[str]:
         if p.is_dir() and p.name.startswith(PREFIX) and p.name.endswith(PARTIAL):
             shutil.rmtree(p, ignore_errors=True)
             gone.append(p.name)
-    root = dest / STORE
-    if root.is_dir():
-        for sub in root.iterdir():
-            if sub.is_dir():
-                for t in sub.glob(".tmp-*"):
-                    try:
-                        t.unlink()
-                    except OSError:
-                        pass
+    for root in (dest / STORE, dest / ENC_STORE):
+        if root.is_dir():
+            for sub in root.iterdir():
+                if sub.is_dir():
+                    for t in sub.glob(".tmp-*"):
+                        try:
+                            t.unlink()
+                        except OSError:
+                            pass
     return gone
+
+
+def _remove_local_leftovers(archive_folder: Path) -> None:
+    """Plain database copies a killed encrypted backup or restore left in the archive folder (this
+    process holds the archive's lock, so none of them is in use)."""
+    for pattern in (f".backup-{PREFIX}*.sqlite*", ".xueji-restore-*.sqlite*"):
+        for p in Path(archive_folder).glob(pattern):
+            try:
+                p.unlink()
+            except OSError:
+                pass
 
 
 def make_backup(session, dest=None, *, trigger: str = "manual", thin: bool | None = None,
@@ -689,6 +700,7 @@ def make_backup(session, dest=None, *, trigger: str = "manual", thin: bool | Non
     try:
         with _DestLock(dest):
             _remove_stale_partials(dest)
+            _remove_local_leftovers(session.folder)
             result = _write_backup(session, dest, trigger, progress, cancel, now or _dt.datetime.now(), t0,
                                    passphrase if passphrase is not None else stored_passphrase(session))
             if thin:

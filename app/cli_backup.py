@@ -48,7 +48,7 @@ def register(sub, add, parser_class, groups) -> None:
 PASSPHRASE_ENV = "XUEJI_BACKUP_PASSPHRASE"
 
 
-def _passphrase(out, prompt_key: str = "xcli.passphrase_prompt") -> str | None:
+def _passphrase(out) -> str | None:
     """The backup passphrase: $XUEJI_BACKUP_PASSPHRASE, else asked on a terminal (not echoed), else None."""
     import os
 
@@ -58,7 +58,7 @@ def _passphrase(out, prompt_key: str = "xcli.passphrase_prompt") -> str | None:
     if not out.as_json and sys.stdin.isatty():
         import getpass
 
-        return getpass.getpass(tr(prompt_key)) or None
+        return getpass.getpass(tr("xcli.passphrase_prompt")) or None
     return None
 
 
