@@ -335,6 +335,12 @@ def test_a_bad_template_is_a_clear_error(tmp_path, body, needle):
     assert ei.value.findings[0].code == "PRINT.TEMPLATE"
 
 
+def test_a_missing_template_file_is_named(tmp_path):
+    with pytest.raises(TemplateError) as ei:
+        load_template(tmp_path / "nowhere.toml")
+    assert "nowhere.toml" in str(ei.value)
+
+
 def test_unknown_kind_is_refused(school, tmp_path):
     with pytest.raises(PrintRefused):
         render(school, "passport", tmp_path / "x.pdf", student_ids=school.ids)

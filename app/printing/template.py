@@ -329,6 +329,8 @@ def load_template(path) -> Template:
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise _err(p, tr("print.template_not_found", path=str(p))) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise _err(p, tr("print.template_unreadable", path=str(p), error=exc.__class__.__name__)) from None
     try:
