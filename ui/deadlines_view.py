@@ -8,7 +8,7 @@ itself only when something is due or overdue.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout)
@@ -150,7 +150,23 @@ class DeadlinesView(QDialog):
     def reload(self) -> None:
         self.set_items(load(self.session, self.as_of))
 
+    def changeEvent(self, event) -> None:
+        """Coming back to the view re-reads it (a change or an approval recorded meanwhile): a few ms."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
+            try:
+                self.reload()
+            except Exception:  # a view left open on a closed archive: keep what it shows
+                pass
+
+    @staticmethod
+    def _key(item) -> tuple:
+        return (_get(item, "deadline_id"), _get(item, "kind"), _get(item, "student_id"), _get(item, "class_id"),
+                str(_get(item, "due")))
+
     def set_items(self, items) -> None:
+        r = self.table.currentRow()
+        keep = self._key(self.items[r]) if 0 <= r < len(self.items) else None
         self.all_items = list(items)
         horizon = self.scope_combo.currentData()
         if horizon is not None:
@@ -183,7 +199,8 @@ class DeadlinesView(QDialog):
                              else tr("deadlines_ui.none"))
         self.summary.setStyleSheet(f"color: {OVERDUE_FG}; font-weight: bold;" if n_over else "")
         if self.items:
-            self.table.selectRow(0)
+            keys = [self._key(it) for it in self.items]
+            self.table.selectRow(keys.index(keep) if keep in keys else 0)
         self._selection_changed()
 
     def _selection_changed(self) -> None:
