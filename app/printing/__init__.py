@@ -20,7 +20,7 @@ from app.fsutil import discard_on_error
 from app.i18n import tr
 from app.printing import documents as _docs
 from app.printing import fonts
-from app.printing.engine import MM, Calibration, Painter, rows_per_page
+from app.printing.engine import Calibration, Painter, rows_per_page
 from app.printing.template import (Element, PrintRefused, Template, TemplateError, load_template,  # noqa: F401
                                    template_for)
 from app.printing.template import _bundled, resolve
@@ -261,6 +261,3 @@ def _draw_doc(p: Painter, t: Template, doc, photo: bytes | None) -> int:
         p.end_page()
     return n
 
-
-def page_size_pt(t: Template) -> tuple[float, float]:
-    return t.page_size_mm[0] * MM, t.page_size_mm[1] * MM
