@@ -405,3 +405,21 @@ def test_a_partys_later_decision_is_recorded_from_the_state_tab(school, qtbot, s
     assert "接收学校 李校长" in tab.table.item(0, 5).text()
     ap2 = tab.open_approval(exec_=False)
     assert parties[0] not in [ap2.party.itemText(i) for i in range(ap2.party.count())]
+
+
+def test_the_cause_decides_a_compulsory_withdrawal_in_changzhi(school, qtbot):
+    s = school(profile="shanxi-changzhi")
+    sid = s.test_ids[0]
+    dlg = _dialog(qtbot, s, sid, "withdraw")
+    combo = dlg.inputs["cause"]
+    assert combo.itemData(0) == "" and combo.count() > 3          # the causes of resources/changes.json
+    dlg.reason_edit.setText("家长要求")
+    combo.setCurrentIndex(combo.findData("illness"))
+    dlg.replan()
+    rule = s.profile.rule("WITHDRAW.COMPULSORY_ONLY_TWO_CASES.CZ")
+    assert any(rule.id in t and rule.article in t for t in dlg.shown_texts()), dlg.shown_texts()
+    assert not dlg.save_button.isEnabled()
+    combo.setCurrentIndex(combo.findData("emigration"))
+    dlg.replan()
+    assert not any(rule.id in t for t in dlg.shown_texts()), dlg.shown_texts()
+    assert dlg.request().details["cause"] == "emigration"

@@ -39,7 +39,7 @@ INT_FIELDS = {"grade": (1, 12)}
 OPTIONAL_INT_FIELDS = {"weeks": (0, 104), "weeks_continuous": (0, 52), "weeks_cumulative": (0, 52)}  # 0 = not given
 BOOL_FIELDS = ("cross_province", "in_progress", "from_vocational", "auto")
 CHOICE_FIELDS = ("initiator",)
-SKIPPED = ("date", "reason", "evidence", "override", "approvals", "student_id", "details", "cause")
+SKIPPED = ("date", "reason", "evidence", "override", "approvals", "student_id", "details")
 STUDENT_FIELDS = ("name", "id_number", "ethnicity")   # transfer-in: the incoming student's identity
 NEW_STUDENT_DEFAULTS = {"id_type": "1", "nationality": "CHN", "hmt_overseas": "00"}  # as the student editor's
 OUTCOME_COLOURS = {BLOCK: "#b71c1c", BLOCK_STAR: "#e65100", "INVALID": "#b71c1c", WARN: "#8d6e00",
@@ -56,12 +56,22 @@ def field_label(name: str, info: dict | None = None) -> str:
         "grade": tr("change_ui.field.grade"), "class_id": tr("change_ui.field.class"),
         "until": tr("change_ui.field.until"), "level": tr("change_ui.field.level"), "weeks": tr("change_ui.field.weeks"),
         "name": tr("change_ui.field.name"), "id_number": tr("change_ui.field.id_number"),
-        "ethnicity": tr("change_ui.field.ethnicity"),
+        "ethnicity": tr("change_ui.field.ethnicity"), "cause": tr("change_ui.field.cause"),
     }
     if name in labels:
         return labels[name]
     extra = (info or {}).get("labels") or {}
     return str(extra.get(name) or name)
+
+
+def causes() -> dict[str, dict]:
+    """The causes a change may give (resources/changes.json ``causes``: code -> name, words)."""
+    import json
+
+    from app.paths import resource
+
+    data = json.loads(resource("changes.json").read_text(encoding="utf-8")).get("causes", {})
+    return {k: v for k, v in data.items() if not k.startswith("_") and isinstance(v, dict)}
 
 
 def outcome_label(outcome: str) -> str:
@@ -551,6 +561,12 @@ class ChangeDialog(QDialog):
             w = QComboBox()
             w.addItem(tr("change_ui.initiator.family"), "family")
             w.addItem(tr("change_ui.initiator.school"), "school")
+            w.currentIndexChanged.connect(lambda _i: self._changed())
+        elif name == "cause":
+            w = QComboBox()
+            w.addItem(tr("change_ui.cause_from_reason"), "")
+            for code, c in causes().items():
+                w.addItem(c["name"], code)
             w.currentIndexChanged.connect(lambda _i: self._changed())
         elif options:
             w = QComboBox()

@@ -39,6 +39,10 @@ def details_text(ev) -> str:
             return d
     from ui.change_dialog import field_label
 
+    from ui.change_dialog import causes
+
+    if d.get("cause") in causes():
+        d = dict(d, cause=causes()[d["cause"]]["name"])
     parts = [tr("state_ui.detail", name=detail_label(k, field_label), value=_value_text(v)) for k, v in d.items()
              if v not in (None, "", [], {}, False)] if isinstance(d, dict) else []
     return tr("common.list_sep").join(parts)
