@@ -423,3 +423,19 @@ def test_the_cause_decides_a_compulsory_withdrawal_in_changzhi(school, qtbot):
     dlg.replan()
     assert not any(rule.id in t for t in dlg.shown_texts()), dlg.shown_texts()
     assert dlg.request().details["cause"] == "emigration"
+
+
+def test_any_one_of_the_listed_documents_is_enough_for_going_abroad(school, qtbot):
+    s = school()
+    sid = s.test_ids[0]
+    dlg = _dialog(qtbot, s, sid, "abroad")
+    dlg.reason_edit.setText("随父母出国就读")
+    dlg.replan()
+    names = dlg.evidence_table.names
+    assert len(names) >= 2 and dlg.evidence_table.missing() == names
+    assert all("任选其一" in dlg.evidence_table.item(r, 0).text() for r in range(len(names)))
+    assert not dlg.save_button.isEnabled()
+    dlg.evidence_table.tick(names[-1])
+    dlg.replan()
+    assert dlg.evidence_table.missing() == []
+    assert dlg.save_button.isEnabled(), dlg.shown_texts()

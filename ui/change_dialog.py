@@ -151,6 +151,7 @@ class EvidenceTable(QTableWidget):
         hh.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.names: list[str] = []
+        self.any_of: set[str] = set()
         self.files: dict[str, str] = {}
         self.ticks: dict[str, QCheckBox] = {}
         self.buttons: dict[str, QPushButton] = {}
@@ -159,12 +160,13 @@ class EvidenceTable(QTableWidget):
         names = [item_name(x) for x in items]
         if names == self.names:
             return
+        self.any_of = {item_name(x) for x in items if _get(x, "any_of")}
         kept_files = {n: p for n, p in self.files.items() if n in names}
         kept_ticks = {n: cb.isChecked() for n, cb in self.ticks.items() if n in names}
         self.names, self.files, self.ticks, self.buttons = names, kept_files, {}, {}
         self.setRowCount(len(names))
         for r, (n, x) in enumerate(zip(names, items)):
-            it = QTableWidgetItem(n + _cite(x))
+            it = QTableWidgetItem(n + (tr("change_ui.evidence.any_of") if _get(x, "any_of") else "") + _cite(x))
             it.setToolTip(n)
             self.setItem(r, 0, it)
             b = QPushButton(tr("change_ui.evidence.attach"))
@@ -210,7 +212,16 @@ class EvidenceTable(QTableWidget):
         self.ticks[name].setChecked(on)
 
     def missing(self) -> list[str]:
-        return [n for n in self.names if n not in self.files and not self.ticks[n].isChecked()]
+        """Documents neither attached nor ticked (of an any-of group, none when one of it is given)."""
+        given = {n for n in self.names if n in self.files or self.ticks[n].isChecked()}
+        out = []
+        for n in self.names:
+            if n in given:
+                continue
+            if n in self.any_of and self.any_of & given:
+                continue
+            out.append(n)
+        return out
 
     def value(self) -> list[str]:
         """The request's evidence: a document's name when it is in the paper folder,
