@@ -601,8 +601,8 @@ def test_zhoukou_high_school_first_semester_no_transfer_except_out_of_province(s
     ov = Override("家庭迁居", "县教体局 张三", ["户口变动证明", "县级教育行政部门同意意见"])
     fs = refused(s, "transfer-out", sid, SEM1, to_school="外县一中", override=ov)
     assert rules(fs) == {"TRANSFER.HS_MIN_ENROLLED.ZK"}
-    assert ok(s, "transfer-out", sid, SEM1, to_school="外省一中", override=ov,
-              details={"cross_province": True}).to_state == "transferred"
+    assert ok(s, "transfer-out", sid, SEM1, to_school="外省一中", override=ov, details={"cross_province": True},
+              evidence=["外省学籍管理部门同意接收证明", "户口本户首页、本人页原件"]).to_state == "transferred"
     assert ok(s, "transfer-out", pupil(s, 10), SEM2, to_school="外县一中").to_state == "transferred"
 
 
@@ -804,3 +804,13 @@ def test_a_party_approving_later_closes_its_deadline(school):
                                              (r.event_id,))]
     assert sorted(left) == ["转入学校学籍主管部门", "转出学校", "转出学校学籍主管部门"]
     assert events_for(s, sid)[-1]["approvals"][0]["doc_number"] == "接字3号"
+
+
+def test_zhoukou_cross_province_high_school_transfer_documents(school):
+    s = school("henan-zhoukou")
+    sid = pupil(s, 11)
+    fs = refused(s, "transfer-out", sid, SEM1, to_school="外省一中", details={"cross_province": True})
+    assert rules(fs) == {"TRANSFER.DOCS.ZK_HS_XPROV_OUT"} and len(fs) == 2
+    assert ok(s, "transfer-out", sid, SEM1, to_school="外省一中", details={"cross_province": True},
+              evidence=["外省学籍管理部门同意接收证明", "户口本户首页、本人页原件"]).to_state == "transferred"
+    assert ok(s, "transfer-out", pupil(s, 11), SEM1, to_school="本省一中").to_state == "transferred"  # in-province
