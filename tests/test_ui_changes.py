@@ -261,6 +261,12 @@ def test_menu_lists_the_profiles_kinds_and_asks_for_a_student(school, qtbot, sho
     labels = [a.text() for a in menu.actions()]
     assert labels and all(labels)
     assert changes.kind_info("jiedu-out", s)["label"] in labels          # Shanxi only
+    nat = school(profile="national")
+    other = MainWindow(nat)
+    qtbot.addWidget(other)
+    other.fill_change_kinds()
+    nat_labels = [a.text() for a in other.findChild(type(other.changes_menu), "changes_by_kind").actions()]
+    assert changes.kind_info("jiedu-out", nat)["label"] not in nat_labels and len(nat_labels) < len(labels)
     assert win.changes_menu.title().startswith("学籍异动")
     win.table.clearSelection()
     win.table.setCurrentIndex(win.model.index(-1, 0))

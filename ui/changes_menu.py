@@ -20,7 +20,8 @@ STARTUP_DELAY_MS = 800
 STARTUP_RETRY_MS = 2000
 
 
-def _kinds():
+def _kinds(session=None):
+    """(app.changes or None, [(kind, info)]): with a session, only the kinds its profile has."""
     try:
         from app import changes
 
@@ -29,10 +30,9 @@ def _kinds():
         return None, []
     out = []
     for k in changes.KINDS:
-        try:
-            out.append((k, changes.kind_info(k)))
-        except Exception:
-            out.append((k, {}))
+        info = changes.kind_info(k, session) if session is not None else changes.kind_info(k)
+        if info.get("available", True):
+            out.append((k, info))
     return changes, out
 
 
@@ -43,7 +43,7 @@ def needs_student(info: dict) -> bool:
 
 def open_change(win, kind: str | None = None, student_id: int | None = None):
     """The guided change dialog for the selected student (or, for 转入, for a new one)."""
-    changes, kinds = _kinds()
+    changes, kinds = _kinds(win.session)
     if changes is None:
         messages.error(win, tr("main.feature_missing", feature=tr("changes_menu.menu")))
         return None
@@ -139,7 +139,7 @@ def install(window) -> None:
 
     def fill_kinds():  # on first opening: nothing of app.changes is read at start-up
         if by_kind.isEmpty():
-            for k, info in _kinds()[1]:
+            for k, info in _kinds(win.session)[1]:
                 by_kind.addAction(act(info.get("label") or k, lambda k=k: open_change(win, k)))
 
     by_kind.aboutToShow.connect(fill_kinds)
