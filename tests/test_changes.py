@@ -814,3 +814,25 @@ def test_zhoukou_cross_province_high_school_transfer_documents(school):
     assert ok(s, "transfer-out", sid, SEM1, to_school="外省一中", details={"cross_province": True},
               evidence=["外省学籍管理部门同意接收证明", "户口本户首页、本人页原件"]).to_state == "transferred"
     assert ok(s, "transfer-out", pupil(s, 11), SEM1, to_school="本省一中").to_state == "transferred"  # in-province
+
+
+def test_imported_students_start_with_their_enrol_event(tmp_path):
+    """The importer creates through the same path: one enrol event per imported record, in its transaction."""
+    from app.demo import build_demo
+    from app.exchange import export_students, import_students
+    from app.session import Session
+    from tests.test_exchange import clone_archive
+
+    build_demo(tmp_path / "src", students=30, seed=5)
+    with Session.open(tmp_path / "src") as src:
+        export_students(src, tmp_path / "all.xlsx")
+        dst = clone_archive(src, tmp_path / "dst")
+    try:
+        ir = import_students(dst, tmp_path / "all.xlsx")
+        assert ir.imported == 30
+        rows = dst.conn.execute("SELECT e.student_id, e.to_state, s.status FROM status_events e "
+                                "JOIN students s ON s.id = e.student_id WHERE e.kind = 'enrol'").fetchall()
+        assert sorted(r[0] for r in rows) == sorted(ir.ids)
+        assert all(r[1] == r[2] for r in rows)
+    finally:
+        dst.close()
