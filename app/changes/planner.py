@@ -156,7 +156,8 @@ class Planner:
         until = _date_or_none(det.get("until"), tr("change.field.until"), self.invalid)
         defaulted = False
         if until is None and req.kind in ("suspend", "extend-suspension"):
-            until, defaulted = self._default_until(susp), True
+            until = self._default_until(susp)
+            defaulted = until is not None
         self.until = until
         from_state = self.from_state
         to = K.to_state(req.kind, from_state, self.profile.chain, level=level, auto=auto,
@@ -235,14 +236,15 @@ class Planner:
             out["cause"] = first["details"].get("cause") or K.cause_from_text(first.get("reason", ""))
         return out
 
-    def _default_until(self, susp) -> _dt.date:
-        years, school_years = 1, None
-        for r in self.profile.rules_for(f"change.{self.req.kind}"):
-            if r.check == "suspension_default":
-                years = int(r.params.get("years", 1))
-                school_years = r.params.get("school_years")
+    def _default_until(self, susp) -> _dt.date | None:
+        """The end of a suspension given without one: the profile's ``suspension_default`` length (``years``
+        or ``school_years``) from its start (an extension: from the current end); None without such a rule."""
+        rule = next((r for r in self.profile.rules_for(f"change.{self.req.kind}") if r.check == "suspension_default"),
+                    None)
+        if rule is None:
+            return None
         base = self.date if self.req.kind == "suspend" else (susp["until"] or self.date)
-        return add_years(base, int(school_years or years))
+        return add_years(base, int(rule.params.get("school_years") or rule.params["years"]))
 
     def evaluate(self) -> ChangePlan:
         facts = self.facts()

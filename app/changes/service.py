@@ -151,9 +151,9 @@ def _write(session: Session, conn, p: Planner, plan: ChangePlan) -> ChangeResult
     # deadlines this change creates; close those it fulfils
     dl = [dict(d, student_id=sid, event_id=eid, due_date=d["due"], note=d.get("party", "")) for d in plan.deadlines]
     store.insert_deadlines(conn, dl)
-    closes = _CLOSES.get(req.kind, ())
-    if req.kind == "transfer-out" and plan.to_state == "transferred":
-        closes = ("party_response",)
+    closes = list(p.spec.get("closes", []))
+    if plan.to_state == p.spec.get("to"):
+        closes += p.spec.get("closes_when_done", [])
     if closes:
         opened = [d for d in store.open_deadlines_of(conn, sid, closes) if d.get("event_id") != eid]
         store.close_deadlines(conn, [d["id"] for d in opened], user, tr("change.closed_by", kind=K.label(req.kind)))
@@ -194,15 +194,6 @@ def _write(session: Session, conn, p: Planner, plan: ChangePlan) -> ChangeResult
                         warnings=plan.warnings, overridden=plan.overridden)
 
 
-# which open deadlines a kind fulfils
-_CLOSES = {
-    "resume": ("suspension_expiry", "extension_window"),
-    "extend-suspension": ("suspension_expiry", "extension_window"),
-    "withdraw": ("suspension_expiry", "extension_window"),
-    "death": ("suspension_expiry", "extension_window", "party_response"),
-    "transfer-cancel": ("party_response",),
-    "return": ("dropout_report",),
-}
 
 
 def _evidence_row(name: str, given: str) -> dict:

@@ -174,7 +174,7 @@ def skip_grade(ctx, params):
     c = ctx.change
     if not _applies(c, params):
         return []
-    step = int(params.get("step", 2))
+    step = int(params["step"])
     target, target_stage = c.target_grade, c.target_stage
     if target is not None and target == (c.grade or 0) + step and target_stage == c.stage:
         return []
@@ -199,11 +199,11 @@ def suspension_max(ctx, params):
     if not _applies(c, params) or not c.until:
         return []
     start = c.suspension_start or c.date
-    limit = add_years(start, int(params.get("max_years", 2)))
+    limit = add_years(start, int(params["max_years"]))
     if c.until <= limit:
         return []
     return [{"start": _iso(start), "until": _iso(c.until), "limit": _iso(limit),
-             "max_years": params.get("max_years", 2),
+             "max_years": params["max_years"],
              "_field": tr("change.field.until"), "_code": "suspension_too_long"}]
 
 
@@ -235,7 +235,7 @@ def extension_window(ctx, params):
     c = ctx.change
     if not _applies(c, params) or not c.current_until:
         return []
-    opens = add_months(c.current_until, -int(params.get("months_before", 1)))
+    opens = add_months(c.current_until, -int(params["months_before"]))
     if opens <= c.date <= c.current_until:
         return []
     return [{"date": _iso(c.date), "opens": _iso(opens), "until": _iso(c.current_until),
@@ -354,10 +354,9 @@ def keep_xj_away(ctx, params):
     c = ctx.change
     if not _applies(c, params) or c.from_state not in params.get("states", ["away_kept"]):
         return []
-    adult = int(params.get("adult_age", 18))
-    if params.get("minors_only") and (c.age is None or c.age >= adult):
+    if params.get("minors_only") and (c.age is None or c.age >= int(params["adult_age"])):
         return []
-    if params.get("adults_only") and (c.age is None or c.age < adult):
+    if params.get("adults_only") and (c.age is None or c.age < int(params["adult_age"])):
         return []
     return [{"kind_name": c.kind_name, "age": c.age if c.age is not None else "-", "_field": tr("label.status"),
              "_code": "keep_xj"}]
@@ -514,7 +513,7 @@ def late_report(ctx, params):
     if not _applies(c, params):
         return []
     base = c.learned_on or c.date
-    due = add_working_days(ctx.lookup_conn, base, int(params.get("working_days", 10)))
+    due = add_working_days(ctx.lookup_conn, base, int(params["working_days"]))
     if ctx.today <= due:
         return []
     return [{"due": _iso(due), "learned_on": _iso(base), "_field": tr("change.field.date"), "_code": "late"}]
