@@ -836,3 +836,12 @@ def test_imported_students_start_with_their_enrol_event(tmp_path):
         assert all(r[1] == r[2] for r in rows)
     finally:
         dst.close()
+
+
+def test_zhoukou_a_compulsory_transfer_refusal_is_warned(school):
+    s = school("henan-zhoukou")
+    sid = pupil(s, 8)
+    plan = plan_change(s, req("transfer-out", sid, SEM1, to_school="外县一中", details={"in_progress": True},
+                              approvals=[{"party": "转出学校", "decision": "refused"}]))
+    assert plan.ok and [(w.rule, w.article) for w in plan.warnings] == [("TRANSFER.REASONS.ZK_COMPULSORY",
+                                                                         "周口 第十一条（一）")]

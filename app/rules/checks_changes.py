@@ -424,6 +424,16 @@ def retroactive(ctx, params):
              "_code": "retroactive"}]
 
 
+def party_refused(ctx, params):
+    """One of ``parties`` (any, when not given) recorded a refusal on the request."""
+    c = ctx.change
+    if not _applies(c, params):
+        return []
+    parties = params.get("parties")
+    return [{"party": p, "_field": tr("change.field.approval"), "_code": "party_refused"}
+            for p, decision in c.approvals.items() if decision == "refused" and (not parties or p in parties)]
+
+
 def reason_required(ctx, params):
     c = ctx.change
     if not _applies(c, params) or c.reason.strip():
@@ -525,5 +535,5 @@ CHECKS = {f.__name__: f for f in (
     extension_window, early_resume, resume_grade, initiator_is, cause_allowed, weeks_threshold, level_allowed,
     level_forbidden, keep_xj_away, flag_set, reason_required, evidence_required, approvals_required, deadline,
     late_report, always, number_threshold, enrolled_a_semester, retroactive,
-    suspension_not_expired,
+    suspension_not_expired, party_refused,
 )}
