@@ -144,6 +144,19 @@ def bench_kills(work: Path, n: int) -> dict:
             "seconds": time.perf_counter() - t}
 
 
+def bench_restore_kills(work: Path, n: int) -> dict:
+    from collections import Counter
+
+    from tests.test_backup_faults import run_restore_kill_trials
+
+    trials = work / "restore-kill-trials"
+    shutil.rmtree(trials, ignore_errors=True)
+    trials.mkdir()
+    t = time.perf_counter()
+    c = Counter(run_restore_kill_trials(trials, n, seed=int(time.time())))
+    return {"trials": n, "old": c["old"], "restored": c["restored"], "seconds": time.perf_counter() - t}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--work", default="/tmp/xueji-bench-backup")
@@ -152,6 +165,7 @@ def main() -> int:
     ap.add_argument("--original-kb", type=int, default=400)
     ap.add_argument("--photo-noise", type=float, default=0.15, help="0.15 ≈ 32 KB spec JPEGs, 0.35 ≈ 60 KB")
     ap.add_argument("--kill-trials", type=int, default=200)
+    ap.add_argument("--restore-kill-trials", type=int, default=50)
     ap.add_argument("--skip-kill", action="store_true")
     ap.add_argument("--skip-backup", action="store_true")
     args = ap.parse_args()
@@ -172,6 +186,9 @@ def main() -> int:
         print(f"kill trials: {k['trials']} run, {k['killed']} killed mid-way, {k['finished_before_kill']} "
               f"finished first, {k['left_partial']} left a partial backup (recognised as incomplete); "
               f"all survived (archive opens, integrity ok, every complete backup verifies) in {k['seconds']:.0f} s")
+        r = bench_restore_kills(work, args.restore_kill_trials)
+        print(f"restore kill trials: {r['trials']} run; afterwards {r['old']} held the old state and "
+              f"{r['restored']} the restored one, none a mix, all passed integrity_check ({r['seconds']:.0f} s)")
     return 0 if ok else 1
 
 

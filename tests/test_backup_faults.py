@@ -3,7 +3,9 @@
 Each trial runs a real ``xueji backup`` subprocess on a real archive. Afterwards the archive opens and
 passes integrity_check, every backup folder that looks finished verifies in full, anything the killed
 run left is recognisably incomplete, and no store file holds other content than its name says.
-``XUEJI_KILL_TRIALS`` sets the number of kill trials (default 16; bench/bench_backup.py runs 200)."""
+``XUEJI_KILL_TRIALS`` sets the number of kill trials (default 16; bench/bench_backup.py runs 200);
+``XUEJI_RESTORE_KILL_TRIALS`` those of ``xueji restore`` (default 8): the archive is wholly the old or
+wholly the restored state afterwards, never a mix."""
 from __future__ import annotations
 
 import hashlib
@@ -174,3 +176,72 @@ def test_disk_full_message_says_so(tmp_path):
     from app.i18n import tr
 
     assert tr("backup.disk_full", error="").split("（")[0] in msg
+
+
+def restore_kill_trial(pristine: Path, archive: Path, backup: Path, delay: float, states: dict) -> str:
+    """Reset ``archive`` to ``pristine``, start ``xueji restore --yes``, SIGKILL it after ``delay``:
+    the archive must open, pass integrity_check and be wholly the old state or wholly the backup's."""
+    import shutil
+
+    shutil.rmtree(archive, ignore_errors=True)
+    shutil.copytree(pristine, archive)
+    p = subprocess.Popen([str(XUEJI), "--archive", str(archive), "--json", "restore", str(backup), "--yes"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(delay)
+    if p.poll() is None:
+        os.kill(p.pid, signal.SIGKILL)
+    p.wait()
+    with Session.open(archive) as s:
+        assert s.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        sig = _signature(s.conn)
+    found = [k for k, v in states.items() if v == sig]
+    assert found, (sig, states)  # never a mix
+    return found[0]
+
+
+def _signature(conn) -> tuple[int, int]:
+    return (conn.execute("SELECT COUNT(*) FROM students").fetchone()[0],
+            conn.execute("SELECT COUNT(*) FROM change_history").fetchone()[0])
+
+
+def run_restore_kill_trials(work: Path, n: int, seed: int = 99) -> list[str]:
+    """An archive, its backup, then 40 more students; ``n`` restores of that backup killed at random
+    moments up to the length of a whole restore. Returns which state each trial found."""
+    import shutil
+
+    from app.demo import build_demo
+
+    pristine = work / "pristine"
+    build_archive(pristine, students=1500, files=20, file_bytes=30_000)
+    with Session.open(pristine) as s, s.transaction():  # spec photos make the database ~50 MB
+        rng = random.Random(seed)
+        s.conn.executemany(
+            "INSERT INTO photos(student_id, original_sha256, spec_jpeg, width, height, size, preset, source, "
+            "created_at) VALUES (?, ?, ?, 390, 567, 32000, 'national', 'import', '2026-09-01T08:00:00')",
+            [(sid, "0" * 64, rng.randbytes(32_000)) for (sid,) in s.conn.execute("SELECT id FROM students")])
+    with Session.open(pristine) as s:
+        backup = Path(B.make_backup(s, work / "usb").info.path)
+    build_demo(pristine, students=40, seed=8)  # the archive moves on after the backup
+    with Session.open(pristine) as s:
+        states = {"old": _signature(s.conn)}
+    info = B.describe(backup)
+    states["restored"] = (info.counts["students"], info.counts["history"])
+    assert states["old"] != states["restored"]
+    shutil.copytree(pristine, work / "timing")
+    t0 = time.perf_counter()
+    subprocess.run([str(XUEJI), "--help"], capture_output=True)
+    start = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    r = subprocess.run([str(XUEJI), "--archive", str(work / "timing"), "--json", "restore", str(backup), "--yes"],
+                       capture_output=True, text=True)
+    full = time.perf_counter() - t0
+    assert r.returncode == 0, r.stdout + r.stderr
+    rng = random.Random(seed)
+    return [restore_kill_trial(pristine, work / "archive", backup, rng.uniform(start * 0.8, full), states)
+            for _ in range(n)]
+
+
+def test_sigkill_during_restore_leaves_old_or_restored_never_a_mix(tmp_path):
+    n = int(os.environ.get("XUEJI_RESTORE_KILL_TRIALS", "8"))
+    outcomes = run_restore_kill_trials(tmp_path, n)
+    assert len(outcomes) == n and set(outcomes) <= {"old", "restored"}
