@@ -51,6 +51,14 @@ def _aes(key: bytes):
     return AESGCM(key)
 
 
+def _invalid_tag():
+    try:
+        from cryptography.exceptions import InvalidTag
+    except ImportError:
+        raise _refuse("no_crypto", tr("backup.no_crypto")) from None
+    return InvalidTag
+
+
 def _derive(passphrase: str, meta: dict) -> bytes:
     if not passphrase:
         raise _refuse("passphrase_needed", tr("backup.passphrase_needed"))
@@ -60,8 +68,7 @@ def _derive(passphrase: str, meta: dict) -> bytes:
 
 def key_from_meta(meta: dict, passphrase: str) -> bytes:
     """The key for ``meta`` (a key file's or manifest's ``encryption``); Refused on a wrong passphrase."""
-    from cryptography.exceptions import InvalidTag
-
+    InvalidTag = _invalid_tag()
     key = _derive(passphrase, meta)
     check = bytes.fromhex(meta["check"])
     try:
@@ -135,8 +142,7 @@ def encrypt_file(src: Path, dst: Path, key: bytes, file_id: str) -> tuple[str, i
 def decrypt_file(src: Path, key: bytes, file_id: str, dst: Path | None = None) -> str:
     """Decrypt ``src`` (into ``dst`` if given, else only hashed); returns the plaintext's SHA-256.
     Refused naming the file when it is truncated, altered, not ours or for another key."""
-    from cryptography.exceptions import InvalidTag
-
+    InvalidTag = _invalid_tag()
     aes = _aes(key)
     h = hashlib.sha256()
     out = open(dst, "wb") if dst is not None else None

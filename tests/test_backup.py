@@ -432,3 +432,21 @@ def test_damaged_archive_is_named_and_restore_sets_it_aside(arch, tmp_path, caps
     db.write_bytes(b"PK\x03\x04" + os.urandom(5000))  # a zip file where the archive should be
     rc, obj = run_cli(capsys, "--archive", folder, "--json", "backup", "check")
     assert rc == 1 and "SQLite" in obj["errors"][0]["message"]
+
+
+def test_without_cryptography_encryption_is_refused_and_plain_backups_work(arch, tmp_path, monkeypatch):
+    import sys
+
+    from app import backup_crypto
+
+    for mod in ("cryptography.hazmat.primitives.ciphers.aead", "cryptography.exceptions"):
+        monkeypatch.setitem(sys.modules, mod, None)  # import fails as if the package were not installed
+    assert not backup_crypto.available()
+    with pytest.raises(Refused) as e:
+        B.make_backup(arch, tmp_path / "usb", passphrase="a long passphrase")
+    assert e.value.findings[0].code == "no_crypto"
+    with pytest.raises(Refused) as e:
+        B.save_settings(arch, {"backup.encrypt": "1", "backup.passphrase": "a long passphrase"})
+    assert e.value.findings[0].code == "no_crypto"
+    assert not list((tmp_path / "usb").glob(B.PREFIX + "*"))
+    assert B.make_backup(arch, tmp_path / "usb").info.complete
