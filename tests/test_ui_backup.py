@@ -161,3 +161,16 @@ def test_encrypted_backup_from_the_dialog_and_restore_asking_the_passphrase(qtbo
     _wait(dlg.jobs[-1])
     assert asked and s.conn.execute("SELECT COUNT(*) FROM students").fetchone()[0] == 3
     assert shown[-1][0] == "info"
+
+
+def test_close_waits_for_a_running_daily_backup(qtbot, archive_factory, tmp_path, shown):
+    s = archive_factory(2)
+    B.save_settings(s, {"backup.folder": str(tmp_path / "usb"), "backup.on_close": "0"})
+    win = MainWindow(s)
+    qtbot.addWidget(win)
+    win.show()
+    backup_menu.automatic(win)
+    assert win._backup_busy
+    win.close()
+    qtbot.waitUntil(lambda: not win.isVisible(), timeout=20000)
+    assert not win._backup_busy and len(B.list_backups(tmp_path / "usb")) == 1

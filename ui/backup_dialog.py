@@ -9,13 +9,13 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QGroupBox, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QLineEdit, QPushButton,
-                               QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout)
+                               QGroupBox, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QLineEdit, QProgressBar,
+                               QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout)
 
 from app import backup as B
 from ui import messages
 from ui.i18n import tr
-from ui.workers import run_with_progress
+from ui.workers import run_job
 
 
 
@@ -107,6 +107,18 @@ class BackupDialog(QDialog):
         self.restore_btn.clicked.connect(lambda: self.restore(self.selected_path()))
         self.restore_other_btn.clicked.connect(self.restore_other)
         self.check_btn.clicked.connect(self.check_archive)
+        # progress of the running action inside the window (no nested modal progress dialog)
+        run_row = QHBoxLayout()
+        self.run_label = QLabel()
+        self.run_bar = QProgressBar()
+        self.run_bar.setMinimumWidth(240)
+        self.cancel_btn = QPushButton(tr("common.cancel"))
+        self.cancel_btn.clicked.connect(self.cancel_running)
+        run_row.addWidget(self.run_label)
+        run_row.addWidget(self.run_bar, 1)
+        run_row.addWidget(self.cancel_btn)
+        lay.addLayout(run_row)
+        self._set_running(None)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         lay.addWidget(close)
@@ -203,17 +215,54 @@ class BackupDialog(QDialog):
         return self.items[rows[0].row()].path if rows else None
 
     # ------------------------------------------------------------------ actions
+    def _set_running(self, label: str | None) -> None:
+        busy = label is not None
+        for w in (self.run_label, self.run_bar, self.cancel_btn):
+            w.setVisible(busy)
+        self.run_label.setText(label or "")
+        self.run_bar.setRange(0, 0)
+        self.cancel_btn.setEnabled(busy)
+        for b in (self.backup_btn, self.verify_btn, self.restore_btn, self.restore_other_btn, self.check_btn,
+                  self.save_btn):
+            b.setEnabled(not busy)
+        if not busy and not getattr(self, "items", None):
+            self.verify_btn.setEnabled(False)
+            self.restore_btn.setEnabled(False)
+
+    def running(self) -> bool:
+        return any(not j.delivered for j in self.jobs)
+
+    def cancel_running(self) -> None:
+        for j in self.jobs:
+            if not j.delivered:
+                j.cancel()
+        self.cancel_btn.setEnabled(False)
+
+    def reject(self) -> None:
+        if self.running():  # the job reports into this window: it closes when the job has ended
+            self.run_label.setText(tr("backupui.wait_running"))
+            return
+        super().reject()
+
     def _run(self, label: str, fn, done, *, blocks_window: bool = False) -> None:
         win = self.window_
         if blocks_window and win is not None:
             win.model.set_blocked(True)
+        self._set_running(label)
+
+        def progress(n, total):
+            if total > 0:
+                self.run_bar.setRange(0, total)
+                self.run_bar.setValue(min(n, total))
 
         def finish(result):
+            self._set_running(None)
             if blocks_window and win is not None:
                 win.model.set_blocked(False)
             done(result)
 
         def failed(err):
+            self._set_running(None)
             if blocks_window and win is not None:
                 win.model.set_blocked(False)
                 win.after_write()
@@ -221,7 +270,7 @@ class BackupDialog(QDialog):
                 return
             messages.job_error(self, err)
 
-        self.jobs.append(run_with_progress(self, label, fn, on_done=finish, on_error=failed))
+        self.jobs.append(run_job(fn, on_done=finish, on_error=failed, on_progress=progress))
 
     def backup_now(self) -> None:
         if not self.save_settings():

@@ -153,11 +153,15 @@ class _CloseHook(QObject):
             event.ignore()
             return True
         w = self.window
+        if getattr(w, "_backup_busy", False):  # a daily backup or weekly check is running: close after it
+            event.ignore()
+            QTimer.singleShot(200, w.close)
+            return True
         try:
             wanted = w.session.archive.conn is not None and B.backup_on_close_wanted(w.session)
         except Exception:
             wanted = False
-        if not wanted or any(not j.delivered for j in w._jobs) or getattr(w, "_backup_busy", False):
+        if not wanted or any(not j.delivered for j in w._jobs):
             return False  # no backup this time; the window's own closeEvent decides
         event.ignore()
         self.start()
