@@ -54,6 +54,7 @@ def test_preview_pages_zoom_and_draft_writes_nothing(qtbot, school, quiet):
     qtbot.addWidget(dlg)
     wait_for(qtbot, dlg)
     assert dlg.pages.count == 3 and not dlg.final
+    assert "其中 3 人还没有证书" in dlg.status.text()
     assert dlg.page_label.text() == "第 1 / 3 页"
     first = dlg.image.pixmap().toImage()
     assert not_blank(first)
@@ -254,3 +255,15 @@ def test_register_dialog_asks_for_the_authority_number_in_changzhi(qtbot, tmp_pa
         assert cs.list_certificates(s)[0]["seq"] is None
     finally:
         s.close()
+
+
+def test_preview_of_a_class_names_who_is_left_out(qtbot, school, quiet):
+    from ui.print_preview_dialog import PrintPreviewDialog
+
+    g5 = new_class(school, 5)
+    fill_class(school, g5, 1, 5, start=30)
+    dlg = PrintPreviewDialog(school, "diploma", class_id=g5)  # nobody in grade 5 may get a diploma
+    qtbot.addWidget(dlg)
+    workers.wait(dlg.job, 60000)
+    assert dlg.pages is None and "CERT.FINAL_STATE" in dlg.status.text()
+    dlg.reject()

@@ -86,19 +86,27 @@ def render_draft(session, kind: str, out: str, *, student_ids=None, class_id=Non
 
     kw = {}
     ids = list(student_ids) if student_ids else None
+    to_issue, skipped = 0, []
     if kind in printing.CERT_KINDS:
-        ids, _ = ps.select_students(session, kind, student_ids=ids, class_id=class_id, school_year=school_year)
+        ids, skipped = ps.select_students(session, kind, student_ids=ids, class_id=class_id, school_year=school_year)
+        if not ids and skipped:
+            from app.errors import Refused
+
+            raise Refused(skipped)
         numbers = {}
         for sid in ids:
             c = cs.current_certificate(session.conn, sid, kind)
             numbers[sid] = c["number"] if c else tr("printui.number_placeholder")
+            to_issue += c is None
         kw["numbers"] = numbers
         class_id = school_year = None
     elif kind == "issuance-register":
         kw["register_rows"] = ps.register_rows(session, school_year=int(school_year) if school_year else None)
     cal = ps._resolve_calibration(session, calibration)
-    return printing.render(session, kind, out, student_ids=ids, class_id=class_id, school_year=school_year,
-                           overlay=overlay, calibration=cal, progress=progress, cancel=cancel, **kw)
+    res = printing.render(session, kind, out, student_ids=ids, class_id=class_id, school_year=school_year,
+                          overlay=overlay, calibration=cal, progress=progress, cancel=cancel, **kw)
+    res.to_issue, res.skipped = to_issue, skipped
+    return res
 
 
 def setup_printer(printer, pages: PdfPages) -> None:

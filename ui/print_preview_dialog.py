@@ -198,6 +198,10 @@ class PrintPreviewDialog(QDialog):
         text = tr("printui.rendered", pages=self.pages.count, students=getattr(res, "students", 0))
         if final:
             text = tr("printui.final_shown", path=path) + "\n" + text
+        elif getattr(res, "to_issue", 0):
+            text += tr("printui.will_issue", count=res.to_issue)
+        if getattr(res, "skipped", None):
+            text += "\n" + tr("printui.skipped", count=len(res.skipped)) + messages.finding_line(res.skipped[0])
         if warnings:
             text += "\n" + "\n".join(warnings[:2])
             if len(warnings) > 2:
