@@ -354,7 +354,10 @@ def _backup_folder(p: Path) -> Path:
 def _ro_uri(p: Path) -> str:
     from urllib.parse import quote
 
-    return "file:" + quote(Path(p).as_posix()) + "?mode=ro"
+    path = Path(p).as_posix()
+    if not path.startswith("/"):  # Windows: file:/C:/… (SQLite drops the slash before a drive letter)
+        path = "/" + path
+    return "file:" + quote(path, safe="/:") + "?mode=ro"
 
 
 def _head(p: Path, n: int = 100) -> bytes:
