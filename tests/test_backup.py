@@ -450,3 +450,12 @@ def test_without_cryptography_encryption_is_refused_and_plain_backups_work(arch,
     assert e.value.findings[0].code == "no_crypto"
     assert not list((tmp_path / "usb").glob(B.PREFIX + "*"))
     assert B.make_backup(arch, tmp_path / "usb").info.complete
+
+
+def test_folder_names_with_spaces_hash_and_chinese(archive_factory, tmp_path):
+    s = archive_factory(3, folder=tmp_path / "学籍 档案 #1")
+    res = B.make_backup(s, tmp_path / "U盘 备份 #2")
+    assert B.verify_backup(res.info.path)[1] == []
+    add_student(s, 1)
+    B.restore_backup(s, res.info.path)
+    assert n_students(s.conn) == 3
