@@ -178,21 +178,28 @@ def test_calibration_dialog_round_trip_and_live_preview(qtbot, school, quiet):
     dlg.ruler.setValue(99.5)
     wait_for(qtbot, dlg)
     c = dlg.shown_calibration
-    assert (c.dx_mm, c.dy_mm) == (-2.0, 1.5) and abs(c.scale - 100 / 99.5) < 1e-4
+    assert abs(c.scale - 100 / 99.5) < 1e-4
+    # the printer as read off the sheet: centre (105, 148.5) landed 2 mm right, 1.5 mm up; 100 mm → 99.5 mm
+    p = 99.5 / 100
+    e = (105 + 2 - p * 105, 148.5 - 1.5 - p * 148.5)
+    for x, y in ((105, 148.5), (20, 20), (190, 277)):  # corrected, then printed: lands where it belongs
+        px, py = c.apply(x, y)
+        assert abs(e[0] + p * px - x) < 0.01 and abs(e[1] + p * py - y) < 0.01
     assert dlg.image.pixmap().toImage() != before  # the sheet moved on screen
-    assert "-2.00" in dlg.result_label.text()
+    assert f"{c.dx_mm:+.2f}" in dlg.result_label.text()
     assert dlg.name_edit.text() == "HP LaserJet"
     dlg.name_edit.setText("HP 手动进纸")
     dlg.save()
     assert dlg.saved_name == "HP 手动进纸"
     saved = ps.get_calibration(school, "HP 手动进纸")
-    assert (saved.dx_mm, saved.dy_mm) == (-2.0, 1.5) and abs(saved.scale - 100 / 99.5) < 1e-4
+    assert (saved.dx_mm, saved.dy_mm, saved.scale) == (c.dx_mm, c.dy_mm, c.scale)
     assert ps.list_calibrations(school)["HP 手动进纸"]["printer"] == "HP LaserJet"
     assert ps.calibration_for_printer(school, "HP LaserJet")[0] == "HP 手动进纸"  # picked when printing there
     assert ps.calibration_for_printer(school, "Epson") is None
     again = CalibrationDialog(school, name="HP 手动进纸")
     qtbot.addWidget(again)
-    assert (again.right.value(), again.down.value(), round(again.ruler.value(), 2)) == (2.0, -1.5, 99.5)
+    assert (round(again.right.value(), 2), round(again.down.value(), 2), round(again.ruler.value(), 2)) == \
+        (2.0, -1.5, 99.5)
     wait_for(qtbot, again)
     again.reject()
 

@@ -2,9 +2,10 @@
 far the centre crosshair landed from where it should be and how long the 100 mm ruler came out, enter
 those here and see the correction applied live on the sheet's preview; save it under a name (per printer).
 
-Correction from what was read: the sheet is printed without calibration, so content that landed ``e`` mm
-to the right must be moved ``-e`` mm (dx = -e, dy likewise); a 100 mm ruler measured as ``m`` mm gives
-scale = 100 / m.
+Correction from what was read (the sheet is printed without calibration): the centre crosshair landed
+``e`` mm right/down and 100 mm came out as ``m`` mm, so the printer maps x to e' + p·x with p = m/100;
+Calibration.from_marks gives scale = 100/m and the offset that puts the centre back (with m = 100:
+dx = -e, dy likewise).
 """
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ class CalibrationDialog(QDialog):
         self._pending = False
         self._temps: list[str] = []
         self.pages = None
+        self._centre = None
         self.setWindowTitle(tr("calui.title"))
         self.resize(900, 760)
 
@@ -48,9 +50,11 @@ class CalibrationDialog(QDialog):
         self.ruler.setValue(RULER_MM)
         if name and name in ps.list_calibrations(session):
             c = ps.list_calibrations(session)[name]
-            self.right.setValue(-float(c["dx_mm"]))
-            self.down.setValue(-float(c["dy_mm"]))
-            self.ruler.setValue(RULER_MM / float(c.get("scale", 1.0)))
+            s_, (cx, cy) = float(c.get("scale", 1.0)), self.centre_mm()
+            # inverse of correction(): measured centre = (centre - d) / s
+            self.right.setValue((cx - float(c["dx_mm"])) / s_ - cx)
+            self.down.setValue((cy - float(c["dy_mm"])) / s_ - cy)
+            self.ruler.setValue(RULER_MM / s_)
             self.printer = c.get("printer", "") or printer
         form = QFormLayout()
         form.addRow(tr("calui.name"), self.name_edit)
@@ -106,12 +110,25 @@ class CalibrationDialog(QDialog):
         return s
 
     # ------------------------------------------------------------------ the correction
+    def centre_mm(self) -> tuple[float, float]:
+        """Where the sheet's centre crosshair belongs (from the calibration sheet's template)."""
+        if self._centre is None:
+            from app.printing import calibration_template
+
+            w, h = calibration_template().page_size_mm
+            self._centre = (w / 2, h / 2)
+        return self._centre
+
     def correction(self):
+        """The printer moved the centre crosshair by (right, down) and drew 100 mm as ``ruler`` mm:
+        Calibration.from_marks gives the correction that undoes both."""
         from app.print_service import _calibration_class
 
-        scale = RULER_MM / self.ruler.value() if self.ruler.value() else 1.0
-        return _calibration_class()(dx_mm=round(-self.right.value(), 3), dy_mm=round(-self.down.value(), 3),
-                                    scale=round(scale, 5))
+        cx, cy = self.centre_mm()
+        mx, my = cx + self.right.value(), cy + self.down.value()
+        m = self.ruler.value() or RULER_MM
+        c = _calibration_class().from_marks((cx, cy), (mx, my), (cx + RULER_MM, cy), (mx + m, my))
+        return _calibration_class()(dx_mm=round(c.dx_mm, 3), dy_mm=round(c.dy_mm, 3), scale=round(c.scale, 5))
 
     def _changed(self) -> None:
         c = self.correction()
