@@ -49,10 +49,8 @@ SKIP_CODES = {"cert_final_state", "cert_not_graduated_here"}  # a class batch le
 
 
 def _calibration_class():
-    try:
-        from app.printing import Calibration
-    except ImportError:  # the package's front module has not landed yet
-        from app.printing.engine import Calibration
+    from app.printing import Calibration
+
     return Calibration
 
 
