@@ -125,7 +125,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add(pho, "export", tr("xcli.help.photo_export"))
     sp.add_argument("outdir", metavar="OUTDIR")
     sp.add_argument("--class-id", type=int, default=None)
-    groups = {"class": cls, "student": stu, "photo": pho}
+    # "archive": the paper archive (folders, checklists, loans, review); its actions come from two modules.
+    arc = add(sub, "archive", tr("xcli.help.paper_archive")).add_subparsers(dest="action", metavar="ACTION",
+                                                                           parser_class=_Parser)
+    groups = {"class": cls, "student": stu, "photo": pho, "archive": arc}
     for mod in _extensions():
         mod.register(sub, add, _Parser, groups)
     return p
@@ -134,7 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
 # Verb groups that live in their own modules (each has register(sub, add, parser_class, groups) — groups
 # maps "class"/"student"/"photo" to their action subparsers, to add e.g. "student state" — and COMMANDS,
 # a dict "verb" or "verb_action" -> function(args, out), and NESTED, the verbs that need an action).
-EXTENSION_MODULES = ("app.cli_print", "app.cli_status", "app.cli_deadlines", "app.cli_backup")
+EXTENSION_MODULES = ("app.cli_print", "app.cli_status", "app.cli_deadlines", "app.cli_backup", "app.cli_paper",
+                     "app.cli_review")
 
 
 def _extensions():
@@ -144,7 +148,7 @@ def _extensions():
 
 
 def nested_verbs() -> set[str]:
-    verbs = {"class", "student", "photo"}
+    verbs = {"class", "student", "photo", "archive"}
     for mod in _extensions():
         verbs |= set(mod.NESTED)
     return verbs

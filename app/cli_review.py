@@ -1,0 +1,10 @@
+"""``xueji`` verbs for discrepancies, semester review, school-archive snapshots and reconciliation with the national system (issue: paper archive): registered into app/cli.py's parser."""
+from __future__ import annotations
+
+NESTED: set[str] = set()  # verbs that take an ACTION (e.g. "cert")
+COMMANDS: dict = {}  # "verb" or "verb_action" -> function(args, out) -> exit code
+
+
+def register(sub, add, parser_class, groups) -> None:
+    """Add this module's verbs to the top-level subparsers ``sub`` (``add(parent, name, help)`` makes one;
+    ``groups["student"]`` etc. are the existing action subparsers; ``groups["archive"]`` is the paper archive's)."""
