@@ -159,3 +159,17 @@ def test_start_up_check_waits_while_an_archive_job_writes(archive, qtbot, shown,
     assert getattr(win, "_deadlines_view", None) is None            # still blocked: nothing read
     win.model.set_blocked(False)
     qtbot.waitUntil(lambda: getattr(win, "_deadlines_view", None) is not None, timeout=3000)
+
+
+def test_a_computed_item_is_closed_too(zk_archive, qtbot, shown):
+    s = zk_archive
+    cid = new_class(s, 6)
+    fill_class(s, cid, 1, 6)
+    view = DeadlinesView(s)
+    qtbot.addWidget(view)
+    row = next(r for r, it in enumerate(view.items) if it.computed and it.class_id == cid)
+    item = view.items[row]
+    assert view.close_row(row, note="毕业班名单已上报")
+    left = [(it.kind, it.class_id, it.due) for it in deadlines.list_deadlines(s)]
+    assert (item.kind, item.class_id, item.due) not in left
+    assert (item.kind, item.class_id, item.due) not in [(it.kind, it.class_id, it.due) for it in view.items]
