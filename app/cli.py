@@ -223,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
 
         if isinstance(e, ArchiveError):
             code = {"ArchiveLocked": "archive_locked", "ArchiveTooNew": "archive_too_new",
-                    "ArchiveMissing": "archive_missing"}.get(type(e).__name__, "archive_error")
+                    "ArchiveMissing": "archive_missing", "ArchiveDamaged": "archive_damaged"}.get(type(e).__name__, "archive_error")
             return out.fail([Finding(code, str(e), field=tr("label.archive"))])
         from app.rules.engine import ProfileError
 

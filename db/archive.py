@@ -39,6 +39,22 @@ class ArchiveMissing(ArchiveError):
     pass
 
 
+class ArchiveDamaged(ArchiveError, sqlite3.DatabaseError):
+    """archive.sqlite is not a SQLite file (foreign) or is damaged/truncated. Also a sqlite3.DatabaseError,
+    so code that restores over a damaged archive can keep catching that."""
+
+
+def _damaged(db_path: Path, error: BaseException) -> ArchiveDamaged:
+    try:
+        with open(db_path, "rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        head = b""
+    if head and not head.startswith(b"SQLite format 3\x00"):
+        return ArchiveDamaged(tr("backup.archive_foreign", file=db_path))
+    return ArchiveDamaged(tr("backup.archive_damaged", file=db_path, error=error))
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -252,9 +268,19 @@ def open_archive(folder: str | os.PathLike, *, create: bool = False) -> Archive:
     lock = _FileLock(folder / LOCK_NAME)
     lock.acquire()
     try:
-        conn = connect(db_path)
+        try:
+            conn = connect(db_path)
+        except sqlite3.DatabaseError as e:
+            if isinstance(e, sqlite3.OperationalError) and "not a database" not in str(e):
+                raise
+            raise _damaged(db_path, e) from e
         try:
             migrate(conn, folder)
+        except sqlite3.DatabaseError as e:
+            conn.close()
+            if isinstance(e, sqlite3.OperationalError) and "malformed" not in str(e) and "not a database" not in str(e):
+                raise
+            raise _damaged(db_path, e) from e
         except Exception:
             conn.close()
             raise

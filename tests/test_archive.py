@@ -136,3 +136,36 @@ def test_transaction_rolls_back_on_error(tmp_path):
                 c.execute("INSERT INTO settings(key, value) VALUES ('a', 'b')")
                 raise RuntimeError("boom")
         assert arc.conn.execute("SELECT COUNT(*) FROM settings").fetchone()[0] == 0
+
+
+def test_a_foreign_or_truncated_file_is_refused_in_the_registrars_terms(tmp_path):
+    from db.archive import ArchiveDamaged, ArchiveError
+
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "archive.sqlite").write_bytes("这不是数据库，是一份表格导出的文本\n".encode() * 200)
+    with pytest.raises(ArchiveDamaged) as e:
+        A.open_archive(foreign)
+    assert isinstance(e.value, ArchiveError) and "不是 SQLite 数据库文件" in str(e.value)
+
+    cut = tmp_path / "cut"
+    A.open_archive(cut, create=True).close()
+    db = cut / "archive.sqlite"
+    db.write_bytes(db.read_bytes()[:100])  # the header survives, the pages do not
+    with pytest.raises(ArchiveDamaged) as e:
+        A.open_archive(cut)
+    assert "已损坏或被截断" in str(e.value)
+    # the lock was released: a second try gives the same answer, not "in use"
+    with pytest.raises(ArchiveDamaged):
+        A.open_archive(cut)
+
+
+def test_the_cli_answers_a_damaged_archive_with_its_code(tmp_path, capsys):
+    import json
+
+    from app.cli import main
+
+    (tmp_path / "archive.sqlite").write_bytes(b"PK\x03\x04 not a database" * 50)
+    assert main(["--archive", str(tmp_path), "--json", "class", "list"]) == 1
+    err = json.loads(capsys.readouterr().out)["errors"][0]
+    assert err["code"] == "archive_damaged" and "不是 SQLite" in err["message"]
