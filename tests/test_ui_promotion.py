@@ -85,6 +85,9 @@ def test_default_school_year():
 def test_graduation_lists_each_outcome_then_closes_the_class(school, qtbot, shown):
     s = school()
     cid = s.classes[6]
+    first = GraduationDialog(s)                              # the final-grade class is offered first
+    qtbot.addWidget(first)
+    assert first.class_id() == cid and first.class_combo.itemData(1) is None   # then a line, then the others
     dlg = GraduationDialog(s, class_id=cid)
     qtbot.addWidget(dlg)
     assert dlg.table.rowCount() == 3

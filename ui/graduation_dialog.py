@@ -54,11 +54,20 @@ class GraduationDialog(QDialog):
         top.addWidget(QLabel(tr("graduation_ui.class")))
         self.class_combo = QComboBox()
         self.class_combo.setObjectName("class_combo")
-        for k in list_classes(session):
-            if k.get("status", "active") == "active":
-                self.class_combo.addItem(tr("change_ui.class_item", stage=k.get("stage_name", ""), name=k["display_name"]),
-                                         k["id"])
-        if class_id is not None and self.class_combo.findData(class_id) >= 0:
+        # the final-grade classes first (those graduate); the others after a line (refused with the reason)
+        from app.promotion import is_final_grade
+
+        active = [k for k in list_classes(session) if k.get("status", "active") == "active"]
+        final = [k for k in active if is_final_grade(session.profile, k["stage"], k["grade"])]
+        rest = [k for k in active if k not in final]
+        for group in (final, rest):
+            if group is rest and final and rest:
+                self.class_combo.insertSeparator(self.class_combo.count())
+            for k in group:
+                self.class_combo.addItem(tr("change_ui.class_item", stage=k.get("stage_name", ""),
+                                            name=k["display_name"]), k["id"])
+        explicit = class_id is not None and (class_id in {k["id"] for k in final} or not final)
+        if explicit and self.class_combo.findData(class_id) >= 0:
             self.class_combo.setCurrentIndex(self.class_combo.findData(class_id))
         self.class_combo.currentIndexChanged.connect(lambda _i: self.run_preview())
         top.addWidget(self.class_combo, 1)
@@ -237,7 +246,7 @@ class GraduationDialog(QDialog):
 
 
 def open_graduation(win) -> GraduationDialog:
-    dlg = GraduationDialog(win.session, win, class_id=win.current_class_id())
+    dlg = GraduationDialog(win.session, win, class_id=win.current_class_id())  # kept when it is a final grade
     dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
     def graduated(result):
