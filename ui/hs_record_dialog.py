@@ -203,7 +203,7 @@ class HsRecordDialog(QDialog):
         findings = list(_get(v, "findings") or [])
         lines = [tr("hs_ui.verdict", outcome=st.name(outcome) if outcome != "undetermined" else tr("hs_ui.undetermined"))]
         lines += [f"• {messages.finding_line(f)}" for f in findings]
-        reasons = findings
+        reasons = [f for f in findings if (getattr(f, "params", None) or {}).get("outcome")]
         self.verdict.setText("\n".join(lines))
         self.verdict.setStyleSheet("color: #2e7d32;" if outcome == "graduated" and not reasons else "color: #b71c1c;")
 
