@@ -117,12 +117,16 @@ def test_start_up_shows_the_view_only_when_something_is_due(archive, qtbot, tmp_
     qtbot.waitUntil(lambda: getattr(win2, "_deadlines_view", None) is not None, timeout=5000)
     view = win2._deadlines_view
     assert view.isVisible() and view.items[0].overdue
+    urgent = sum(1 for it in deadlines.list_deadlines(s) if it.overdue or it.days_left <= 7)
+    assert win2.act_deadlines.text() == f"到期事项（{urgent}）…"
     # at start-up the urgent ones; the combo shows everything open
     assert all(it.overdue or it.days_left <= 7 for it in view.items)
     view.scope_combo.setCurrentIndex(view.scope_combo.findData(None))
     assert len(view.items) == len(deadlines.list_deadlines(s))
     view.scope_combo.setCurrentIndex(view.scope_combo.findData(-1))
     assert view.items and all(it.overdue for it in view.items)
+    assert view.close_row(0, note="已办")                             # the toolbar count follows
+    assert win2.act_deadlines.text() == f"到期事项（{urgent - 1}）…"
 
 
 @pytest.fixture

@@ -66,6 +66,7 @@ def open_change(win, kind: str | None = None, student_id: int | None = None):
         if not win.select_student(student_id):
             msg += tr("main.saved_not_shown")
         win.statusBar().showMessage(msg, 10000)
+        update_badge(win)
 
     dlg.saved.connect(saved)
     dlg.finished.connect(dlg.deleteLater)
@@ -162,6 +163,20 @@ def install(window) -> None:
         table.firstPainted.connect(lambda: QTimer.singleShot(STARTUP_DELAY_MS, win, lambda: startup_check(win)))
 
 
+def update_badge(win, items=None) -> int:
+    """到期事项 on the toolbar says how many are overdue or due within a week (re-read when not given)."""
+    from ui.deadlines_view import STARTUP_HORIZON_DAYS, load
+
+    if items is None:
+        try:
+            items = load(win.session)
+        except Exception:
+            return 0
+    n = sum(1 for it in items if it.overdue or it.days_left <= STARTUP_HORIZON_DAYS)
+    win.act_deadlines.setText(tr("changes_menu.deadlines_count", count=n) if n else tr("changes_menu.deadlines"))
+    return n
+
+
 def startup_check(win):
     """Read the open deadlines once the roster is on screen; show the view only when something is due.
 
@@ -188,6 +203,7 @@ def startup_check(win):
         win.statusBar().showMessage(tr("changes_menu.deadlines_failed"), 8000)
         return None
     win.startup_deadlines = items
+    update_badge(win, items)
     if needs_attention(items):
         return open_deadlines(win, items, urgent_only=True)
     return None

@@ -237,8 +237,8 @@ class DeadlinesView(QDialog):
         except Refused as e:
             messages.error(self, messages.findings_text(e.findings))
             return False
-        self.itemClosed.emit(int(did or 0))
         self.reload()
+        self.itemClosed.emit(int(did or 0))
         return True
 
 
@@ -258,6 +258,10 @@ def show_deadlines(win, items=None, *, urgent_only: bool = False) -> DeadlinesVi
     view.setModal(False)
     view.openStudent.connect(lambda sid: open_student(win, sid))
     view.openClass.connect(lambda cid: open_class(win, cid))
+    if hasattr(win, "act_deadlines"):
+        from ui.changes_menu import update_badge
+
+        view.itemClosed.connect(lambda _d: update_badge(win, view.all_items))
     if urgent_only:
         view.scope_combo.setCurrentIndex(view.scope_combo.findData(STARTUP_HORIZON_DAYS))
     win._deadlines_view = view
