@@ -338,6 +338,8 @@ class ChangeDialog(QDialog):
                 self.kind_combo.setCurrentIndex(i)
         self._kind_changed()
         self.resize(860, 780)
+        # keyboard: a kind chosen from the menu goes straight to the reason; otherwise pick the kind first
+        (self.reason_edit if kind else self.kind_combo).setFocus()
 
     # ------------------------------------------------------------------ building
     def _load_student(self, sid):
