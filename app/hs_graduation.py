@@ -288,6 +288,9 @@ def import_hs_records(session, path, *, class_id: int | None = None) -> dict:
                     errors.append(Finding("hs.unknown_student", e.message, field=header[i], row=rno,
                                           params=_where(_col_letter(i), text)))
                     sid = -1
+            elif kind == "field" and what == "exams":
+                # one "语文:A, 数学:B" column and per-subject columns may come together: merge them
+                values["exams"].update(parse_exams(text))
             elif kind == "field":
                 values[what] = text
                 columns[what] = _col_letter(i)

@@ -180,3 +180,17 @@ def test_cli_hs_record_import_and_show(cz, tmp_path, capsys):
     assert main(["--archive", str(folder), "--json", "hs-record", "show", str(idn[s.ids[0]])]) == 0
     j = json.loads(capsys.readouterr().out)
     assert j["outcome"] == "graduated" and j["record"]["credits_total"] == 144 and j["reasons"] == []
+
+
+def test_import_merges_a_combined_exam_column_with_subject_columns(cz, tmp_path):
+    from app.hs_graduation import field_label
+
+    s = cz
+    idn = dict(s.conn.execute("SELECT id, id_number FROM students").fetchall())
+    rows = [["身份证件号", field_label("exams"), "物理"],
+            [idn[s.ids[0]], "语文:A，数学：B", "c"],
+            [idn[s.ids[1]], "", "D"]]
+    r = hs.import_hs_records(s, _sheet(tmp_path / "mixed.xlsx", rows))
+    assert r["rows"] == 2
+    assert hs.get_hs_record(s, s.ids[0])["exams"] == {"语文": "A", "数学": "B", "物理": "C"}
+    assert hs.get_hs_record(s, s.ids[1])["exams"] == {"物理": "D"}
