@@ -28,7 +28,7 @@ KIND_NAMES = Names({
     "diploma_stamp": "deadline.kind.diploma_stamp", "rosters": "deadline.kind.rosters",
     "semester_review": "deadline.kind.semester_review", "semester_report": "deadline.kind.semester_report",
     "semester_review_start": "deadline.kind.semester_review_start",
-    "semester_review_end": "deadline.kind.semester_review_end",
+    "semester_review_end": "deadline.kind.semester_review_end", "probation_review": "deadline.kind.probation_review",
 })
 
 

@@ -215,3 +215,15 @@ def test_semester_reviews_per_profile(tmp_path):
         it = DL.list_deadlines(s, D(2026, 9, 3))
         assert [(i.kind, i.due) for i in it] == [("semester_review_start", D(2026, 9, 15)),
                                                  ("semester_review_end", D(2027, 1, 20))]
+
+
+def test_every_deadline_kind_a_rule_can_write_has_a_name():
+    import re
+
+    from app.deadlines import KIND_NAMES
+    from app.paths import resource
+
+    kinds = set()
+    for p in resource("rules").rglob("*.toml"):
+        kinds |= set(re.findall(r'\bkind = "([a-z_]+)"', p.read_text(encoding="utf-8")))
+    assert kinds and not kinds - set(KIND_NAMES), sorted(kinds - set(KIND_NAMES))
