@@ -200,11 +200,12 @@ class MainWindow(QMainWindow):
         self.addToolBar(tb)
         self.main_toolbar = tb
         # Menus of the printing and status-change work live in their own modules.
-        from ui import backup_menu, changes_menu, print_menu
+        from ui import backup_menu, changes_menu, paper_menu, print_menu
 
         print_menu.install(self)
         changes_menu.install(self)
         backup_menu.install(self)
+        paper_menu.install(self)
 
         esc = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.search_box)
         esc.setContext(Qt.ShortcutContext.WidgetShortcut)

@@ -131,6 +131,9 @@ class StudentEditorDialog(QDialog):
             from ui.state_history import add_state_tab  # 学籍状态: status events (ui/state_history.py)
 
             self.state_history = add_state_tab(self)
+            from ui.folder_panel import add_folder_tab  # 档案袋: the paper folder (ui/folder_panel.py)
+
+            self.folder_panel = add_folder_tab(self)
 
         buttons = QDialogButtonBox()
         self.save_button = buttons.addButton(tr("editor.save"), QDialogButtonBox.ButtonRole.AcceptRole)

@@ -1,0 +1,229 @@
+"""USB barcode scanner input, anywhere in the application.
+
+A scanner in keyboard mode "types" the folder label's code (``XUEJI|学校标识码|id|学籍号``, or a bare
+学籍号 / ID number) in a fast burst of key presses followed by Enter. ``ScanInput`` is an
+application-level event filter that watches key presses without taking them: printable keys still reach
+the focused widget as usual. Only when Enter ends a burst whose every key came within ``gap_ms`` of the
+previous one, at least ``min_len`` characters long, AND the text resolves to a student of this archive
+(app.paper.resolve_scan), it
+
+- takes the Enter (no default button, no roster shortcut fires),
+- puts back the text the burst typed into a line edit / text edit (the search box is not left holding
+  the code), and
+- hands the student to the top handler: by default the main window opens the student's folder; a
+  review dialog pushes its own handler (``push_handler``) that marks the folder as seen instead.
+
+Human typing is never hijacked: a slow key resets the burst, and a fast burst that is not a known
+code keeps its Enter. Timing uses the moment the filter sees each key (time.monotonic), so a scanner is
+recognised the same way under Xvfb, on Windows and in tests.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
+
+GAP_MS = 50        # a scanner types a character every 2-30 ms; people rarely under 80 ms, never six in a row
+MIN_LEN = 6        # shorter codes are not labels (a 学籍号 is 19 characters, an ID number 18)
+ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+
+
+@dataclass
+class Scan:
+    text: str
+    student_id: int
+
+
+def resolve(session, text: str) -> int | None:
+    """The student a scanned code names, or None (app.paper.resolve_scan; never raises)."""
+    try:
+        from app.paper import resolve_scan
+    except ImportError:  # the folder service not there: only our own label format, checked against the archive
+        return _resolve_label(session, text)
+    try:
+        hit = resolve_scan(session, text)
+    except Exception:
+        return None
+    if hit is None:
+        return None
+    if isinstance(hit, int):
+        return hit
+    sid = hit.get("student_id") if isinstance(hit, dict) else getattr(hit, "student_id", None)
+    return int(sid) if sid is not None else None
+
+
+def _resolve_label(session, text: str) -> int | None:
+    parts = text.strip().split("|")
+    if len(parts) < 3 or parts[0] != "XUEJI" or not parts[2].isdigit():
+        return None
+    school = session.school or {}
+    if parts[1] != str(school.get("code", "")):
+        return None
+    from app import student_service as ss
+
+    try:
+        ss.get_student(session, int(parts[2]))
+    except Exception:
+        return None
+    return int(parts[2])
+
+
+class ScanInput(QObject):
+    """Install once per main window: ``ScanInput(session, parent=window).install()``.
+
+    ``scanned(Scan)`` is emitted (after the key event, from the event loop) when a handler took it;
+    ``unknown(str)`` when a fast burst looked like one of our labels but names no student here."""
+
+    scanned = Signal(object)
+    unknown = Signal(str)
+
+    def __init__(self, session, parent: QObject | None = None, *, gap_ms: int = GAP_MS, min_len: int = MIN_LEN,
+                 resolver=None):
+        super().__init__(parent)
+        self.session = session
+        self.gap_ms = gap_ms
+        self.min_len = min_len
+        self._resolver = resolver or (lambda text: resolve(self.session, text))
+        self._handlers: list = []   # callables handler(Scan) -> bool (True: taken); last pushed first
+        self.enabled = True
+        self._reset()
+        self._last_event = None     # (event pointer, type, key, receiver) to skip propagation to parents
+        self._decided: tuple | None = None  # (text, student_id) decided at the Enter's ShortcutOverride
+
+    # ------------------------------------------------------------------ handlers
+    def push_handler(self, handler) -> None:
+        self._handlers.append(handler)
+
+    def remove_handler(self, handler) -> None:
+        self._handlers = [h for h in self._handlers if h is not handler]
+
+    def install(self) -> "ScanInput":
+        QApplication.instance().installEventFilter(self)
+        return self
+
+    def uninstall(self) -> None:
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+
+    # ------------------------------------------------------------------ the burst
+    def _reset(self) -> None:
+        self.buffer = ""
+        self._last = 0.0
+        self._target = None       # the widget the burst typed into
+        self._snapshot = None     # its text and cursor before the burst
+
+    def _snap(self, w) -> None:
+        self._target = w
+        if isinstance(w, QLineEdit):
+            self._snapshot = (w.text(), w.cursorPosition())
+        else:
+            self._snapshot = None
+
+    def _undo_typing(self) -> None:
+        w, snap = self._target, self._snapshot
+        if w is None or not _alive(w):
+            return
+        if isinstance(w, QLineEdit) and snap is not None:
+            if w.text() != snap[0]:
+                w.setText(snap[0])
+                w.setCursorPosition(snap[1])
+        elif isinstance(w, (QPlainTextEdit, QTextEdit)):
+            cur = w.textCursor()
+            n = len(self.buffer)
+            cur.movePosition(cur.MoveOperation.Left, cur.MoveMode.KeepAnchor, n)
+            if cur.selectedText() == self.buffer:
+                cur.removeSelectedText()
+
+    def _candidate(self, now: float) -> tuple | None:
+        """(text, student_id) when what was typed so far, ended now, is a scan."""
+        if not self.enabled or len(self.buffer) < self.min_len or (now - self._last) * 1000 > self.gap_ms:
+            return None
+        text = self.buffer.strip()
+        sid = self._resolver(text)
+        if sid is None:
+            if text.startswith("XUEJI|"):
+                return (text, None)  # our label, but not of this archive: taken, and said so
+            return None
+        return (text, sid)
+
+    # ------------------------------------------------------------------ the filter
+    def eventFilter(self, obj, event) -> bool:
+        et = event.type()
+        if et not in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride) or not isinstance(obj, QWidget):
+            return False
+        try:
+            import shiboken6
+
+            ptr = shiboken6.getCppPointer(event)[0]
+        except Exception:
+            ptr = id(event)
+        sig = (ptr, et, event.key(), event.text())
+        last = self._last_event
+        if last is not None and last[0] == sig and _alive(last[1]) and obj.isAncestorOf(last[1]):
+            return False  # the same key event travelling to a parent: counted once
+        self._last_event = (sig, obj)
+        now = time.monotonic()
+        key = event.key()
+        if key in ENTER_KEYS:
+            if et == QEvent.Type.ShortcutOverride:
+                self._decided = self._candidate(now)
+                if self._decided is not None:
+                    event.accept()
+                    return True
+                return False
+            decided = self._decided if self._decided is not None else self._candidate(now)
+            self._decided = None
+            if decided is None:
+                self._reset()
+                return False
+            self._undo_typing()
+            self._reset()
+            text, sid = decided
+            if sid is None:
+                QTimer.singleShot(0, self, lambda t=text: self.unknown.emit(t))
+            else:
+                QTimer.singleShot(0, self, lambda s=Scan(text, sid): self._deliver(s))
+            return True
+        if et != QEvent.Type.KeyPress:
+            return False
+        text = event.text()
+        mods = event.modifiers() & ~(Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier)
+        if not text or not text.isprintable() or mods:
+            self._reset()
+            return False
+        if not self.buffer or (now - self._last) * 1000 > self.gap_ms:
+            self._reset()
+            self._snap(QApplication.focusWidget() or obj)
+        self.buffer += text
+        self._last = now
+        return False
+
+    def _deliver(self, scan: Scan) -> None:
+        for h in reversed(list(self._handlers)):
+            try:
+                if h(scan):
+                    break
+            except RuntimeError:  # a handler whose dialog is gone
+                self.remove_handler(h)
+        self.scanned.emit(scan)
+
+    def feed(self, text: str) -> bool:
+        """A code typed or pasted by hand (a review dialog's code box): handled like a scan. True: a student."""
+        sid = self._resolver(text.strip())
+        if sid is None:
+            self.unknown.emit(text.strip())
+            return False
+        self._deliver(Scan(text.strip(), sid))
+        return True
+
+
+def _alive(obj) -> bool:
+    try:
+        import shiboken6
+
+        return shiboken6.isValid(obj)
+    except ImportError:
+        return True
