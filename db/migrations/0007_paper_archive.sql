@@ -108,3 +108,23 @@ WHEN OLD.returned_on IS NOT NULL OR NEW.student_id IS NOT OLD.student_id OR NEW.
   OR NEW.borrower IS NOT OLD.borrower OR NEW.purpose IS NOT OLD.purpose OR NEW.approved_by IS NOT OLD.approved_by
   OR NEW.lent_on IS NOT OLD.lent_on OR NEW.due_on IS NOT OLD.due_on OR NEW.recorded_at IS NOT OLD.recorded_at
 BEGIN SELECT RAISE(ABORT, 'a loan is only ever closed by its return'); END;
+
+-- The folder handed over (转出 to the receiving school, 辽宁 第十六条 sealed and carried by the guardian, or on a
+-- school merge/closure): to whom, when, who carried it, the receipt's scan. Append-only; the school keeps copies.
+CREATE TABLE folder_handovers (
+    id              INTEGER PRIMARY KEY,
+    student_id      INTEGER NOT NULL REFERENCES students(id),
+    event_id        INTEGER REFERENCES status_events(id),   -- the transfer-out / graduation it belongs to
+    handed_on       TEXT NOT NULL,                          -- ISO date
+    handed_to       TEXT NOT NULL,                          -- receiving school or unit
+    carried_by      TEXT NOT NULL DEFAULT '',               -- guardian who carried the sealed folder, if so
+    receipt_sha256  TEXT,                                   -- files/ store key of the signed receipt
+    note            TEXT NOT NULL DEFAULT '',
+    recorded_at     TEXT NOT NULL,
+    recorded_by     TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX folder_handovers_student ON folder_handovers(student_id, id);
+CREATE TRIGGER folder_handovers_no_update BEFORE UPDATE ON folder_handovers
+BEGIN SELECT RAISE(ABORT, 'hand-overs are append-only'); END;
+CREATE TRIGGER folder_handovers_no_delete BEFORE DELETE ON folder_handovers
+BEGIN SELECT RAISE(ABORT, 'hand-overs are append-only'); END;
