@@ -1,6 +1,7 @@
 """``xueji`` verbs for printing and certificates (issue: printing): registered into app/cli.py's parser.
 
     xueji print KIND (--student S | --class-id ID | --school-year YYYY) -o FILE.pdf [--overlay] [--calibration NAME]
+    xueji print change-form (--event ID | --student S) -o FILE.pdf
     xueji cert issue KIND STUDENT [--override-reason T --approved-by T] [--number N] [--issue-date D]
     xueji cert void NUMBER --reason T
     xueji cert reprint NUMBER --reason T [-o FILE.pdf [--overlay] [--calibration NAME]]
@@ -24,7 +25,7 @@ CERT_KINDS = ("diploma", "completion-certificate", "incomplete-certificate", "st
               "education-certificate")
 KINDS = CERT_KINDS + ("basic-info-form", "class-roster", "new-student-roster", "graduate-roster", "change-register",
                       "hs-registration-approval", "hs-registration-register", "folder-label", "folder-contents",
-                      "calibration-sheet", "issuance-register")
+                      "calibration-sheet", "issuance-register", "change-form")
 
 NESTED: set[str] = {"cert", "calibration"}  # verbs that take an ACTION
 
@@ -45,6 +46,7 @@ def register(sub, add, parser_class, groups) -> None:
     sel.add_argument("--student", action="append", default=[], metavar="S", help=tr("xcli.help.student_ref"))
     sel.add_argument("--class-id", type=int, default=None, metavar="ID")
     sel.add_argument("--school-year", type=int, default=None, metavar="YYYY", help=tr("xcli.help.school_year"))
+    sel.add_argument("--event", type=int, action="append", default=[], metavar="ID", help=tr("xcli.help.print_event"))
     sp.add_argument("-o", "--output", required=True, metavar="FILE.pdf")
     _print_opts(sp)
     sp.add_argument("--issue-date", type=_date, default=None, metavar="YYYY-MM-DD", help=tr("xcli.help.issue_date"))
@@ -111,11 +113,15 @@ def cmd_print(args, out):
     from app import print_service as ps
     from app.student_service import resolve
 
+    if args.event and args.kind != "change-form":
+        raise UsageError(tr("xcli.print.event_only_change_form", kind=args.kind))
+    if args.kind == "change-form" and (args.class_id is not None or args.school_year is not None):
+        raise UsageError(tr("xcli.print.change_form_selection"))
     with _open(args) as session:
         ids = [resolve(session, s) for s in args.student] or None
         r = ps.print_document(session, args.kind, args.output, student_ids=ids, class_id=args.class_id,
                               school_year=args.school_year, overlay=args.overlay, calibration=args.calibration,
-                              issue_date=args.issue_date)
+                              issue_date=args.issue_date, event_ids=args.event or None)
         payload = r.as_json()
         payload["warnings"] = [_warning(w) for w in r.warnings]
         text = tr("xcli.print.done", path=r.path, pages=r.pages, students=r.students)

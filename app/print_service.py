@@ -35,7 +35,7 @@ KIND_TITLES = Names({
     "hs-registration-approval": "printkind.hs_registration_approval",
     "hs-registration-register": "printkind.hs_registration_register", "folder-label": "printkind.folder_label",
     "folder-contents": "printkind.folder_contents", "calibration-sheet": "printkind.calibration_sheet",
-    "issuance-register": "printkind.issuance_register",
+    "issuance-register": "printkind.issuance_register", "change-form": "printkind.change_form",
 })
 STUDENT_KINDS = ("diploma", "completion-certificate", "incomplete-certificate", "study-certificate",
                  "education-certificate", "basic-info-form", "folder-label", "folder-contents")
@@ -182,7 +182,10 @@ def select_students(session: Session, kind: str, *, student_ids=None, class_id=N
 # ------------------------------------------------------------------ printing
 def print_document(session: Session, kind: str, out, *, student_ids=None, class_id=None, school_year=None,
                    overlay: bool = False, calibration=None, issue_date: _dt.date | None = None,
-                   override: cs.CertOverride | None = None, template=None, progress=None, cancel=None) -> PrintResult:
+                   override: cs.CertOverride | None = None, template=None, progress=None, cancel=None,
+                   event_ids=None) -> PrintResult:
+    """``event_ids``: for ``change-form``, the status-change events whose forms print (or ``student_ids``:
+    each student's latest change event that has a form in the school's profile)."""
     from app import printing
 
     if kind not in printing.KINDS:
@@ -200,9 +203,22 @@ def print_document(session: Session, kind: str, out, *, student_ids=None, class_
     with discard_on_error(tmp):
         res = printing.render(session, kind, tmp, student_ids=list(student_ids) if student_ids else None,
                               class_id=class_id, school_year=school_year, overlay=overlay, calibration=cal,
-                              issue_date=issue_date, template=template, progress=progress, cancel=cancel, **kw)
+                              issue_date=issue_date, template=template, progress=progress, cancel=cancel,
+                              event_ids=list(event_ids) if event_ids else None, **kw)
         os.replace(tmp, out)
     return PrintResult(str(out), res.pages, res.students, kind, list(res.warnings))
+
+
+def print_change_form(session: Session, event_id: int, out, **kw) -> PrintResult:
+    """The form of one status change (转学联系表, 休学复学申请表 …, the one the profile names for its kind)."""
+    return print_document(session, "change-form", out, event_ids=[int(event_id)], **kw)
+
+
+def latest_change_event(session: Session, student_id: int) -> int | None:
+    """The student's latest change event whose kind has a form in the school's profile (None: none)."""
+    from app.printing.documents import latest_form_event
+
+    return latest_form_event(session, int(student_id))
 
 
 def reprint_document(session: Session, number: str, reason: str, out, *, overlay: bool = False, calibration=None,

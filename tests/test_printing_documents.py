@@ -56,6 +56,15 @@ def selection(s, kind):
         return {"student_ids": ids}
     if kind == "class-roster":
         return {"class_id": s.cls[10]}
+    if kind == "change-form":  # a status change recorded by the change service, its form printed
+        import datetime as dt
+
+        from app.changes.service import ChangeRequest, apply_change
+
+        r = apply_change(s, ChangeRequest("suspend", s.by_name["王䶮"], date=dt.date(2025, 10, 9), reason="因病住院治疗",
+                                          evidence=["监护人书面申请"], details={"until": "2026-07-10"},
+                                          acknowledge_warnings=True))
+        return {"event_ids": [r.event_id]}
     if kind == "issuance-register":
         return {"register_rows": [{"number": "N1", "kind": "diploma", "name": "小明", "issued_at": "2026-07-01",
                                    "event": "issue", "reason": "", "verified": False}]}

@@ -306,6 +306,11 @@ def test_every_bundled_template_loads():
         if kind == "diploma":
             for stage in ("primary", "junior", "senior"):
                 assert template_for(kind, stage).stage == stage
+        elif kind == "change-form":  # one template per form family (change-forms.toml)
+            from app.printing.documents import change_forms
+
+            for family in set(change_forms()["kinds"].values()):
+                assert template_for(kind, family).id == f"change-form-{family}"
         else:
             assert template_for(kind).kind == kind
     assert set(CERT_KINDS) <= set(KINDS)

@@ -3,6 +3,10 @@
 ``install(window)`` is called once by MainWindow after its own menus exist (window.menuBar(),
 window.main_toolbar, window.session, window.selected_student_id(), window.current_class_id(),
 window.after_write(ids)).
+
+``print_change_form(window, event_id)``: the preview of one status change's form (转学联系表, 休学复学申请表 …),
+from which the registrar prints or saves it; the change dialog calls it after saving (pass the main window,
+which outlives the dialog).
 """
 from __future__ import annotations
 
@@ -33,6 +37,7 @@ def install(window) -> None:
     sub = menu.addMenu(tr("printui.menu_year"))
     for kind in ps.YEAR_KINDS:
         sub.addAction(ps.KIND_TITLES[kind], lambda k=kind: open_preview(window, k, "year"))
+    window.act_change_form = menu.addAction(tr("printui.change_form"), lambda: print_latest_change_form(window))
     menu.addSeparator()
     window.act_calibration = menu.addAction(tr("printui.calibrate"), lambda: open_calibration(window))
     window.act_cert_register = menu.addAction(tr("certui.title"), lambda: open_register(window))
@@ -84,3 +89,29 @@ def open_register(window):
                              after_write=window.after_write)
     dlg.show()
     return dlg
+
+
+def print_change_form(window, event_id: int):
+    """Open the preview of status-change event ``event_id``'s form (the one the profile names for its kind);
+    print and save as PDF from there. ``window``: a widget with ``.session`` (the main window)."""
+    from ui.print_preview_dialog import PrintPreviewDialog
+
+    dlg = PrintPreviewDialog(window.session, "change-form", event_ids=[int(event_id)], parent=window,
+                             after_write=getattr(window, "after_write", None))
+    dlg.show()
+    return dlg
+
+
+def print_latest_change_form(window):
+    """打印异动申请表: the form of the selected student's latest change that has one."""
+    from app import print_service as ps
+
+    sid = window.selected_student_id()
+    if sid is None:
+        messages.info(window, tr("printui.pick_student"))
+        return None
+    eid = ps.latest_change_event(window.session, sid)
+    if eid is None:
+        messages.info(window, tr("printui.no_change_event"))
+        return None
+    return print_change_form(window, eid)

@@ -35,10 +35,11 @@ class PrintPreviewDialog(QDialog):
     rendered = Signal()  # a new PDF is shown (tests wait for it)
 
     def __init__(self, session, kind: str, *, student_ids=None, class_id=None, school_year=None, parent=None,
-                 after_write=None):
+                 after_write=None, event_ids=None):
         super().__init__(parent)
         self.session = session
         self.kind = kind
+        self.event_ids = list(event_ids) if event_ids else None  # change-form: the events whose forms print
         self.student_ids = list(student_ids) if student_ids else None
         self.class_id = class_id
         self.school_year = school_year
@@ -166,9 +167,18 @@ class PrintPreviewDialog(QDialog):
                   overlay=self.overlay, calibration=self.calibration)
 
         def fn(progress, cancel):
+            if self.event_ids:  # a form writes nothing to the archive: the draft is the document itself
+                return self._render_forms(path, progress, cancel, **kw)
             return pj.render_draft(self.session, self.kind, path, progress=progress, cancel=cancel, **kw)
 
         self.job = run_job(fn, on_done=lambda res: self._show(path, res, final=False), on_error=self._failed)
+
+    def _render_forms(self, out, progress, cancel, **kw):
+        """The status-change forms of ``self.event_ids`` (worker thread; writes nothing to the archive)."""
+        from app import print_service as ps
+
+        return ps.print_document(self.session, self.kind, out, event_ids=self.event_ids, overlay=kw["overlay"],
+                                 calibration=kw["calibration"], progress=progress, cancel=cancel)
 
     def _failed(self, err) -> None:
         self._busy(False)
@@ -258,10 +268,15 @@ class PrintPreviewDialog(QDialog):
                   overlay=self.overlay, calibration=self.calibration)
 
         def fn(progress, cancel):
+            if self.event_ids:
+                res = self._render_forms(out, progress, cancel, **kw)
+                if printer is not None:
+                    res.sent = pj.print_pdf(printer, res.path, cancel=cancel)
+                return res
             return pj.batch_print(self.session, self.kind, out, printer, progress=progress, cancel=cancel, **kw)
 
         def done(res):
-            if self.after_write:
+            if self.after_write and not self.event_ids:  # a change form writes nothing to the archive
                 self.after_write(list(res.numbers) or None)
             self._show(res.path, res, final=True)
             if on_done:

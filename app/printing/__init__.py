@@ -28,7 +28,7 @@ from app.printing.template import _bundled, resolve
 KINDS = ("diploma", "completion-certificate", "incomplete-certificate", "study-certificate",
          "education-certificate", "basic-info-form", "class-roster", "new-student-roster", "graduate-roster",
          "change-register", "hs-registration-approval", "hs-registration-register", "folder-label",
-         "folder-contents", "calibration-sheet", "issuance-register")
+         "folder-contents", "calibration-sheet", "issuance-register", "change-form")
 CERT_KINDS = ("diploma", "completion-certificate", "incomplete-certificate", "study-certificate",
               "education-certificate")
 PHOTO_CHUNK = 200
@@ -134,20 +134,22 @@ def _templates_for(session, kind: str, docs, template) -> list[Template]:
     cache: dict[str, Template] = {}
     out = []
     for d in docs:
-        key = d.stage if kind == "diploma" else ""
+        key = d.stage if kind in ("diploma", "change-form") else ""  # change forms: d.stage is the form family
         if key not in cache:
-            cache[key] = effective_template(session, kind, d.stage if kind == "diploma" else None)
+            cache[key] = effective_template(session, kind, key or None)
         out.append(cache[key])
     return out
 
 
 def render(session, kind, out, *, student_ids=None, class_id=None, school_year=None, overlay=False,
            calibration=None, numbers=None, issue_date=None, register_rows=None, template=None,
-           progress=None, cancel=None, values=None) -> RenderResult:
+           progress=None, cancel=None, values=None, event_ids=None) -> RenderResult:
     """Render ``kind`` to ``out`` (a path or a binary file object) as one PDF.
 
     ``values``: extra record fields, either ``{field: value}`` for every record or
     ``{student_id: {field: value}}`` (e.g. ``original_number``, ``reason`` for a 学历证明书).
+    ``event_ids`` (change-form): the status-change events whose forms print; with ``student_ids`` instead,
+    each student's latest change event that has a form.
     Raises PrintRefused (nothing written) when a character cannot be drawn or the template is bad,
     Cancelled when ``cancel()`` returns True."""
     if kind not in KINDS:
@@ -160,6 +162,8 @@ def render(session, kind, out, *, student_ids=None, class_id=None, school_year=N
     ctx = _docs.Context(session, issue_date=issue_date, numbers=numbers, values=values)
     if kind == "calibration-sheet":
         docs = [_docs.Doc(ctx.school_fields())]
+    elif kind in _docs.EVENT_KINDS:
+        docs = _docs.change_docs(ctx, event_ids, student_ids)
     elif kind in _docs.STUDENT_KINDS:
         docs = _docs.student_docs(ctx, kind, student_ids, class_id, school_year)
     else:

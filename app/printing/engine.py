@@ -14,6 +14,7 @@ not fit it is condensed horizontally, so it never leaves its box.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import math
@@ -198,6 +199,8 @@ class Painter:
         if not text:
             return
         if e.wrap or "\n" in text:
+            if box is not None:  # a table cell of several lines: the paragraph fills the cell
+                e = dataclasses.replace(e, x=box[0], y=box[1], w=box[2], h=box[3], valign="middle")
             return self._paragraph(e, text)
         x, y, w, h = box or (e.x, e.y, e.w, e.h)
         runs = self._runs(e, text)

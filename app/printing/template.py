@@ -54,6 +54,8 @@ m2_name m2_relation m2_phone m2_id_number m2_employer m2_address m2_is_guardian
 cert_number issue_date original_number reason province county age
 qr title school_year school_year_next page pages printed_at count male female
 plan_total actual_total apply_total xh_from xh_to
+form_title form_note event_no event_kind event_date from_school to_school target_class period_from period_to
+evidence_text from_state_name to_state_name
 """.split())
 FIELDS = FIELDS | frozenset(f.key for f in _student_fields()) | frozenset(
     f"m{n}_{f.key}" for n in (1, 2) for f in _member_fields())
@@ -61,6 +63,7 @@ ROW_FIELDS = FIELDS | frozenset("""
 seq event_date event_kind direction from_school to_school note doc_number
 number kind issued_at event verified verified_at operator item count_text pages_text
 exam_no exam_score signature receive_date conclusion
+party decision decided_by decided_on decided_on_text
 """.split())
 
 
