@@ -150,17 +150,17 @@ def verify_files(win):
     win.statusBar().showMessage(tr("paperui.verify_running"))
 
     def done(rep):
-        problems = _get(rep, "problems") or []
-        checked = _get(rep, "checked") or 0
+        problems = [(p, tr("paperui.verify_missing")) for p in rep.missing] + \
+                   [(p, tr("paperui.verify_changed")) for p in rep.changed]
         if problems:
-            lines = [tr("paperui.verify_line", path=_get(p, "path") or _get(p, "sha256") or "",
-                        problem=_get(p, "message") or _get(p, "problem") or "") for p in problems[:40]]
-            messages.error(win, tr("paperui.verify_bad", count=len(problems), checked=checked),
+            lines = [tr("paperui.verify_line", path=p.get("path") or p.get("sha256") or "", problem=what)
+                     for p, what in problems[:200]]
+            messages.error(win, tr("paperui.verify_bad", count=len(problems), checked=rep.checked),
                            title=tr("paperui.verify"), detail="\n".join(lines))
         else:
-            win.statusBar().showMessage(tr("paperui.verify_ok", checked=checked), 10000)
+            win.statusBar().showMessage(tr("paperui.verify_ok", checked=rep.checked), 10000)
 
-    job = run_job(lambda progress, cancel: sweep(win.session), on_done=done,
+    job = run_job(lambda progress, cancel: sweep(win.session, progress=progress), on_done=done,
                   on_error=lambda err: messages.job_error(win, err))
     win._jobs.append(job)
     return job
@@ -168,3 +168,98 @@ def verify_files(win):
 
 def _get(obj, key, default=None):
     return obj.get(key, default) if isinstance(obj, dict) else getattr(obj, key, default)
+
+
+# ------------------------------------------------------------------ helpers shared by the paper-archive views
+def make_table(headers: list[str], widths=(), *, name: str = ""):
+    """A read-only, row-selecting table with the house look."""
+    from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget
+
+    t = QTableWidget(0, len(headers))
+    if name:
+        t.setObjectName(name)
+    t.setHorizontalHeaderLabels(headers)
+    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    t.setWordWrap(False)
+    t.setAlternatingRowColors(True)
+    t.verticalHeader().hide()
+    hh = t.horizontalHeader()
+    hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    hh.setStretchLastSection(True)
+    for c, w in enumerate(widths):
+        t.setColumnWidth(c, w)
+    return t
+
+
+def fill_table(table, rows: list[list], *, colors=None) -> None:
+    """Rows of texts; ``colors`` a per-row (background, foreground) or None."""
+    from PySide6.QtGui import QBrush, QColor
+    from PySide6.QtWidgets import QTableWidgetItem
+
+    table.setRowCount(len(rows))
+    for r, vals in enumerate(rows):
+        col = colors[r] if colors else None
+        for c, v in enumerate(vals):
+            cell = QTableWidgetItem("" if v is None else str(v))
+            cell.setToolTip(cell.text())
+            if col:
+                cell.setBackground(QBrush(QColor(col[0])))
+                cell.setForeground(QBrush(QColor(col[1])))
+            table.setItem(r, c, cell)
+
+
+class RunRow:
+    """In-window progress of a background job (a label, a bar and 取消), instead of a nested modal dialog."""
+
+    def __init__(self, layout):
+        from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton
+
+        row = QHBoxLayout()
+        self.label = QLabel()
+        self.bar = QProgressBar()
+        self.bar.setMinimumWidth(200)
+        self.cancel_btn = QPushButton(tr("common.cancel"))
+        self.cancel_btn.setAutoDefault(False)
+        row.addWidget(self.label)
+        row.addWidget(self.bar, 1)
+        row.addWidget(self.cancel_btn)
+        layout.addLayout(row)
+        self.cancel_btn.clicked.connect(self.cancel)
+        self.job = None
+        self.show(False)
+
+    def show(self, on: bool) -> None:
+        for w in (self.label, self.bar, self.cancel_btn):
+            w.setVisible(on)
+
+    def run(self, label: str, fn, on_done, on_error):
+        from ui.workers import run_job
+
+        self.label.setText(label)
+        self.bar.setRange(0, 0)
+        self.show(True)
+
+        def progress(done, total):
+            if total > 0:
+                self.bar.setRange(0, total)
+                self.bar.setValue(min(done, total))
+
+        def finished(ok, value):
+            self.job = None
+            self.show(False)
+            (on_done if ok else on_error)(value)
+
+        self.job = run_job(fn, on_done=lambda r: finished(True, r), on_error=lambda e: finished(False, e),
+                           on_progress=progress)
+        return self.job
+
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+            self.label.setText(tr("progress.cancelling"))
+
+    @property
+    def busy(self) -> bool:
+        return self.job is not None
