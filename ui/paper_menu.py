@@ -166,9 +166,6 @@ def verify_files(win):
     return job
 
 
-def _get(obj, key, default=None):
-    return obj.get(key, default) if isinstance(obj, dict) else getattr(obj, key, default)
-
 
 # ------------------------------------------------------------------ helpers shared by the paper-archive views
 def make_table(headers: list[str], widths=(), *, name: str = ""):
