@@ -1,0 +1,84 @@
+"""差异清单 (ui/discrepancies_view.py) on a real archive: paper without a scan, a folder without a location, an
+overdue loan and students without a folder are listed with their kind; the kind filter narrows; a checklist
+line opens the student's 档案袋 tab with that item selected, a loan line the borrow register on that loan;
+after attaching the scan the line is gone; the list exports to .xlsx and prints to PDF."""
+from __future__ import annotations
+
+import datetime as dt
+
+import openpyxl
+import pytest
+from PIL import Image
+from PySide6.QtWidgets import QApplication
+
+from app import paper
+from tests.helpers import fill_class, new_class, new_school
+from ui import messages
+from ui.discrepancies_view import DiscrepanciesView
+from ui.loans_view import LoansView
+from ui.main_window import MainWindow
+from ui.student_editor_dialog import StudentEditorDialog
+
+
+@pytest.fixture
+def shown(monkeypatch):
+    out = []
+    for name in ("info", "error"):
+        monkeypatch.setattr(messages, name, lambda parent, text, _n=name, **kw: out.append((_n, text)))
+    return out
+
+
+def _editors():
+    return [w for w in QApplication.topLevelWidgets() if isinstance(w, StudentEditorDialog) and w.isVisible()]
+
+
+def test_discrepancies_list_open_and_go_away(tmp_path, qtbot, shown):
+    s = new_school(tmp_path, stages="primary")
+    try:
+        cid = new_class(s, 3)
+        a, b, c = [r.id for r in fill_class(s, cid, 3, 3)]
+        key = paper.checklist(s, a)[0].key
+        paper.mark_item(s, a, key, paper="present")                 # paper, no scan; folder without location
+        today = dt.date.today()
+        paper.move(s, b, ["A柜", "1层"])
+        lid = paper.lend(s, b, borrower="教育局", purpose="审核", approved_by="校长",
+                         due_on=today - dt.timedelta(days=2), lent_on=today - dt.timedelta(days=9))
+        win = MainWindow(s)
+        qtbot.addWidget(win)
+        win.show()
+        view = DiscrepanciesView(s, win, window=win)
+        qtbot.addWidget(view)
+        kinds = {(d.kind, d.student_id) for d in view.all_lines}
+        assert ("paper_without_scan", a) in kinds
+        assert ("no_location", a) in kinds
+        assert ("loan_overdue", b) in kinds
+        assert ("no_folder", c) in kinds
+        assert view.table.rowCount() == len(view.all_lines)
+        assert view.summary.text()
+        view.kind_combo.setCurrentIndex(view.kind_combo.findData("paper_without_scan"))
+        assert [d.student_id for d in view.lines] == [a]
+        dlg = view.open_row(0)
+        assert isinstance(dlg, StudentEditorDialog) and dlg.student_id == a
+        assert dlg.tabs.currentWidget() is dlg.folder_panel
+        panel = dlg.folder_panel
+        assert panel.items[panel.table.currentRow()].key == key
+        png = tmp_path / "scan.png"
+        Image.new("RGB", (40, 40), (0, 0, 255)).save(png)
+        assert panel.attach(panel.table.currentRow(), str(png))
+        dlg.reject()
+        view.reload()
+        assert view.lines == []                                       # fixed: gone
+        view.kind_combo.setCurrentIndex(view.kind_combo.findData("loan_overdue"))
+        loans = view.open_row(0)
+        assert isinstance(loans, LoansView)
+        assert loans.loans[loans.table.currentRow()].id == lid
+        loans.close()
+        view.kind_combo.setCurrentIndex(0)
+        xlsx = view.export(str(tmp_path / "差异.xlsx"))
+        ws = openpyxl.load_workbook(xlsx["path"]).active
+        assert ws.max_row == len(view.all_lines) + 1
+        pdf = view.print_(str(tmp_path / "差异.pdf"))
+        assert (tmp_path / "差异.pdf").read_bytes()[:5] == b"%PDF-" and pdf["count"] == len(view.all_lines)
+        win.close()
+    finally:
+        s.close()
