@@ -385,3 +385,8 @@ def test_every_profile_has_a_checklist_file():
         keys = [i["key"] for i in tpl["items"]]
         assert len(keys) == len(set(keys)) and tpl["loan_article"]
         assert {i["section"] for i in tpl["items"]} <= {x["no"] for x in tpl["sections"]}
+
+
+def test_location_text_with_full_width_separators(school):
+    s = school()
+    assert paper.move(s, pupil(s), "柜Ａ／２层＞盒５").location == ["柜A", "2层", "盒5"]

@@ -46,9 +46,9 @@ def _student(session: Session, student_id: int) -> dict:
 
 
 def clean_location(parts) -> list[str]:
-    """A location as an ordered list; a single string splits on '/', '>' or '／'."""
+    """A location as an ordered list; a single string splits on '/' or '>' (full-width ones too, via NFKC)."""
     if isinstance(parts, str):
-        parts = re.split(r"\s*[/>／]\s*", parts)
+        parts = re.split(r"\s*[/>]\s*", unicodedata.normalize("NFKC", parts))
     out = [unicodedata.normalize("NFKC", str(p)).strip() for p in (parts or [])]
     return [p for p in out if p]
 
