@@ -140,10 +140,11 @@ def discrepancies(session: Session, as_of: _dt.date | None = None, kinds=None) -
         out.append(Discrepancy(kind, KIND_NAMES[kind], sid, n, c, what, since or "", target, rule, article))
 
     if "evidence_missing" in wanted:
-        for r in rq.evidence_missing(conn):
+        for r in rq.evidence_missing(conn, _has_paper_tables(conn)):
             add("evidence_missing", r["student_id"],
                 tr("discrepancy.what.evidence_missing", document=r["name"], date=r["effective_date"]),
-                r["effective_date"], {"view": "changes", "student_id": r["student_id"], "event_id": r["event_id"]})
+                r["effective_date"], {"view": "changes", "student_id": r["student_id"], "event_id": r["event_id"],
+                                      "item_key": f"evidence:{r['evidence_id']}"})
     if "handover_late" in wanted:
         months = int(_config()["handover_late"].get("months", 1))
         for r in rq.transfers_out(conn):

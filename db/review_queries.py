@@ -132,12 +132,15 @@ def last_signature(conn, student_id: int) -> dict | None:
 
 
 # ---------------------------------------------------------------- discrepancies from status changes
-def evidence_missing(conn) -> list[dict]:
-    """Evidence whose latest note for (event, document) is 'missing', on events not undone."""
-    return _all(conn, """
-        SELECT ev.event_id, ev.name, ev.noted_at, e.student_id, e.kind, e.effective_date
+def evidence_missing(conn, with_paper: bool = False) -> list[dict]:
+    """Evidence of status changes (not undone) whose latest note for (event, document) is 'missing', and, with
+    ``with_paper``, evidence noted as in the folder whose checklist item (``evidence:<id>``) is marked missing."""
+    paper = ("OR (ev.how = 'in_folder' AND EXISTS (SELECT 1 FROM checklist_marks m WHERE m.student_id = e.student_id "
+             "AND m.item_key = 'evidence:' || ev.id AND m.paper = 'missing'))") if with_paper else ""
+    return _all(conn, f"""
+        SELECT ev.id AS evidence_id, ev.event_id, ev.name, ev.how, ev.noted_at, e.student_id, e.kind, e.effective_date
         FROM event_evidence ev JOIN status_events e ON e.id = ev.event_id
-        WHERE ev.how = 'missing'
+        WHERE (ev.how = 'missing' {paper})
           AND ev.id = (SELECT MAX(id) FROM event_evidence x WHERE x.event_id = ev.event_id AND x.name = ev.name)
           AND NOT EXISTS (SELECT 1 FROM status_events c WHERE c.cancels_event = e.id)
         ORDER BY e.effective_date, ev.event_id, ev.id""")
@@ -280,9 +283,12 @@ def last_signatures(conn) -> dict[int, dict]:
 
 
 def edits_after(conn, student_id: int, history_id: int, at: str) -> dict:
-    """Count and first time of the student's change_history rows after ``history_id`` and (when given) after ``at``."""
+    """Count and first time of the edits of the student's record (the student's fields and family members, not
+    folder or status rows) after change_history id ``history_id`` and (when given) after time ``at``."""
     r = conn.execute("SELECT COUNT(*), MIN(changed_at) FROM change_history WHERE student_id = ? AND id > ? "
-                     "AND changed_at > ?", (student_id, history_id, at or "")).fetchone()
+                     "AND changed_at > ? AND action IN ('edit', 'import') "
+                     "AND (entity = 'student' OR entity LIKE 'member%')",
+                     (student_id, history_id, at or "")).fetchone()
     return {"edits": r[0], "since": r[1]}
 
 
