@@ -63,6 +63,7 @@ def register(sub, add, parser_class, groups) -> None:
     sp.add_argument("--to", required=True, dest="handed_to")
     sp.add_argument("--date", default=None, metavar="YYYY-MM-DD")
     sp.add_argument("--carried-by", default="")
+    sp.add_argument("--event", type=int, default=None, metavar="EVENT_ID", help=tr("xcli.paper.help.event"))
     sp.add_argument("--receipt", default=None, metavar="FILE", help=tr("xcli.paper.help.receipt"))
     sp.add_argument("--note", default="")
 
@@ -214,7 +215,7 @@ def cmd_handover(args, out):
             ext, _pages = paper.inspect(data, Path(args.receipt).name)
             receipt = store.put(session.folder, data, ext)
         hid = paper.hand_over(session, sid, handed_to=args.handed_to, handed_on=args.date, carried_by=args.carried_by,
-                              receipt_sha256=receipt, note=args.note)
+                              receipt_sha256=receipt, note=args.note, event_id=args.event)
         return out.ok({"student_id": sid, "handover_id": hid, "receipt_sha256": receipt},
                       tr("xcli.paper.handed_over", id=sid, to=args.handed_to))
 

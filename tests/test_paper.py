@@ -390,3 +390,20 @@ def test_every_profile_has_a_checklist_file():
 def test_location_text_with_full_width_separators(school):
     s = school()
     assert paper.move(s, pupil(s), "柜Ａ／２层＞盒５").location == ["柜A", "2层", "盒5"]
+
+
+def test_hand_over_links_the_transfer_and_evidence_scans_open(school, tmp_path):
+    s = school()
+    sid = pupil(s)
+    data = jpeg_bytes(500, 700)
+    sha = store.put(s.folder, data, "jpg")
+    r = apply_change(s, ChangeRequest(kind="transfer-out", student_id=sid, date=dt.date(2025, 9, 15),
+                                      reason="户口迁移", to_school="外县一中", acknowledge_warnings=True,
+                                      evidence=[f"户籍迁移证明@attached:{sha}"]))
+    ev = [i for i in paper.checklist(s, sid) if i.source == "evidence"]
+    attached = [i for i in ev if i.has_scan]
+    assert attached and attached[0].scans[0]["ext"] == "jpg"
+    assert paper.scan_bytes(s, attached[0].scans[0]["id"]) == data
+    hid = paper.hand_over(s, sid, handed_to="外县一中", handed_on="2025-10-01")
+    row = s.conn.execute("SELECT event_id FROM folder_handovers WHERE id = ?", (hid,)).fetchone()
+    assert row[0] == r.event_id

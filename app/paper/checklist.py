@@ -133,8 +133,9 @@ def checklist(session: Session, student_id: int) -> list[ChecklistItem]:
             key=f"{EVIDENCE_PREFIX}{ev['id']}", name=ev["name"], section=esec, section_title=titles.get(esec, ""),
             article=tpl.get("article", ""), source="evidence", event_id=ev["event_id"], event_kind=ev["event_kind"],
             year=None, paper=paper, note=ev["note"], checked_at=ev["noted_at"], checked_by=ev["noted_by"],
-            scans=([{"id": None, "sha256": ev["file_sha256"], "ext": "", "bytes": None, "pages": None,
-                     "attached_at": ev["noted_at"]}] if ev["file_sha256"] else [])))
+            scans=([{"id": f"sha256:{ev['file_sha256']}", "sha256": ev["file_sha256"], "ext": _stored_ext(
+                session, ev["file_sha256"]), "bytes": None, "pages": None, "attached_at": ev["noted_at"]}]
+                   if ev["file_sha256"] else [])))
     marks = pq.marks_of(conn, s["id"])
     scans: dict[str, list[dict]] = {}
     for sc in pq.scans_of(conn, s["id"]):
@@ -156,6 +157,15 @@ def checklist(session: Session, student_id: int) -> list[ChecklistItem]:
             it.paper, it.loan_id, it.due_back = "lent", loan["id"], loan["due_on"]
     items.sort(key=lambda i: (i.section, i.source != "profile"))  # stable: template order, years, events
     return items
+
+
+def _stored_ext(session: Session, sha: str) -> str:
+    from app.photos import store
+
+    try:
+        return store.path(session.folder, sha).suffix.lstrip(".")
+    except ValueError:
+        return ""
 
 
 def item_keys(session: Session, student_id: int) -> dict[str, ChecklistItem]:

@@ -147,6 +147,12 @@ def hand_over(session: Session, student_id: int, *, handed_to: str, handed_on=No
     if pq.open_loans_of(session.conn, sid):
         raise Refused([Finding("paper_handover_lent", tr("paper.err.handover_lent"), field=tr("paper.field.item"))])
     on = _date(handed_on, tr("paper.field.handed_on"))
+    if event_id is None:  # the transfer-out / graduation this hand-over belongs to: the latest one
+        from app.paper.checklist import load_template
+
+        kinds = load_template((session.school or {}).get("profile") or "national").get("handover_kinds", [])
+        leaving = [e for e in pq.status_events_of(session.conn, sid) if e["kind"] in kinds]
+        event_id = leaving[-1]["id"] if leaving else None
     with session.transaction() as conn:
         ensure_folder(session, conn, sid)
         hid = pq.insert_handover(conn, {"student_id": sid, "event_id": event_id, "handed_on": on,

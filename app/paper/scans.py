@@ -120,7 +120,11 @@ def withdraw_scan(session: Session, scan_id: int, *, reason: str = "") -> None:
                                  "evidence_ref": f"sha256:{sc['sha256']}"}])
 
 
-def scan_bytes(session: Session, scan_id: int) -> bytes:
+def scan_bytes(session: Session, scan_id) -> bytes:
+    """The stored bytes of a scan: its id, or ``"sha256:<hex>"`` (a status change's attached evidence, as the
+    checklist lists it). FileNotFoundError if the file is gone, ValueError if it no longer matches its hash."""
+    if isinstance(scan_id, str) and scan_id.startswith("sha256:"):
+        return store.get(session.folder, scan_id.split(":", 1)[1])
     sc = pq.get_scan(session.conn, int(scan_id))
     if sc is None:
         raise Refused([Finding("paper_no_scan", tr("paper.err.no_scan", id=scan_id), field=tr("paper.field.scan"))])
