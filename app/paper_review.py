@@ -248,7 +248,7 @@ def _disc_headers() -> list[str]:
 
 def _disc_rows(lines: list[Discrepancy]) -> list[list[str]]:
     return [[d.kind_name, d.student, d.class_name, d.what, d.since,
-             (f"{d.article} {d.rule}" if d.article else "")] for d in lines]
+             d.article] for d in lines]
 
 
 def export_discrepancies(session: Session, out, as_of: _dt.date | None = None) -> dict:
@@ -268,7 +268,7 @@ def print_discrepancies(session: Session, out, as_of: _dt.date | None = None) ->
     lines = discrepancies(session, as_of)
     meta = [tr("discrepancy.print.meta", school=session.school["name"], date=as_of.isoformat(), count=len(lines),
                user=session.user)]
-    pages = pdf_table(out, tr("discrepancy.print.title"), meta, _disc_headers(), (18, 18, 26, 120, 22, 40),
+    pages = pdf_table(out, tr("discrepancy.print.title"), meta, _disc_headers(), (28, 18, 24, 126, 22, 30),
                       _disc_rows(lines) or [["", "", "", tr("discrepancy.none"), "", ""]])
     return {"path": str(out), "pages": pages, "count": len(lines)}
 
@@ -460,8 +460,8 @@ def print_review_report(session: Session, review_id: int, out) -> dict:
     s = review_status(session, review_id)
     r, c = s["review"], s["counts"]
     meta = [tr("review.print.meta", school=session.school["name"], scope=r["scope"], term=r["term_name"]),
-            tr("review.print.who", started=r["started_at"], by=r["started_by"],
-               finished=r["finished_at"] or tr("review.print.unfinished"), finished_by=r["finished_by"] or "-"),
+            tr("review.print.who", started=r["started_at"].replace("T", " "), by=r["started_by"],
+               finished=(r["finished_at"] or "").replace("T", " ") or tr("review.print.unfinished"), finished_by=r["finished_by"] or "-"),
             tr("review.print.counts", students=c["students"], done=c["done"], findings=c["findings"], fixed=c["fixed"])]
     if r["note"]:
         meta.append(r["note"])
@@ -539,6 +539,7 @@ def pdf_table(out, title: str, meta: list[str], headers: list[str], widths_mm, r
         c.setTitle(title)
 
         def header_block() -> float:
+            """Title, meta lines and the column heads; returns the top of the first row."""
             nonlocal pages
             pages += 1
             y = H - margin - 14
@@ -547,45 +548,44 @@ def pdf_table(out, title: str, meta: list[str], headers: list[str], widths_mm, r
             for m in meta:
                 draw(c, margin, y, m, 9.5)
                 y -= 13
-            y -= 4
-            return table_head(y)
-
-        def table_head(y: float) -> float:
-            x = margin
+            top = y - 2
             c.setLineWidth(0.6)
-            c.line(margin, y + lead - 2, W - margin, y + lead - 2)
+            c.line(margin, top, W - margin, top)
+            x = margin
             for h, w in zip(headers, ws):
-                draw(c, x + 2, y, h, size)
+                draw(c, x + 2, top - size - 2, h, size)
                 x += w
-            c.line(margin, y - 4, W - margin, y - 4)
-            return y - lead - 2
+            top -= lead + 4
+            c.line(margin, top, W - margin, top)
+            return top
 
-        y = header_block()
+        def footer_page() -> None:
+            draw(c, W - margin - 40, margin - 2, tr("review.print.page", page=pages), 8)
+            c.showPage()
+
+        top = header_block()
         for row in rows:
             cells = [wrap(v, w) for v, w in zip(row, ws)]
-            height = max(len(x) for x in cells) * lead
-            if y - height < margin + 20:
-                draw(c, W - margin - 40, margin - 2, tr("review.print.page", page=pages), 8)
-                c.showPage()
-                y = header_block()
+            height = max(len(x) for x in cells) * lead + 4
+            if top - height < margin + 20:
+                footer_page()
+                top = header_block()
             x = margin
             for lines, w in zip(cells, ws):
-                yy = y
+                yy = top - size - 2
                 for ln in lines:
                     draw(c, x + 2, yy, ln, size)
                     yy -= lead
                 x += w
-            y -= height
+            top -= height
             c.setLineWidth(0.2)
-            c.line(margin, y + lead - 4, W - margin, y + lead - 4)
+            c.line(margin, top, W - margin, top)
         if footer:
-            if y < margin + 40:
-                draw(c, W - margin - 40, margin - 2, tr("review.print.page", page=pages), 8)
-                c.showPage()
-                y = header_block()
-            draw(c, margin, y - 18, footer, 10)
-        draw(c, W - margin - 40, margin - 2, tr("review.print.page", page=pages), 8)
-        c.showPage()
+            if top < margin + 40:
+                footer_page()
+                top = header_block()
+            draw(c, margin, top - 24, footer, 10)
+        footer_page()
         c.save()
         os.replace(tmp, out)
     return pages

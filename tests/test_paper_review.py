@@ -244,3 +244,14 @@ def test_cli_review_and_discrepancies(school, tmp_path, capsys):
     assert code == 0 and out["counts"]["fixed"] == 1 and len(out["students"]) == len(ids)
     code, out = run("archive", "sign", str(ids["same"]), "--date", "2025-09-01", "--guardian", "张父")
     assert code == 0 and out["signature"]["signed_on"] == "2025-09-01"
+
+
+def test_long_tables_break_across_pages_with_their_heads(tmp_path):
+    rows = [[f"第{i}行", "一年级（1）班", "长文本" * (i % 7 + 1) * 6, "2025-10-01"] for i in range(120)]
+    pages = P.pdf_table(tmp_path / "t.pdf", "标题", ["学校：测试"], ["甲", "乙", "丙", "丁"], (30, 30, 150, 30), rows)
+    reader = PdfReader(tmp_path / "t.pdf")
+    assert pages == len(reader.pages) >= 3
+    texts = [p.extract_text() for p in reader.pages]
+    assert all("标题" in t and "丙" in t for t in texts) and "第119行" in texts[-1]
+    assert refused(P.pdf_table, tmp_path / "bad.pdf", "标题", [], ["甲"], (30,), [["\U0001F600"]])[0].code == "PRINT.GLYPH"
+    assert not (tmp_path / "bad.pdf").exists()
