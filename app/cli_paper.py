@@ -69,6 +69,10 @@ def register(sub, add, parser_class, groups) -> None:
 
     add(arc, "verify-files", tr("xcli.paper.help.verify_files"))
 
+    sp = add(arc, "folders", tr("xcli.paper.help.folders"))
+    sp.add_argument("--class-id", type=int, default=None)
+    sp.add_argument("--all", action="store_true", help=tr("xcli.paper.help.folders_all"))
+
 
 def _open(args):
     from app.cli_commands import _open as open_
@@ -234,6 +238,17 @@ def cmd_verify_files(args, out):
     return out.fail(fs, extra={"report": rep.as_json()})
 
 
+def cmd_folders(args, out):
+    from app import paper
+
+    with _open(args) as session:
+        rows = paper.overview(session, args.class_id, all_statuses=args.all)
+    text = "\n".join(tr("xcli.paper.folder_line", id=r["student_id"], name=r["name"],
+                         location=" / ".join(r["location"]) or tr("xcli.paper.no_location")) for r in rows)
+    return out.ok({"folders": rows, "count": len(rows), "without_folder": sum(not r["has_folder"] for r in rows),
+                   "without_location": sum(not r["location"] for r in rows)}, text or tr("xcli.paper.no_folders"))
+
+
 def _refs(refs: list[dict]) -> str:
     return ", ".join(f"{r['what']}#{r['ref']}" + (f"/{r['student_id']}" if r["student_id"] else "") for r in refs[:5])
 
@@ -241,4 +256,4 @@ def _refs(refs: list[dict]) -> str:
 COMMANDS.update({"archive_locate": cmd_locate, "archive_move": cmd_move, "archive_checklist": cmd_checklist,
                  "archive_check-item": cmd_check_item, "archive_attach": cmd_attach, "archive_lend": cmd_lend,
                  "archive_return": cmd_return, "archive_loans": cmd_loans, "archive_handover": cmd_handover,
-                 "archive_verify-files": cmd_verify_files})
+                 "archive_verify-files": cmd_verify_files, "archive_folders": cmd_folders})

@@ -216,3 +216,26 @@ def student_by_id(conn, student_id: int) -> dict | None:
 def student_ids_where(conn, col: str, value: str) -> list[int]:
     assert col in ("xueji_no", "id_number", "aux_xjh")
     return [r[0] for r in conn.execute(f"SELECT id FROM students WHERE upper({col}) = upper(?)", (value,))]
+
+
+# ---------------------------------------------------------------- overview (one query for a class or the school)
+def folder_overview(conn, class_id: int | None = None, statuses: tuple[str, ...] = ()) -> list[dict]:
+    sql = ("SELECT s.id AS student_id, s.name, s.class_id, s.status, s.xueji_no, f.location, f.updated_at, "
+           "(SELECT COUNT(*) FROM folder_loans l WHERE l.student_id = s.id AND l.returned_on IS NULL) AS open_loans, "
+           "(SELECT MIN(l.due_on) FROM folder_loans l WHERE l.student_id = s.id AND l.returned_on IS NULL) AS due_on, "
+           "(SELECT MAX(h.handed_on) FROM folder_handovers h WHERE h.student_id = s.id) AS handed_on, "
+           "(SELECT COUNT(*) FROM scans x WHERE x.student_id = s.id AND x.withdrawn_at IS NULL) AS scans, "
+           "(SELECT COUNT(*) FROM checklist_marks m WHERE m.student_id = s.id) AS checked "
+           "FROM students s LEFT JOIN paper_folders f ON f.student_id = s.id WHERE 1 = 1")
+    args: list = []
+    if class_id is not None:
+        sql += " AND s.class_id = ?"
+        args.append(class_id)
+    if statuses:
+        sql += f" AND s.status IN ({', '.join('?' * len(statuses))})"
+        args += list(statuses)
+    out = _rows(conn.execute(sql + " ORDER BY s.class_id, s.id", args))
+    for r in out:
+        r["has_folder"] = r["location"] is not None
+        r["location"] = json.loads(r["location"] or "[]")
+    return out

@@ -407,3 +407,18 @@ def test_hand_over_links_the_transfer_and_evidence_scans_open(school, tmp_path):
     hid = paper.hand_over(s, sid, handed_to="外县一中", handed_on="2025-10-01")
     row = s.conn.execute("SELECT event_id FROM folder_handovers WHERE id = ?", (hid,)).fetchone()
     assert row[0] == r.event_id
+
+
+def test_folder_contents_lists_what_is_on_paper(school, tmp_path):
+    s = school()
+    sid = pupil(s)
+    assert paper.folder_contents(s, sid) == []
+    paper.mark_item(s, sid, "basic-info-form", paper="present", note="监护人已签字")
+    paper.mark_item(s, sid, "vaccination", paper="missing")
+    f = tmp_path / "h.pdf"
+    f.write_bytes(pdf_bytes(2))
+    paper.attach_scan(s, sid, "hukou", f)
+    paper.mark_item(s, sid, "hukou", paper="present")
+    rows = paper.folder_contents(s, sid)
+    assert [(r["seq"], r["key"], r["pages"]) for r in rows] == [(1, "basic-info-form", None), (2, "hukou", 2)]
+    assert rows[0]["note"] == "监护人已签字" and rows[0]["date"] == dt.date.today().isoformat()

@@ -111,3 +111,17 @@ def test_lend_return_loans(tmp_path, capsys):
     assert {i["paper"] for i in obj["items"]} == {"handed_over"}
     rc, obj, _ = run(capsys, *base, "verify-files")
     assert rc == 0 and obj["report"]["checked"] == 1
+
+
+def test_folders_overview(tmp_path, capsys):
+    arch, sid, idn, _ = _archive(tmp_path)
+    base = ("--archive", arch, "--json", "archive")
+    rc, obj, _ = run(capsys, *base, "folders")
+    assert rc == 0 and obj["count"] == 1 and obj["without_folder"] == 1 and obj["folders"][0]["has_folder"] is False
+    run(capsys, *base, "move", idn, "柜A/层1")
+    rc, obj, _ = run(capsys, *base, "folders")
+    row = obj["folders"][0]
+    assert obj["without_folder"] == 0 and obj["without_location"] == 0
+    assert (row["student_id"], row["location"], row["open_loans"], row["scans"]) == (sid, ["柜A", "层1"], 0, 0)
+    rc, obj, _ = run(capsys, *base, "folders", "--class-id", "999")
+    assert rc == 0 and obj["count"] == 0

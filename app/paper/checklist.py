@@ -199,3 +199,18 @@ def mark_item(session: Session, student_id: int, item_key: str, *, paper: str, n
                                  "field": item_key, "old_value": before.paper, "new_value": paper,
                                  "changed_by": who, "reason": note}])
     return item_keys(session, sid)[item_key]
+
+
+def folder_contents(session: Session, student_id: int) -> list[dict]:
+    """What the folder holds, for its 卷内目录 (folder-contents print): the checklist items on paper in the
+    folder (present, or lent and coming back), in checklist order — {"seq", "key", "item", "article", "date"
+    (when checked, else when its scan was attached), "pages" (the scan's page count, or None), "note", "paper"}."""
+    out = []
+    for it in checklist(session, student_id):
+        if it.paper not in ("present", "lent"):
+            continue
+        pages = sum(int(s.get("pages") or 0) for s in it.scans) or None
+        when = it.checked_at or (it.scans[0]["attached_at"] if it.scans else "")
+        out.append({"seq": len(out) + 1, "key": it.key, "item": it.name, "article": it.article,
+                    "date": (when or "")[:10], "pages": pages, "note": it.note, "paper": it.paper})
+    return out

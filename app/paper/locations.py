@@ -134,3 +134,12 @@ def _by_number(conn, number: str) -> int | None:
         if len(ids) > 1:
             return None
     return None
+
+
+def overview(session: Session, class_id: int | None = None, *, all_statuses: bool = False) -> list[dict]:
+    """One row per student (in-school students unless ``all_statuses``): {"student_id", "name", "class_id",
+    "status", "xueji_no", "has_folder", "location" (list), "open_loans", "due_on" (earliest open loan),
+    "handed_on", "scans", "checked" (items marked)} — for a class's shelf list or a review sheet."""
+    from app import status as st
+
+    return pq.folder_overview(session.conn, class_id, () if all_statuses else tuple(st.active_codes()))
