@@ -52,7 +52,7 @@ class DiscrepanciesView(QDialog):
         lay.addLayout(top)
         self.table = make_table([tr("discui.col_kind"), tr("discui.col_student"), tr("discui.col_class"),
                                  tr("discui.col_what"), tr("discui.col_since"), tr("discui.col_article")],
-                                (130, 80, 120, 420, 90), name="discrepancies_table")
+                                (130, 80, 120, 480, 90), name="discrepancies_table")
         self.table.cellDoubleClicked.connect(lambda r, _c: self.open_row(r))
         self.table.itemSelectionChanged.connect(self._selection_changed)
         lay.addWidget(self.table, 1)

@@ -122,7 +122,7 @@ class FolderPanel(QWidget):
         bl.addWidget(self.summary)
         self.table = make_table([tr("paperui.col_item"), tr("paperui.col_paper"), tr("paperui.col_scan"),
                                  tr("paperui.col_checked"), tr("paperui.col_article"), tr("paperui.col_note")],
-                                (260, 80, 90, 150, 150), name="checklist_table")
+                                (330, 130, 80, 150, 150), name="checklist_table")
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.table.cellDoubleClicked.connect(lambda r, _c: self.view_scan(r))
         bl.addWidget(self.table, 1)
@@ -185,7 +185,7 @@ class FolderPanel(QWidget):
         names = paper_names()
         rows, colors = [], []
         for it in self.items:
-            name = it.name + (tr("paperui.year_suffix", year=it.year) if it.year else "")
+            name = it.name  # per-year items carry their school year in the name
             scan = tr("paperui.scan_count", count=len(it.scans), pages=sum(int(s.get("pages") or 1) for s in it.scans)) \
                 if it.scans else tr("paperui.no_scan")
             paper_text = names.get(it.paper, it.paper)

@@ -40,7 +40,7 @@ class LoansView(QDialog):
         self.table = make_table([tr("loansui.col_state"), tr("loansui.col_student"), tr("paperui.col_what"),
                                  tr("paperui.col_borrower"), tr("paperui.col_purpose"), tr("paperui.col_approved"),
                                  tr("paperui.col_lent"), tr("paperui.col_due"), tr("paperui.col_returned")],
-                                (90, 90, 110, 90, 160, 80, 90, 90), name="loans_table")
+                                (90, 90, 110, 130, 180, 80, 90, 90), name="loans_table")
         self.table.cellDoubleClicked.connect(lambda r, _c: self.open_row(r))
         self.table.itemSelectionChanged.connect(self._selection_changed)
         lay.addWidget(self.table, 1)

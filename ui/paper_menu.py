@@ -145,7 +145,7 @@ def verify_files(win):
     try:
         from app.paper import verify_files as sweep
     except ImportError:
-        messages.error(win, tr("main.feature_missing", feature=tr("paperui.menu")))
+        messages.error(win, tr("paperui.not_ready"))
         return None
     win.statusBar().showMessage(tr("paperui.verify_running"))
 

@@ -69,6 +69,7 @@ class ReconcileDialog(QDialog):
         top = QHBoxLayout()
         self.import_btn = QPushButton(tr("reconcileui.import"))
         self.import_btn.clicked.connect(self.choose_file)
+        self.import_btn.setMinimumWidth(self.import_btn.sizeHint().width() + 16)
         top.addWidget(self.import_btn)
         top.addWidget(QLabel(tr("reconcileui.runs")))
         self.run_combo = QComboBox()
@@ -83,7 +84,7 @@ class ReconcileDialog(QDialog):
         self.summary.setObjectName("reconcile_summary")
         self.summary.setWordWrap(True)
         lay.addWidget(self.summary)
-        self.table = make_table(columns(), (90, 80, 90, 170, 170, 60, 220), name="reconcile_table")
+        self.table = make_table(columns(), (100, 80, 80, 150, 150, 50, 420), name="reconcile_table")
         self.table.cellDoubleClicked.connect(lambda r, _c: self.open_row(r))
         self.table.itemSelectionChanged.connect(self._selection_changed)
         lay.addWidget(self.table, 1)
@@ -120,7 +121,7 @@ class ReconcileDialog(QDialog):
         self.run_combo.blockSignals(True)
         self.run_combo.clear()
         for r in sorted(runs, key=lambda r: r["id"], reverse=True):
-            self.run_combo.addItem(tr("reconcileui.run_item", at=str(r.get("run_at", ""))[:16], file=r.get("file_name", ""),
+            self.run_combo.addItem(tr("reconcileui.run_item", at=str(r.get("run_at", ""))[:16].replace("T", " "), file=r.get("file_name", ""),
                                       rows=r.get("national_rows", 0)), r["id"])
         self.run_combo.blockSignals(False)
         if runs:

@@ -72,7 +72,8 @@ class ReviewDialog(QDialog):
         self.code_edit = QLineEdit()
         self.code_edit.setPlaceholderText(tr("reviewui.code_placeholder"))
         self.code_edit.returnPressed.connect(lambda: self.mark_code(self.code_edit.text()))
-        scan_row.addWidget(self.code_edit, 1)
+        self.code_edit.setMinimumWidth(460)
+        scan_row.addWidget(self.code_edit, 3)
         self.feedback = QLabel()
         self.feedback.setObjectName("review_feedback")
         scan_row.addWidget(self.feedback, 2)
@@ -84,7 +85,7 @@ class ReviewDialog(QDialog):
         ul.setContentsMargins(0, 0, 0, 0)
         self.table = make_table([tr("reviewui.col_name"), tr("reviewui.col_class"), tr("reviewui.col_folder"),
                                  tr("reviewui.col_checklist"), tr("reviewui.col_key_data"),
-                                 tr("reviewui.col_findings")], (100, 130, 130, 130, 130), name="review_table")
+                                 tr("reviewui.col_findings")], (100, 130, 175, 175, 175), name="review_table")
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.table.cellDoubleClicked.connect(lambda r, _c: self.open_row(r))
         ul.addWidget(self.table, 1)
@@ -109,7 +110,7 @@ class ReviewDialog(QDialog):
         ll.setContentsMargins(0, 0, 0, 0)
         ll.addWidget(QLabel(tr("reviewui.findings")))
         self.finding_table = make_table([tr("reviewui.col_name"), tr("reviewui.col_what"), tr("reviewui.col_recorded"),
-                                         tr("reviewui.col_fix")], (100, 300, 150), name="review_findings")
+                                         tr("reviewui.col_fix")], (100, 330, 190), name="review_findings")
         self.finding_table.itemSelectionChanged.connect(self._selection_changed)
         ll.addWidget(self.finding_table, 1)
         frow = QHBoxLayout()
@@ -217,7 +218,7 @@ class ReviewDialog(QDialog):
             colors.append((DONE_BG, DONE_FG) if x["done"] else None)
         fill_table(self.table, rows, colors=colors)
         fill_table(self.finding_table, [[f["name"] or tr("reviewui.whole_school"), f["what"],
-                                         " ".join((str(f["recorded_at"])[:16], f["recorded_by"] or "")),
+                                         " ".join((str(f["recorded_at"])[:16].replace("T", " "), f["recorded_by"] or "")),
                                          f["fix"] or tr("reviewui.not_fixed")] for f in self.findings])
         ids = [x["student_id"] for x in self.students]
         if keep in ids:
@@ -230,7 +231,7 @@ class ReviewDialog(QDialog):
         if not m:
             return ""
         how = self.PR.HOW_NAMES[m["how"]] if m.get("how") in self.PR.HOW_NAMES else ""
-        return tr("reviewui.step_done", how=how, at=str(m.get("at", ""))[5:16])
+        return tr("reviewui.step_done", how=how, at=str(m.get("at", ""))[5:16].replace("T", " "))
 
     def _open(self) -> bool:
         return self.status is not None and not self.status["review"].get("finished_at")

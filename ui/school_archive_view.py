@@ -71,6 +71,7 @@ class SchoolArchiveView(QDialog):
         top.addWidget(QLabel(tr("snapui.year")))
         self.year_combo = QComboBox()
         self.year_combo.setObjectName("snapshot_year")
+        self.year_combo.setMinimumWidth(180)
         self.year_combo.currentIndexChanged.connect(lambda _i: self._fill())
         top.addWidget(self.year_combo)
         self.summary = QLabel()
@@ -80,7 +81,7 @@ class SchoolArchiveView(QDialog):
         self.table = make_table([tr("snapui.col_year"), tr("snapui.col_kind"), tr("snapui.col_version"),
                                  tr("snapui.col_pages"), tr("snapui.col_filed"), tr("snapui.col_by"),
                                  tr("snapui.col_sha"), tr("snapui.col_state"), tr("snapui.col_note")],
-                                (80, 170, 50, 50, 140, 70, 130, 90), name="snapshots_table")
+                                (130, 170, 50, 50, 140, 80, 150, 90), name="snapshots_table")
         self.table.cellDoubleClicked.connect(lambda r, _c: self.open_row(r))
         self.table.itemSelectionChanged.connect(self._selection_changed)
         lay.addWidget(self.table, 1)
@@ -134,7 +135,7 @@ class SchoolArchiveView(QDialog):
         for s in self.snaps:
             state = self.states.get(s["id"])
             rows.append([tr("snapui.year_item", year=s["school_year"], next=int(s["school_year"]) + 1), s["kind_name"],
-                         s["version"], s["pages"], str(s["filed_at"])[:16], s["filed_by"], s["file_sha256"][:16],
+                         s["version"], s["pages"], str(s["filed_at"])[:16].replace("T", " "), s["filed_by"], s["file_sha256"][:16],
                          state["state_name"] if state else "", s.get("note") or ""])
             colors.append((BAD_BG, BAD_FG) if state and state["state"] != "ok" else None)
         fill_table(self.table, rows, colors=colors)
