@@ -351,6 +351,7 @@ def test_lend_refusals(school):
         paper.lend(s, sid, borrower="李老师", purpose="查阅", approved_by=" ", due_on="2026-03-08")
     f = ei.value.findings[0]
     assert f.code == "paper_loan_approval" and f.article == "长治 第四十四条" and f.field == "批准人"
+    assert f.rule == "PRIV.ACCESS_LOG.CZ" and "长治 第四十四条" in f.text()
     with pytest.raises(Refused):
         paper.lend(s, sid, borrower="李老师", purpose="查阅", approved_by="科长", lent_on="2026-03-08",
                    due_on="2026-03-01")
@@ -383,7 +384,7 @@ def test_every_profile_has_a_checklist_file():
     for p in PROFILES:
         tpl = paper.load_template(p)
         keys = [i["key"] for i in tpl["items"]]
-        assert len(keys) == len(set(keys)) and tpl["loan_article"]
+        assert len(keys) == len(set(keys)) and tpl["loan_article"] and tpl["loan_rule"]
         assert {i["section"] for i in tpl["items"]} <= {x["no"] for x in tpl["sections"]}
 
 

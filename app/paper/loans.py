@@ -15,11 +15,12 @@ from db import queries as q
 
 
 
-def approval_article(session: Session) -> str:
-    """The article requiring written approval to consult a folder, from the profile's checklist data."""
+def _approval_cite(session: Session) -> dict:
+    """The rule and article requiring written approval to consult a folder, from the profile's checklist data."""
     from app.paper.checklist import load_template
 
-    return load_template((session.school or {}).get("profile") or "national").get("loan_article", "")
+    tpl = load_template((session.school or {}).get("profile") or "national")
+    return {"rule": tpl.get("loan_rule", ""), "article": tpl.get("loan_article", ""), "outcome": "BLOCK"}
 
 
 @dataclass
@@ -67,7 +68,7 @@ def lend(session: Session, student_id: int, *, borrower: str, purpose: str, appr
                                (approved_by, "paper_loan_approval", tr("paper.field.approved_by"))):
         if not str(value or "").strip():
             fs.append(Finding(code, tr("paper.err.loan_required", field=label), field=label,
-                              article=approval_article(session) if code == "paper_loan_approval" else ""))
+                              **(_approval_cite(session) if code == "paper_loan_approval" else {})))
     if fs:
         raise Refused(fs)
     lent = _date(lent_on, tr("paper.field.lent_on"))
