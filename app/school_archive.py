@@ -56,11 +56,17 @@ def _describe(row: dict) -> dict:
 def _render(session: Session, kind: str, year: int, out: Path) -> int:
     """Render ``kind`` for school year ``year`` to ``out``; returns the page count."""
     if kind in STUB_KINDS:
+        from app import cert_service as cs
         from app import printing
         from app.print_service import register_rows
 
+        # the certificates of that kind issued in the school year (1 Aug – 31 Jul, by issue date), with
+        # every register line about them (issue, reprint, void, 验印) whenever it was recorded
+        lo, hi = f"{year}-08-01", f"{year + 1}-07-31"
         cert_kind = PRINT_KIND[kind]
-        rows = [r for r in register_rows(session, school_year=year) if r["kind"] == cert_kind]
+        numbers = {e["number"] for e in cs.register(session)
+                   if e["kind"] == cert_kind and lo <= (e["issue_date"] or "") <= hi}
+        rows = [r for r in register_rows(session) if r["number"] in numbers]
         if not rows:
             raise Refused([Finding("SNAPSHOT.EMPTY", tr("school_archive.no_stubs", kind=KIND_NAMES[kind], year=year),
                                    field=tr("school_archive.field.kind"), outcome=INVALID)])

@@ -106,3 +106,25 @@ def test_cli_snapshot_list_verify(school, tmp_path, capsys):
     assert code == 1 and out["errors"][0]["code"] == "SNAPSHOT.KIND"
     code, out = run("archive", "snapshot", "class-roster")
     assert code == 2
+
+
+def test_certificate_stub_snapshot_lists_that_kind_only(tmp_path):
+    import datetime as dt
+
+    from app import cert_service as cs
+    from db import queries as q
+    from tests.helpers import fill_class, new_class
+
+    s = new_school(tmp_path, sub="certs")
+    with s:
+        final = [r.id for r in fill_class(s, new_class(s, 6), 3, 6)]
+        with s.transaction() as conn:  # the final state as the graduation service would write it
+            q.update_student(conn, final[0], {"status": "graduated"})
+        edu = cs.issue(s, "education-certificate", final[0], issue_date=dt.date(2026, 6, 20))
+        dip = cs.issue(s, "diploma", final[1], issue_date=dt.date(2026, 6, 20))
+        before = len(cs.register(s))
+        snap = S.file_snapshot(s, "education-stub", 2025)
+        text = "".join(p.extract_text() for p in PdfReader(snap["path"]).pages)
+        assert edu.number in text and dip.number not in text
+        assert len(cs.register(s)) == before  # filing issues and reprints nothing
+        assert refused(S.file_snapshot, s, "education-stub", 2024)[0].code == "SNAPSHOT.EMPTY"
