@@ -80,9 +80,12 @@ def mark_log(conn, student_id: int, item_key: str | None = None) -> list[dict]:
 
 # ---------------------------------------------------------------- status-change evidence (read only; 0004)
 def evidence_of(conn, student_id: int) -> list[dict]:
+    """Each status change's documents of the student: the latest row per (event, document name)."""
     return _rows(conn.execute(
         "SELECT ev.*, e.kind AS event_kind, e.effective_date, e.student_id FROM event_evidence ev "
-        "JOIN status_events e ON e.id = ev.event_id WHERE e.student_id = ? ORDER BY e.effective_date, e.id, ev.id",
+        "JOIN status_events e ON e.id = ev.event_id WHERE e.student_id = ? "
+        "AND ev.id = (SELECT MAX(x.id) FROM event_evidence x WHERE x.event_id = ev.event_id AND x.name = ev.name) "
+        "ORDER BY e.effective_date, e.id, ev.id",
         (student_id,)))
 
 

@@ -129,6 +129,7 @@ def test_a_suspension_adds_its_evidence_items(school):
     assert len(after) == len(before) + 2
     assert [i.name for i in ev] == ["监护人书面申请", "县级以上医院证明"]
     assert all(i.event_kind == "suspend" and i.section == 2 and i.paper == "present" for i in ev)
+    assert all(i.article == "国家 第七条（二）" for i in ev)
     assert all(i.key.startswith(paper.EVIDENCE_PREFIX) for i in ev)
 
 

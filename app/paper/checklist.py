@@ -114,6 +114,7 @@ def checklist(session: Session, student_id: int) -> list[ChecklistItem]:
     s = _student(session, student_id)
     tpl = load_template((session.school or {}).get("profile") or "national")
     titles = {sec["no"]: sec["title"] for sec in tpl["sections"]}
+    sec_article = {sec["no"]: sec.get("article", "") for sec in tpl["sections"]}
     items: list[ChecklistItem] = []
     for it in tpl["items"]:
         base = dict(name=it["name"], section=it["section"], section_title=titles.get(it["section"], ""),
@@ -131,7 +132,7 @@ def checklist(session: Session, student_id: int) -> list[ChecklistItem]:
         paper = {"in_folder": "present", "missing": "missing"}.get(ev["how"], "unknown")
         items.append(ChecklistItem(
             key=f"{EVIDENCE_PREFIX}{ev['id']}", name=ev["name"], section=esec, section_title=titles.get(esec, ""),
-            article=tpl.get("article", ""), source="evidence", event_id=ev["event_id"], event_kind=ev["event_kind"],
+            article=sec_article.get(esec, tpl.get("article", "")), source="evidence", event_id=ev["event_id"], event_kind=ev["event_kind"],
             year=None, paper=paper, note=ev["note"], checked_at=ev["noted_at"], checked_by=ev["noted_by"],
             scans=([{"id": f"sha256:{ev['file_sha256']}", "sha256": ev["file_sha256"], "ext": _stored_ext(
                 session, ev["file_sha256"]), "bytes": None, "pages": None, "attached_at": ev["noted_at"]}]
