@@ -135,3 +135,26 @@ def test_loans_view_lists_overdue_first_in_red(archive, qtbot, shown):
     view.table.selectRow(0)
     assert view.return_row(0)
     assert view.table.rowCount() == 0
+
+
+def test_signature_and_hand_over_from_the_folder_tab(archive, qtbot, shown):
+    from app import paper_review as PR
+    from app import student_service as ss
+
+    s = archive
+    sid = s.test_ids[2]
+    dlg = StudentEditorDialog(s, student_id=sid)
+    qtbot.addWidget(dlg)
+    panel = dlg.folder_panel
+    assert panel.record_signature(dt.date.today().isoformat(), "张父")
+    ss.edit_student(s, sid, {"current_address": "河南省周口市新地址1号"})
+    assert [d.student_id for d in PR.discrepancies(s, kinds=["form_outdated"])] == [sid]
+    # a folder still lent out cannot be handed over; after its return it can
+    assert panel.lend(item_key="", borrower="李老师", purpose="查阅", approved_by="校长", due_on="2099-01-01")
+    n = len(shown)
+    assert panel.hand_over(handed_to="外地某小学") is None and shown[n][0] == "error"
+    assert panel.return_(0)
+    assert panel.hand_over(handed_to="外地某小学", carried_by="张父", note="密封由监护人携带")
+    states = {it.paper for it in panel.items if it.paper != "unknown"}
+    assert states <= {"handed_over"}
+    assert panel.label_btn.isEnabled()

@@ -101,3 +101,22 @@ def test_review_scan_marks_seen_and_progress_survives_reopening(tmp_path, qtbot,
         assert not again.tick_btn.isEnabled() and not again.code_edit.isEnabled()
     finally:
         s2.close()
+
+
+def test_the_selected_students_key_data_is_shown_to_compare(tmp_path, qtbot, shown):
+    from app import student_service as ss
+
+    s = new_school(tmp_path, stages="primary")
+    try:
+        cid = new_class(s, 3)
+        ids = [r.id for r in fill_class(s, cid, 2, 3)]
+        dlg = ReviewDialog(s, class_id=cid)
+        qtbot.addWidget(dlg)
+        dlg.start(cid)
+        row = [x["student_id"] for x in dlg.students].index(ids[1])
+        dlg.table.selectRow(row)
+        st = ss.get_student(s, ids[1])
+        text = dlg.key_data.text()
+        assert st["name"] in text and st["id_number"] in text and "汉族" in text
+    finally:
+        s.close()

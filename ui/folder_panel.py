@@ -108,6 +108,16 @@ class FolderPanel(QWidget):
         self.move_btn = QPushButton(tr("paperui.move"))
         self.move_btn.clicked.connect(lambda: self.move())
         where.addWidget(self.move_btn)
+        self.label_btn = QPushButton(tr("paperui.print_label"))
+        self.label_btn.clicked.connect(lambda: self.print_label())
+        where.addWidget(self.label_btn)
+        self.sign_btn = QPushButton(tr("paperui.signed"))
+        self.sign_btn.setToolTip(tr("paperui.signed_tip"))
+        self.sign_btn.clicked.connect(lambda: self.record_signature())
+        where.addWidget(self.sign_btn)
+        self.handover_btn = QPushButton(tr("paperui.handover"))
+        self.handover_btn.clicked.connect(lambda: self.hand_over())
+        where.addWidget(self.handover_btn)
         lay.addLayout(where)
         self.key_label = QLabel()
         self.key_label.setStyleSheet("color: #616161;")
@@ -166,7 +176,8 @@ class FolderPanel(QWidget):
         split.addWidget(lbox)
         split.setSizes([420, 180])
         lay.addWidget(split, 1)
-        for b in (self.move_btn, self.mark_btn, self.attach_btn, self.view_btn, self.lend_btn, self.return_btn):
+        for b in (self.move_btn, self.label_btn, self.sign_btn, self.handover_btn, self.mark_btn, self.attach_btn,
+                  self.view_btn, self.lend_btn, self.return_btn):
             b.setAutoDefault(False)
         self.reload()
 
@@ -308,6 +319,70 @@ class FolderPanel(QWidget):
         if not (0 <= r < len(self.loans)):
             return None
         return self._call(paper.return_loan, self.session, self.loans[r].id, returned_on=dt.date.today(), note=note)
+
+
+    def print_label(self):
+        """The folder's label (QR code with the student's key) in the print preview."""
+        from ui.print_preview_dialog import PrintPreviewDialog
+
+        dlg = PrintPreviewDialog(self.session, "folder-label", student_ids=[self.student_id], parent=self)
+        dlg.finished.connect(dlg.deleteLater)
+        dlg.open()
+        return dlg
+
+    def record_signature(self, signed_on: str | None = None, guardian: str | None = None):
+        """The guardian signed the printed 学生基本信息表 (later edits make it out of date again)."""
+        from app import paper_review as PR
+
+        if signed_on is None:
+            dlg = FormDialog(tr("paperui.signed_title"), [("date", tr("paperui.signed_on")),
+                                                          ("text", tr("paperui.guardian"))], self)
+            if not dlg.exec():
+                return None
+            signed_on, guardian = dlg.values()
+        return self._call(PR.record_signature, self.session, self.student_id, signed_on, guardian or "")
+
+    def hand_over(self, **values):
+        """The folder left the school (转出 to the receiving school, or sealed and carried by the guardian)."""
+        from app import paper
+
+        if not values:
+            dlg = FormDialog(tr("paperui.handover_title"), [("text", tr("paperui.handed_to")),
+                                                            ("text", tr("paperui.carried_by")),
+                                                            ("date", tr("paperui.handed_on")),
+                                                            ("text", tr("paperui.reason"))], self)
+            if not dlg.exec():
+                return None
+            to, carried, on, note = dlg.values()
+            values = {"handed_to": to, "carried_by": carried, "handed_on": on, "note": note}
+        return self._call(paper.hand_over, self.session, self.student_id, **values)
+
+
+class FormDialog(QDialog):
+    """A few labelled fields (``("text"|"date", label)``) with OK / Cancel; ``values()`` in order."""
+
+    def __init__(self, title: str, fields: list, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        form = QFormLayout(self)
+        self.widgets = []
+        for kind, label in fields:
+            if kind == "date":
+                w = QDateEdit(QDate.currentDate())
+                w.setCalendarPopup(True)
+                w.setDisplayFormat("yyyy-MM-dd")
+            else:
+                w = QLineEdit()
+            self.widgets.append(w)
+            form.addRow(label, w)
+        bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        bb.accepted.connect(self.accept)
+        bb.rejected.connect(self.reject)
+        form.addRow(bb)
+        self.setMinimumWidth(460)
+
+    def values(self) -> list[str]:
+        return [w.date().toString("yyyy-MM-dd") if isinstance(w, QDateEdit) else w.text() for w in self.widgets]
 
 
 def add_folder_tab(editor) -> QWidget:

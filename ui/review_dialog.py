@@ -89,6 +89,12 @@ class ReviewDialog(QDialog):
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.table.cellDoubleClicked.connect(lambda r, _c: self.open_row(r))
         ul.addWidget(self.table, 1)
+        self.key_data = QLabel()
+        self.key_data.setObjectName("review_key_data")
+        self.key_data.setWordWrap(True)
+        self.key_data.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.key_data.setStyleSheet("background: #f5f5f5; padding: 4px;")
+        ul.addWidget(self.key_data)
         srow = QHBoxLayout()
         self.tick_btn = QPushButton(tr("reviewui.tick_folder"))
         self.tick_btn.clicked.connect(lambda: self.mark_row(self.table.currentRow(), "folder"))
@@ -239,6 +245,7 @@ class ReviewDialog(QDialog):
     def _selection_changed(self) -> None:
         r = self.table.currentRow()
         ok = 0 <= r < len(self.students)
+        self.key_data.setText(key_data_text(self.session, self.students[r]["student_id"]) if ok else "")
         live = self._open()
         for b in (self.tick_btn, self.checklist_btn, self.key_btn, self.finding_btn):
             b.setEnabled(ok and live)
@@ -378,3 +385,26 @@ class ReviewDialog(QDialog):
         findings = getattr(e, "findings", None)
         messages.error(self, messages.findings_text(findings) if findings else str(e))
 
+
+
+KEY_FIELDS = ("name", "gender", "birth_date", "ethnicity", "id_number", "xueji_no")
+CODED = {"gender": "gender", "ethnicity": "ethnicity"}
+
+
+def key_data_text(session, student_id: int) -> str:
+    """The key data to compare with the folder's papers: 姓名 性别 出生日期 民族 身份证件号 学籍号."""
+    from app import codes
+    from app import fields as F
+    from app import student_service as ss
+
+    try:
+        s = ss.get_student(session, int(student_id))
+    except Exception:
+        return ""
+    parts = []
+    for k in KEY_FIELDS:
+        v = s.get(k) or ""
+        if k in CODED and v:
+            v = codes.name_of(CODED[k], v) or v
+        parts.append(tr("reviewui.key_item", field=F.by_key()[k].header, value=v or tr("reviewui.empty")))
+    return tr("reviewui.key_data", items="   ".join(parts))
