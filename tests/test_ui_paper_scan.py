@@ -154,3 +154,37 @@ def test_a_pushed_handler_takes_the_scan(archive, qtbot, shown):
     _scan(qtbot, win.search_box, label(s, s.test_ids[0]))
     qtbot.waitUntil(lambda: len(_editors()) == 1, timeout=3000)
     _editors()[0].reject()
+
+
+def _send(widget, text, start_ms, step_ms):
+    """Key events carrying the window system's timestamps (as X11 / Windows deliver them), sent at once."""
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtCore import QEvent
+
+    t = start_ms
+    for ch in text:
+        ev = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_unknown if not ch.isalnum() else ord(ch.upper()),
+                       Qt.KeyboardModifier.NoModifier, ch)
+        ev.setTimestamp(t)
+        QApplication.sendEvent(widget, ev)
+        t += step_ms
+    ev = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Return, Qt.KeyboardModifier.NoModifier, "\r")
+    ev.setTimestamp(t)
+    QApplication.sendEvent(widget, ev)
+
+
+def test_keys_typed_while_the_window_was_busy_keep_the_persons_pace(archive, qtbot, shown):
+    """Delivered in one go (the window was busy) but pressed 150 ms apart: a person, not hijacked; the same
+    code pressed 5 ms apart: a scanner."""
+    s = archive
+    win = _window(qtbot, s)
+    code = label(s, s.test_ids[1])
+    win.search_box.setFocus()
+    _send(win.search_box, code, 1_000_000, 150)
+    qtbot.wait(50)
+    assert _editors() == [] and win.search_box.text() == code
+    win.search_box.clear()
+    _send(win.search_box, code, 2_000_000, 5)
+    qtbot.waitUntil(lambda: len(_editors()) == 1, timeout=3000)
+    assert _editors()[0].student_id == s.test_ids[1] and win.search_box.text() == ""
+    _editors()[0].reject()
