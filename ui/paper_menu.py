@@ -82,8 +82,9 @@ def open_folder(win):
     return open_student_folder(win, sid)
 
 
-def _single(win, attr: str, make):
-    """One non-modal window of a kind per main window, raised when already open."""
+def _single(win, attr: str, make, *, delete_on_close: bool = True):
+    """One non-modal window of a kind per main window, raised when already open; by default deleted when
+    closed (windows with a background job keep themselves until it has delivered)."""
     view = getattr(win, attr, None)
     try:
         if view is not None and view.isVisible():
@@ -93,6 +94,10 @@ def _single(win, attr: str, make):
     except RuntimeError:
         pass
     view = make()
+    if delete_on_close:
+        from PySide6.QtCore import Qt
+
+        view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     setattr(win, attr, view)
     view.show()
     return view
@@ -129,13 +134,15 @@ def open_review(win):
 def open_reconcile(win):
     from ui.reconcile_dialog import ReconcileDialog
 
-    return _single(win, "_paper_reconcile_dialog", lambda: ReconcileDialog(win.session, win, window=win))
+    return _single(win, "_paper_reconcile_dialog", lambda: ReconcileDialog(win.session, win, window=win),
+                   delete_on_close=False)
 
 
 def open_school_archive(win):
     from ui.school_archive_view import SchoolArchiveView
 
-    return _single(win, "_paper_school_archive_view", lambda: SchoolArchiveView(win.session, win))
+    return _single(win, "_paper_school_archive_view", lambda: SchoolArchiveView(win.session, win),
+                   delete_on_close=False)
 
 
 def verify_files(win):
