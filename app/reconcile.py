@@ -176,10 +176,24 @@ def _read_roster(path: Path) -> list[tuple[int, dict]]:
 
 
 # ---------------------------------------------------------------- comparing
+def _class_names(session: Session) -> dict[int, set[str]]:
+    """class id -> the ways a roster may write the class's name (spaces dropped, brackets folded)."""
+    import unicodedata
+
+    from app.class_service import display_name
+
+    out = {}
+    for k in q.list_classes(session.conn, ()):
+        name = display_name(k)
+        out[k["id"]] = {_norm_name(name), _norm_name(unicodedata.normalize("NFKC", name))}
+    return out
+
+
 def _compare(session: Session, rows: list[tuple[int, dict]]):
     """(lines as dicts without ids, matched count)."""
     cfg = config()
     students = rq.all_students(session.conn)
+    class_names = _class_names(session)
     by_xjh, by_id, by_nb = {}, {}, {}
     for s in students:
         if s["xueji_no"]:
@@ -223,6 +237,8 @@ def _compare(session: Session, rows: list[tuple[int, dict]]):
             norm = NORMALISE[key]
             if norm(xv or "") == norm(nv):
                 continue
+            if key == "class_code" and _norm_name(nv) in class_names.get(s["class_id"], ()):
+                continue  # the roster names the class (一年级(1)班) instead of giving its 班号
             lines.append({"kind": "field", "student_id": s["id"], "national_row": row_no, "field": key,
                           "xueji_value": _display(key, xv or ""), "national_value": nv, "matched_by": how,
                           "name": s["name"], "suggestion": cfg["suggestions"]["field"].get(key, "verify_key_data")})

@@ -255,3 +255,15 @@ def test_long_tables_break_across_pages_with_their_heads(tmp_path):
     assert all("标题" in t and "丙" in t for t in texts) and "第119行" in texts[-1]
     assert refused(P.pdf_table, tmp_path / "bad.pdf", "标题", [], ["甲"], (30,), [["\U0001F600"]])[0].code == "PRINT.GLYPH"
     assert not (tmp_path / "bad.pdf").exists()
+
+
+def test_citations_follow_the_profile(tmp_path):
+    s = new_school(tmp_path, profile="shanxi-changzhi")
+    with s:
+        ids = RF.build_archive(s)
+        paper.lend(s, ids["same"], borrower="县教育局", purpose="核查", approved_by="局长", lent_on="2025-10-01",
+                   due_on="2025-10-15")
+        (d,) = _kinds(s, ids["same"], "loan_overdue")
+        assert (d.rule, d.article) == ("PRIV.ACCESS_LOG.CZ", "长治 第四十四条")
+        (d,) = _kinds(s, ids["name"], "no_folder")
+        assert d.article == "长治 第五条"

@@ -157,3 +157,22 @@ def test_cli_shapes_and_exit_codes(school, tmp_path, capsys):
     assert code == 2 and out["errors"][0]["code"] == "usage"
     code, out = _cli("--archive", folder, "--json", "reconcile", str(tmp_path / "missing.xls"), capsys=capsys)
     assert code == 1 and out["errors"][0]["code"] == "bad_file"
+
+
+def test_the_same_roster_as_xlsx_and_with_class_names_finds_the_same(school, tmp_path):
+    s, _ = school
+    sheet = T.read_workbook(RF.FIXTURE)[0]
+    cls = sheet.headers.index("班号")
+    rows = []
+    for _, cells in sheet.rows:
+        cells = list(cells)
+        # the other spelling a roster may use for the class: its name, half-width brackets
+        cells[cls] = {"2025101": "一年级(1)班", "2025102": "一年级(2)班"}[cells[cls]]
+        rows.append(cells)
+    headers = list(sheet.headers)
+    headers[cls] = "班级"
+    T.write_workbook(tmp_path / "roster.xlsx", headers, rows)
+    rep = R.reconcile(s, tmp_path / "roster.xlsx")
+    assert _keys(rep) == RF.EXPECTED
+    (ln,) = [ln for ln in rep.lines if ln.field == "class_code"]
+    assert ln.national_value == "一年级(2)班"
