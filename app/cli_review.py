@@ -251,9 +251,12 @@ def cmd_snapshots(args, out):
                 return out.fail(bad, extra={"snapshots": rows})
         else:
             rows = S.list_snapshots(session, args.school_year)
+        payload = {"count": len(rows), "snapshots": rows}
+        if args.school_year is not None:
+            payload["year"] = S.year_overview(session, args.school_year)
         text = "\n".join(f"{r['id']}\t{r['school_year']}\t{r['kind_name']}\tv{r['version']}\t{r['file_sha256'][:16]}"
                          f"\t{r.get('state_name', '')}" for r in rows)
-        return out.ok({"count": len(rows), "snapshots": rows}, text)
+        return out.ok(payload, text)
 
 
 def cmd_snapshot_export(args, out):

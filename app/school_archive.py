@@ -13,12 +13,14 @@ new version; the old one stays.
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import tempfile
 from pathlib import Path
 
 from app.errors import INVALID, Finding, NotFound, Refused
 from app.i18n import Names, tr
+from app.paths import resource
 from app.photos import store
 from app.session import Session
 from db import queries as q
@@ -141,3 +143,25 @@ def export_snapshot(session: Session, snapshot_id: int, out) -> dict:
     d = _describe(row)
     d["path"] = str(out)
     return d
+
+
+def requirements(session: Session) -> dict:
+    """What the profile's text asks the school archive to hold (resources/school_archive.json):
+    ``rule``, ``article``, ``required`` (snapshot kinds); nothing required where the text lists nothing."""
+    data = json.loads(resource("school_archive.json").read_text(encoding="utf-8"))["profiles"]
+    return data.get(session.school["profile"], {"rule": "", "article": "", "required": []})
+
+
+def year_overview(session: Session, year: int) -> list[dict]:
+    """One line per kind for school year ``year``: ``kind``, ``kind_name``, ``required`` (by the profile),
+    ``rule``, ``article``, ``versions`` (count), ``latest`` (the newest snapshot row or None)."""
+    req = requirements(session)
+    filed = list_snapshots(session, year)
+    out = []
+    for kind in KINDS:
+        mine = [r for r in filed if r["kind"] == kind]
+        required = kind in req["required"]
+        out.append({"kind": kind, "kind_name": KIND_NAMES[kind], "required": required,
+                    "rule": req["rule"] if required else "", "article": req["article"] if required else "",
+                    "versions": len(mine), "latest": mine[-1] if mine else None})
+    return out

@@ -128,3 +128,21 @@ def test_certificate_stub_snapshot_lists_that_kind_only(tmp_path):
         assert edu.number in text and dip.number not in text
         assert len(cs.register(s)) == before  # filing issues and reprints nothing
         assert refused(S.file_snapshot, s, "education-stub", 2024)[0].code == "SNAPSHOT.EMPTY"
+
+
+@pytest.mark.parametrize("profile, article, required", [
+    ("shanxi-changzhi", "长治 第六条", set(S.KINDS)),
+    ("liaoning", "辽宁 第九条", {"new-student-roster", "change-register", "graduate-roster"}),
+    ("national", "", set()),
+])
+def test_year_overview_says_what_the_profile_requires(tmp_path, profile, article, required):
+    s = new_school(tmp_path, profile=profile, sub=profile)
+    with s:
+        RF.build_archive(s)
+        S.file_snapshot(s, "change-register", 2025)
+        S.file_snapshot(s, "change-register", 2025)
+        rows = {r["kind"]: r for r in S.year_overview(s, 2025)}
+        assert {k for k, r in rows.items() if r["required"]} == required
+        assert all(r["article"] == (article if r["required"] else "") for r in rows.values())
+        assert rows["change-register"]["versions"] == 2 and rows["change-register"]["latest"]["version"] == 2
+        assert rows["new-student-roster"]["latest"] is None
