@@ -424,3 +424,11 @@ def test_folder_contents_lists_what_is_on_paper(school, tmp_path):
     rows = paper.folder_contents(s, sid)
     assert [(r["seq"], r["key"], r["pages"]) for r in rows] == [(1, "basic-info-form", None), (2, "hukou", 2)]
     assert rows[0]["note"] == "监护人已签字" and rows[0]["date"] == dt.date.today().isoformat()
+
+
+def test_resolve_scan_never_raises_on_junk(school):
+    s = school()
+    code = s.school["code"]
+    for junk in (f"XUEJI|{code}|99999999999999999999999|", "XUEJI|", "XUEJI||||||", "²³", "9" * 30, "\x00", "G" * 500,
+                 "' OR 1=1 --", f"XUEJI|{code}|abc|"):
+        assert paper.resolve_scan(s, junk) is None

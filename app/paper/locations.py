@@ -114,12 +114,12 @@ def resolve_scan(session: Session, text: str) -> int | None:
         sid = parts[2] if len(parts) > 2 else ""
         number = parts[3] if len(parts) > 3 else ""
         own = school == (session.school or {}).get("code", "")
-        if own and sid.isdigit():
+        if own and re.fullmatch(r"[0-9]{1,9}", sid):
             s = pq.student_by_id(conn, int(sid))
             if s and (not number or number.upper() in ((s["xueji_no"] or "").upper(), (s["id_number"] or "").upper())):
                 return s["id"]
         return _by_number(conn, number) if number else None
-    if re.fullmatch(r"\d{1,9}", t):
+    if re.fullmatch(r"[0-9]{1,9}", t):
         s = pq.student_by_id(conn, int(t))
         return s["id"] if s else None
     return _by_number(conn, t)

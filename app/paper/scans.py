@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,6 +97,18 @@ def attach_scan(session: Session, student_id: int, item_key: str, path, *, data:
     existing = pq.find_scan(session.conn, sid, item_key, digest)
     if existing:
         return ScanResult(existing["id"], sid, item_key, digest, ext, len(data), existing["pages"], True, True)
+    try:
+        scan_id = _link(session, sid, item_key, digest, ext, data, pages, name)
+    except sqlite3.IntegrityError:  # linked meanwhile (another window attached the same file): that link stands
+        existing = pq.find_scan(session.conn, sid, item_key, digest)
+        if existing is None:
+            raise
+        return ScanResult(existing["id"], sid, item_key, digest, ext, len(data), existing["pages"], True, True)
+    return ScanResult(scan_id, sid, item_key, digest, ext, len(data), pages, stored, False)
+
+
+def _link(session: Session, sid: int, item_key: str, digest: str, ext: str, data: bytes, pages: int,
+          name: str) -> int:
     with session.transaction() as conn:
         ensure_folder(session, conn, sid)
         scan_id = pq.insert_scan(conn, {"student_id": sid, "item_key": item_key, "sha256": digest, "ext": ext,
@@ -104,7 +117,7 @@ def attach_scan(session: Session, student_id: int, item_key: str, path, *, data:
         q.insert_history(conn, [{"student_id": sid, "entity": "folder", "entity_id": scan_id, "action": "scan",
                                  "field": item_key, "new_value": name or digest[:16], "changed_by": session.user,
                                  "evidence_ref": f"sha256:{digest}"}])
-    return ScanResult(scan_id, sid, item_key, digest, ext, len(data), pages, stored, False)
+    return scan_id
 
 
 def withdraw_scan(session: Session, scan_id: int, *, reason: str = "") -> None:
