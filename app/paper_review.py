@@ -238,6 +238,9 @@ def record_signature(session: Session, student_id: int, signed_on: _dt.date | st
         rid = rq.insert_signature(conn, {"student_id": sid, "signed_on": day.isoformat(), "signed_by": guardian or "",
                                          "recorded_at": q.now(), "recorded_by": session.user,
                                          "history_mark": rq.student_history_mark(conn, sid)})
+        q.insert_history(conn, [{"student_id": sid, "entity": "folder", "entity_id": rid, "action": "signature",
+                                 "field": _config()["form_outdated"]["item_key"], "new_value": day.isoformat(),
+                                 "changed_by": session.user, "reason": guardian or ""}])
     return {"id": rid, "student_id": sid, "signed_on": day.isoformat(), "signed_by": guardian or ""}
 
 

@@ -128,6 +128,10 @@ def test_record_edited_since_the_guardian_signed(school):
     sid = ids["state"]
     P.record_signature(s, sid, "2025-09-10", "周父")
     assert not _kinds(s, sid, "form_outdated")
+    from app.student_service import history
+
+    (h,) = [h for h in history(s, sid) if h["action"] == "signature"]
+    assert h["new_value"] == "2025-09-10" and h["reason"] == "周父"
     paper.move(s, sid, ["A"])  # folder work is not a record edit
     assert not _kinds(s, sid, "form_outdated")
     edit_student(s, sid, {"phone": "13812345678"})
