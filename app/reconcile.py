@@ -288,7 +288,7 @@ def report(session: Session, run_id: int | None = None) -> ReconcileReport:
     conn = session.conn
     run = rq.get_run(conn, int(run_id)) if run_id is not None else rq.last_run(conn)
     if run is None:
-        raise NotFound(tr("reconcile.run_not_found", id=run_id if run_id is not None else "-"))
+        raise NotFound(tr("reconcile.run_not_found", id=run_id) if run_id is not None else tr("reconcile.no_runs"))
     return ReconcileReport(run["id"], run["file_name"], run["run_at"], run["national_rows"], run["matched"],
                            [_line(d) for d in rq.lines_of(conn, run["id"])])
 

@@ -139,6 +139,8 @@ def test_cli_shapes_and_exit_codes(school, tmp_path, capsys):
     s, _ = school
     folder = str(s.folder)
     s.close()
+    code, out = _cli("--archive", folder, "--json", "reconcile", "show", capsys=capsys)
+    assert code == 1 and out["errors"][0]["code"] == "not_found" and "比对" in out["errors"][0]["message"]
     code, out = _cli("--archive", folder, "--json", "reconcile", str(RF.FIXTURE), capsys=capsys)
     assert code == 0 and out["ok"] and out["counts"] == {"only_xueji": 1, "only_national": 1, "field": 7}
     run, line = out["run_id"], out["lines"][0]["id"]
