@@ -127,10 +127,12 @@ class PrintPreviewDialog(QDialog):
         lay.addLayout(nav)
         lay.addWidget(self.scroll, 1)
         lay.addLayout(bottom)
-        QShortcut(QKeySequence(Qt.Key.Key_PageDown), self, lambda: self.go(self.page + 1))
-        QShortcut(QKeySequence(Qt.Key.Key_PageUp), self, lambda: self.go(self.page - 1))
-        QShortcut(QKeySequence.StandardKey.ZoomIn, self, lambda: self.set_zoom(self.zoom_i + 1))
-        QShortcut(QKeySequence.StandardKey.ZoomOut, self, lambda: self.set_zoom(self.zoom_i - 1))
+        # kept on self and connected through ``activated=``: the functor overload of QShortcut's constructor
+        # leaves a wrapper that Qt later deletes through (segfaults when the dialog is destroyed)
+        self._shortcuts = [QShortcut(QKeySequence(key), self, activated=fn) for key, fn in (
+            (Qt.Key.Key_PageDown, lambda: self.go(self.page + 1)), (Qt.Key.Key_PageUp, lambda: self.go(self.page - 1)),
+            (QKeySequence.StandardKey.ZoomIn, lambda: self.set_zoom(self.zoom_i + 1)),
+            (QKeySequence.StandardKey.ZoomOut, lambda: self.set_zoom(self.zoom_i - 1)))]
         self._update_nav()
 
     # ------------------------------------------------------------------ state
