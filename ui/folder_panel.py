@@ -132,7 +132,7 @@ class FolderPanel(QWidget):
         bl.addWidget(self.summary)
         self.table = make_table([tr("paperui.col_item"), tr("paperui.col_paper"), tr("paperui.col_scan"),
                                  tr("paperui.col_checked"), tr("paperui.col_article"), tr("paperui.col_note")],
-                                (330, 130, 80, 150, 150), name="checklist_table")
+                                (300, 130, 80, 130, 140), name="checklist_table")
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.table.cellDoubleClicked.connect(lambda r, _c: self.view_scan(r))
         bl.addWidget(self.table, 1)

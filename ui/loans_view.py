@@ -40,7 +40,7 @@ class LoansView(QDialog):
         self.table = make_table([tr("loansui.col_state"), tr("loansui.col_student"), tr("paperui.col_what"),
                                  tr("paperui.col_borrower"), tr("paperui.col_purpose"), tr("paperui.col_approved"),
                                  tr("paperui.col_lent"), tr("paperui.col_due"), tr("paperui.col_returned")],
-                                (90, 90, 110, 130, 180, 80, 90, 90), name="loans_table")
+                                (90, 80, 200, 130, 170, 80, 90, 90), name="loans_table")
         self.table.cellDoubleClicked.connect(lambda r, _c: self.open_row(r))
         self.table.itemSelectionChanged.connect(self._selection_changed)
         lay.addWidget(self.table, 1)
@@ -77,11 +77,17 @@ class LoansView(QDialog):
                             overdue_only=self.overdue_only.isChecked())
         self.loans = sorted(loans, key=lambda ln: (0 if ln.overdue else 1 if not ln.returned_on else 2,
                                                    -ln.days_overdue, ln.due_on))
+        names: dict = {}   # item names of the students with an item (not the whole folder) out
+        for sid in {ln.student_id for ln in self.loans if ln.item_key}:
+            try:
+                names.update({(sid, it.key): it.name for it in paper.checklist(self.session, sid)})
+            except Exception:  # a student's checklist that cannot be built: the key is shown instead
+                pass
         rows, colors = [], []
         for ln in self.loans:
             state = (tr("paperui.overdue_days", days=ln.days_overdue) if ln.overdue
                      else tr("loansui.returned") if ln.returned_on else tr("loansui.out"))
-            what = ln.item_key or tr("paperui.whole_folder")
+            what = names.get((ln.student_id, ln.item_key), ln.item_key) if ln.item_key else tr("paperui.whole_folder")
             rows.append([state, ln.student_name, what, ln.borrower, ln.purpose, ln.approved_by, ln.lent_on,
                          ln.due_on, ln.returned_on or ""])
             colors.append((OVERDUE_BG, OVERDUE_FG) if ln.overdue else None)
