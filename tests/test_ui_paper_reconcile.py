@@ -80,6 +80,12 @@ def test_reconcile_dialog_runs_on_a_generated_xlsx(archive, qtbot, tmp_path, sho
     assert again.report is not None and again.report.run_id == dlg.report.run_id
     line = next(ln for ln in again.report.lines if ln.kind == "field")
     assert line.action == "fixed_national" and line.note == "已在国家系统改正姓名"
+    # changes since this reconciliation: one edited student, in the national template
+    ss.edit_student(s, a, {"current_address": "河南省周口市某路1号"})
+    res = again.export_changes(str(tmp_path / "变更.xlsx"))
+    assert res.count == 1 and res.student_ids == [a]
+    ws = openpyxl.load_workbook(tmp_path / "变更.xlsx").active
+    assert ws.max_row >= 2
 
 
 def test_an_unreadable_file_is_refused_in_the_dialog(archive, qtbot, tmp_path, shown, monkeypatch):

@@ -188,3 +188,20 @@ def test_keys_typed_while_the_window_was_busy_keep_the_persons_pace(archive, qtb
     qtbot.waitUntil(lambda: len(_editors()) == 1, timeout=3000)
     assert _editors()[0].student_id == s.test_ids[1] and win.search_box.text() == ""
     _editors()[0].reject()
+
+
+def test_a_scan_while_an_editor_field_has_the_focus_leaves_that_field_untouched(archive, qtbot, shown):
+    s = archive
+    win = _window(qtbot, s)
+    first = win.open_editor(s.test_ids[0])
+    first.show()
+    qtbot.waitExposed(first)
+    name_box = first.inputs["name"].widget
+    before = name_box.text()
+    name_box.setFocus()
+    _scan(qtbot, name_box, label(s, s.test_ids[3]))
+    qtbot.waitUntil(lambda: any(d.student_id == s.test_ids[3] for d in _editors()), timeout=3000)
+    assert name_box.text() == before and not first.is_dirty()
+    assert first.isVisible()                       # Enter did not save-and-close the first editor
+    for d in _editors():
+        d.reject()
