@@ -205,3 +205,26 @@ def test_a_scan_while_an_editor_field_has_the_focus_leaves_that_field_untouched(
     assert first.isVisible()                       # Enter did not save-and-close the first editor
     for d in _editors():
         d.reject()
+
+
+def test_a_modal_question_keeps_its_keys(archive, qtbot, shown):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QInputDialog
+
+    s = archive
+    win = _window(qtbot, s)
+    code = label(s, s.test_ids[0])
+    got = []
+
+    def answer():
+        dlg = QApplication.activeModalWidget()
+        assert isinstance(dlg, QInputDialog)
+        edit = dlg.findChild(type(win.search_box))
+        _scan(qtbot, edit, code)          # the same burst: typed into the question, its Enter accepts it
+
+    QTimer.singleShot(100, answer)
+    text, ok = QInputDialog.getText(win, "q", "q")
+    got.append((text, ok))
+    assert got == [(code, True)]
+    qtbot.wait(50)
+    assert _editors() == []

@@ -24,11 +24,13 @@ import time
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
+from PySide6.QtWidgets import (QApplication, QFileDialog, QInputDialog, QLineEdit, QMessageBox, QPlainTextEdit,
+                               QProgressDialog, QTextEdit, QWidget)
 
 GAP_MS = 50        # a scanner types a character every 2-30 ms; people rarely under 80 ms, never six in a row
 MIN_LEN = 6        # shorter codes are not labels (a 学籍号 is 19 characters, an ID number 18)
 ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+BUSY_DIALOGS = (QMessageBox, QFileDialog, QInputDialog, QProgressDialog)
 
 
 @dataclass
@@ -142,6 +144,8 @@ class ScanInput(QObject):
         """(text, student_id) when what was typed so far, ended now, is a scan."""
         if not self.enabled or len(self.buffer) < self.min_len or abs(now - self._last) * 1000 > self.gap_ms:
             return None
+        if isinstance(QApplication.activeModalWidget(), BUSY_DIALOGS):
+            return None  # a question, a file chooser or a progress dialog keeps its keys
         text = self.buffer.strip()
         sid = self._resolver(text)
         if sid is None:
