@@ -51,6 +51,10 @@ def test_folder_tab_moves_marks_attaches_lends(archive, qtbot, tmp_path, shown):
     assert panel.move(["A柜", "2层", "5盒"], "新柜")
     assert panel.location_label.text() == "A柜 / 2层 / 5盒"
     assert paper.locate(s, sid).location == ["A柜", "2层", "5盒"]
+    assert panel.move(["B柜", "1层"], "调整柜位")
+    tip = panel.location_label.toolTip()
+    lines = tip.splitlines()                                                   # newest move first
+    assert len(lines) == 2 and "→ B柜 / 1层" in lines[0] and "调整柜位" in lines[0] and "→ A柜 / 2层 / 5盒" in lines[1]
     # mark the first item present, then attach a scan to it, twice
     key = panel.items[0].key
     assert panel.mark(0, "present")

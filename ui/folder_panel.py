@@ -189,6 +189,12 @@ class FolderPanel(QWidget):
         f = paper.locate(self.session, sid)
         self.location_label.setText(f.path_text if f is not None and f.location else tr("paperui.no_location"))
         self.location_label.setStyleSheet("" if f is not None and f.location else f"color: {MISSING_FG};")
+        moves = list(f.moves) if f is not None else []
+        self.location_label.setToolTip("\n".join(
+            tr("paperui.move_line", at=str(m.get("moved_at", ""))[:16].replace("T", " "), by=m.get("moved_by", ""),
+               old=" / ".join(m.get("from_location") or []) or tr("paperui.nowhere"),
+               new=" / ".join(m.get("to_location") or []), reason=m.get("reason") or "")
+            for m in reversed(moves)) or tr("paperui.no_moves"))
         self.key_label.setText(tr("paperui.label_key", key=paper.label_key(self.session, sid)))
         r = self.table.currentRow()
         keep = self.items[r].key if 0 <= r < len(self.items) else None
