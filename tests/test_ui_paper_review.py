@@ -74,6 +74,9 @@ def test_review_scan_marks_seen_and_progress_survives_reopening(tmp_path, qtbot,
     review_id = dlg.review_id
     c = dlg.status["counts"]
     assert (c["folder"], c["done"], c["findings"]) == (3, 1, 1)
+    dlg.todo_only.setChecked(True)                       # 只看未核完: the finished one leaves the list
+    assert sorted(x["student_id"] for x in dlg.students) == sorted(ids[:2])
+    dlg.todo_only.setChecked(False)
     dlg.close()
     # after closing the review the scanner opens the student again
     win.search_box.setFocus()

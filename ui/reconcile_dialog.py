@@ -121,7 +121,8 @@ class ReconcileDialog(QDialog):
         self.run_combo.blockSignals(True)
         self.run_combo.clear()
         for r in sorted(runs, key=lambda r: r["id"], reverse=True):
-            self.run_combo.addItem(tr("reconcileui.run_item", at=str(r.get("run_at", ""))[:16].replace("T", " "), file=r.get("file_name", ""),
+            at = str(r.get("run_at", ""))[:16].replace("T", " ")
+            self.run_combo.addItem(tr("reconcileui.run_item", at=at, file=r.get("file_name", ""),
                                       rows=r.get("national_rows", 0)), r["id"])
         self.run_combo.blockSignals(False)
         if runs:

@@ -11,8 +11,8 @@ import os
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QLineEdit,
-                               QPushButton, QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QHBoxLayout, QInputDialog, QLabel,
+                               QLineEdit, QPushButton, QSplitter, QVBoxLayout, QWidget)
 
 from app.errors import NotFound, Refused
 from ui import messages
@@ -77,6 +77,9 @@ class ReviewDialog(QDialog):
         self.feedback = QLabel()
         self.feedback.setObjectName("review_feedback")
         scan_row.addWidget(self.feedback, 2)
+        self.todo_only = QCheckBox(tr("reviewui.todo_only"))
+        self.todo_only.toggled.connect(lambda _on: self._fill())
+        scan_row.addWidget(self.todo_only)
         lay.addLayout(scan_row)
 
         split = QSplitter(Qt.Orientation.Vertical)
@@ -207,7 +210,8 @@ class ReviewDialog(QDialog):
             fill_table(self.finding_table, [])
             self._selection_changed()
             return
-        self.students, self.findings = list(s["students"]), list(s["findings"])
+        self.students = [x for x in s["students"] if not (self.todo_only.isChecked() and x["done"])]
+        self.findings = list(s["findings"])
         c, rv = s["counts"], s["review"]
         self.summary.setText(tr("reviewui.summary", scope=rv["scope"], term=rv["term_name"], students=c["students"],
                                 done=c["done"], folder=c["folder"], checklist=c["checklist"], key_data=c["key_data"],

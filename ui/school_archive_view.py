@@ -135,7 +135,8 @@ class SchoolArchiveView(QDialog):
         for s in self.snaps:
             state = self.states.get(s["id"])
             rows.append([tr("snapui.year_item", year=s["school_year"], next=int(s["school_year"]) + 1), s["kind_name"],
-                         s["version"], s["pages"], str(s["filed_at"])[:16].replace("T", " "), s["filed_by"], s["file_sha256"][:16],
+                         s["version"], s["pages"], str(s["filed_at"])[:16].replace("T", " "), s["filed_by"],
+                         s["file_sha256"][:16],
                          state["state_name"] if state else "", s.get("note") or ""])
             colors.append((BAD_BG, BAD_FG) if state and state["state"] != "ok" else None)
         fill_table(self.table, rows, colors=colors)
@@ -175,7 +176,8 @@ class SchoolArchiveView(QDialog):
             self.filed.emit()
 
         return self.run.run(tr("snapui.filing", kind=SA.KIND_NAMES[kind], year=year),
-                            lambda progress, cancel: SA.file_snapshot(self.session, kind, int(year), note), done, failed)
+                            lambda progress, cancel: SA.file_snapshot(self.session, kind, int(year), note),
+                            done, failed)
 
     def verify(self) -> list:
         from app import school_archive as SA
