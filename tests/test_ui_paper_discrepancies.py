@@ -82,3 +82,32 @@ def test_discrepancies_list_open_and_go_away(tmp_path, qtbot, shown):
         win.close()
     finally:
         s.close()
+
+
+def test_each_kind_of_target_opens_its_place(tmp_path, qtbot, shown):
+    from ui.discrepancies_view import open_target
+    from ui.print_preview_dialog import PrintPreviewDialog
+
+    s = new_school(tmp_path, stages="primary")
+    try:
+        cid = new_class(s, 3)
+        a, b = [r.id for r in fill_class(s, cid, 2, 3)]
+        win = MainWindow(s)
+        qtbot.addWidget(win)
+        win.show()
+        dlg = open_target(win, {"view": "changes", "student_id": a, "event_id": 1})
+        assert dlg.student_id == a and dlg.tabs.currentWidget() is dlg.state_history
+        dlg.reject()
+        dlg = open_target(win, {"view": "handover", "student_id": b})
+        assert dlg.student_id == b and dlg.tabs.currentWidget() is dlg.folder_panel
+        dlg.reject()
+        pv = open_target(win, {"view": "student", "student_id": a, "print": "basic-info-form"})
+        assert isinstance(pv, PrintPreviewDialog) and pv.kind == "basic-info-form" and pv.student_ids == [a]
+        assert [d.student_id for d in _editors()] == [a]        # the record to check, under the preview
+        qtbot.waitUntil(lambda: pv.pdf_path is not None, timeout=30000)
+        pv.reject()
+        for d in _editors():
+            d.reject()
+        win.close()
+    finally:
+        s.close()
