@@ -159,13 +159,16 @@ def verify_files(win):
     def done(rep):
         problems = [(p, tr("paperui.verify_missing")) for p in rep.missing] + \
                    [(p, tr("paperui.verify_changed")) for p in rep.changed]
+        loose = list(getattr(rep, "unreferenced", None) or [])   # files nothing names: kept, only listed
+        extra = tr("paperui.verify_unreferenced", count=len(loose)) if loose else ""
         if problems:
             lines = [tr("paperui.verify_line", path=p.get("path") or p.get("sha256") or "", problem=what)
                      for p, what in problems[:200]]
-            messages.error(win, tr("paperui.verify_bad", count=len(problems), checked=rep.checked),
+            lines += [tr("paperui.verify_line", path=p, problem=tr("paperui.verify_loose")) for p in loose[:50]]
+            messages.error(win, tr("paperui.verify_bad", count=len(problems), checked=rep.checked) + extra,
                            title=tr("paperui.verify"), detail="\n".join(lines))
         else:
-            win.statusBar().showMessage(tr("paperui.verify_ok", checked=rep.checked), 10000)
+            win.statusBar().showMessage(tr("paperui.verify_ok", checked=rep.checked) + extra, 10000)
 
     job = run_job(lambda progress, cancel: sweep(win.session, progress=progress), on_done=done,
                   on_error=lambda err: messages.job_error(win, err))
