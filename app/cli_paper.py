@@ -1,6 +1,6 @@
 """``xueji`` verbs for the paper archive: folders, locations, checklists, scans, loans, file sweep (issue: paper archive): registered into app/cli.py's parser.
 
-``archive locate|move|checklist|check-item|attach|lend|return|loans|handover|verify-files`` — exit codes and
+``archive locate|move|checklist|check-item|attach|detach|lend|return|loans|handover|folders|verify-files`` — exit codes and
 JSON as in docs/cli.md (section "Paper archive")."""
 from __future__ import annotations
 
@@ -37,6 +37,10 @@ def register(sub, add, parser_class, groups) -> None:
     sp.add_argument("student", metavar="STUDENT")
     sp.add_argument("item", metavar="ITEM")
     sp.add_argument("file", metavar="FILE")
+
+    sp = add(arc, "detach", tr("xcli.paper.help.detach"))
+    sp.add_argument("scan", type=int, metavar="SCAN_ID")
+    sp.add_argument("--reason", default="", help=tr("xcli.help.reason"))
 
     sp = add(arc, "lend", tr("xcli.paper.help.lend"))
     sp.add_argument("student", metavar="STUDENT")
@@ -172,6 +176,14 @@ def cmd_attach(args, out):
                          sha=r.sha256[:12]))
 
 
+def cmd_detach(args, out):
+    from app import paper
+
+    with _open(args) as session:
+        paper.withdraw_scan(session, args.scan, reason=args.reason)
+        return out.ok({"scan_id": args.scan}, tr("xcli.paper.detached", id=args.scan))
+
+
 def cmd_lend(args, out):
     from app import paper
 
@@ -254,6 +266,6 @@ def _refs(refs: list[dict]) -> str:
 
 
 COMMANDS.update({"archive_locate": cmd_locate, "archive_move": cmd_move, "archive_checklist": cmd_checklist,
-                 "archive_check-item": cmd_check_item, "archive_attach": cmd_attach, "archive_lend": cmd_lend,
+                 "archive_check-item": cmd_check_item, "archive_attach": cmd_attach, "archive_detach": cmd_detach, "archive_lend": cmd_lend,
                  "archive_return": cmd_return, "archive_loans": cmd_loans, "archive_handover": cmd_handover,
                  "archive_verify-files": cmd_verify_files, "archive_folders": cmd_folders})

@@ -432,3 +432,11 @@ def test_resolve_scan_never_raises_on_junk(school):
     for junk in (f"XUEJI|{code}|99999999999999999999999|", "XUEJI|", "XUEJI||||||", "²³", "9" * 30, "\x00", "G" * 500,
                  "' OR 1=1 --", f"XUEJI|{code}|abc|"):
         assert paper.resolve_scan(s, junk) is None
+
+
+def test_sweep_lists_unreferenced_files_and_keeps_them(school):
+    s = school()
+    sha = store.put(s.folder, b"a scan whose change was never saved", "pdf")
+    rep = paper.verify_files(s)
+    assert rep.clean and rep.unreferenced == [f"files/{sha[:2]}/{sha}.pdf"]
+    assert store.exists(s.folder, sha, "pdf")

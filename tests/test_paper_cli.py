@@ -64,6 +64,15 @@ def test_attach_and_verify_files(tmp_path, capsys):
 
     rc, obj, _ = run(capsys, "--archive", arch, "--json", "archive", "verify-files")
     assert rc == 0 and obj["report"]["clean"] and obj["report"]["checked"] == 1
+    rc, obj, _ = run(capsys, "--archive", arch, "--json", "archive", "checklist", idn)
+    scan_ids = [x["id"] for i in obj["items"] for x in i["scans"]]
+    assert len(scan_ids) == 2
+    rc, obj, _ = run(capsys, "--archive", arch, "--json", "archive", "detach", scan_ids[1], "--reason", "挂错")
+    assert rc == 0 and obj["scan_id"] == scan_ids[1]
+    rc, obj, _ = run(capsys, "--archive", arch, "--json", "archive", "detach", scan_ids[1])
+    assert rc == 1 and obj["errors"][0]["code"] == "paper_no_scan"
+    rc, obj, _ = run(capsys, "--archive", arch, "--json", "archive", "checklist", idn)
+    assert obj["summary"]["scanned"] == 1
     p = store.path(arch, sha, "pdf")
     raw = bytearray(p.read_bytes())
     raw[200] ^= 0x20  # one bit changed in place, same size

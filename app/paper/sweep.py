@@ -18,6 +18,7 @@ class SweepReport:
     ok: int = 0
     missing: list[dict] = field(default_factory=list)  # {sha256, path, refs: [{what, student_id, ref}]}
     changed: list[dict] = field(default_factory=list)  # … plus actual sha256 / size
+    unreferenced: list[str] = field(default_factory=list)  # files/ entries nothing names (kept; listed only)
 
     @property
     def clean(self) -> bool:
@@ -25,7 +26,7 @@ class SweepReport:
 
     def as_json(self) -> dict:
         return {"checked": self.checked, "bytes": self.bytes, "ok": self.ok, "clean": self.clean,
-                "missing": self.missing, "changed": self.changed}
+                "missing": self.missing, "changed": self.changed, "unreferenced": self.unreferenced}
 
 
 def _hash(path) -> tuple[str, int]:
@@ -71,4 +72,10 @@ def verify_files(session: Session, progress=None) -> SweepReport:
                 rep.ok += 1
         if progress:
             progress(i + 1, total)
+    root = session.folder / "files"
+    if root.is_dir():
+        for p in sorted(root.glob("??/*")):
+            stem = p.name.split(".", 1)[0]
+            if p.is_file() and not p.name.startswith(".") and stem.lower() not in refs:
+                rep.unreferenced.append(str(p.relative_to(session.folder)).replace("\\", "/"))
     return rep
