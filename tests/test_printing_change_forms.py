@@ -253,3 +253,20 @@ def test_certificate_states_come_from_the_certificate_rules(school):
     rule = next(r for r in school.profile.rules_for("cert.education-certificate") if r.check == "cert_graduated_here")
     assert docs.kind_states(school, "education-certificate") == tuple(rule.params["states"])
     assert docs.kind_states(school, "class-roster") is None
+
+
+def test_headings_print_in_the_sans_face_and_rare_characters_fall_back(school, tmp_path):
+    """hei = Noto Sans SC converted to TrueType outlines (embedded, subset); 𠮷, which it lacks, is drawn by
+    LXGW WenKai; the fields stay in the Song face."""
+    sid = school.ids[1]  # 李𠮷
+    eid = change(school, "transfer-out", sid, D(2025, 10, 9), to_school="郑州市第一中学")
+    out = tmp_path / "hei.pdf"
+    ps.print_change_form(school, eid, out)
+    with pdfplumber.open(str(out)) as pdf:
+        chars = pdf.pages[0].chars
+    heading = [c for c in chars if c["text"] in "学生基本情况" and c["top"] < 40 * MM and c["top"] > 33 * MM]
+    assert heading and all("NotoSansSC" in c["fontname"] and "+" in c["fontname"] for c in heading)
+    rare = [c for c in chars if c["text"] == "𠮷"]
+    assert rare and all("LXGWWenKai" in c["fontname"] for c in rare)
+    li = [c for c in chars if c["text"] == "李"]
+    assert li and all("NotoSerifSC" in c["fontname"] for c in li)

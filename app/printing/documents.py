@@ -503,8 +503,9 @@ def change_doc(ctx: Context, event_id: int) -> Doc:
                   and (x["effective_date"], x["id"]) < (e["effective_date"], e["id"])]
         period_from, period_to = (before[-1]["effective_date"] if before else ""), e["effective_date"]
     how = cfg.get("evidence", {})
+    item = words.get("evidence_item", "{name} ({how})")
     evidence = words.get("evidence_sep", "; ").join(
-        f"{v['name']}（{how.get(v['how'], v['how'])}）" if how.get(v["how"]) else v["name"] for v in fd["evidence"])
+        item.format(name=v["name"], how=how[v["how"]]) if how.get(v["how"]) else v["name"] for v in fd["evidence"])
     rec.update({
         "form_title": title.get("title", form), "form_note": title.get("note", ""), "event_no": str(e["id"]),
         "event_kind": fd["kind_name"], "event_date": e["effective_date"], "reason": e.get("reason", "") or "",

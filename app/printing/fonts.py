@@ -9,8 +9,7 @@ font has it, :func:`runs` raises :class:`MissingGlyph` and the renderer refuses 
 Faces (resources/fonts/, see README.md there):
   song  Noto Serif SC (OFL), converted once to TrueType outlines (build_song_ttf.py), then LXGW WenKai
   kai   LXGW WenKai (OFL), then Noto Serif SC
-  hei   = kai (no TrueType-outline sans face is bundled yet; Noto Sans SC is CFF), kept as a name so
-        templates can ask for it and a later font drops in here
+  hei   Noto Sans SC (OFL), converted to TrueType outlines the same way, then LXGW WenKai, Noto Serif SC
 
 Registration costs ~0.05 s per font (reportlab reads the tables lazily); the per-character answer is
 cached, so checking a name costs one dict lookup per character.
@@ -26,11 +25,12 @@ from app.paths import resource
 FONT_FILES = {
     "NotoSerifSC": "NotoSerifSC-Regular-glyf.ttf",
     "LXGWWenKai": "LXGWWenKai-Regular.ttf",
+    "NotoSansSC": "NotoSansSC-Regular-glyf.ttf",
 }
 CHAINS = {
     "song": ("NotoSerifSC", "LXGWWenKai"),
     "kai": ("LXGWWenKai", "NotoSerifSC"),
-    "hei": ("LXGWWenKai", "NotoSerifSC"),
+    "hei": ("NotoSansSC", "LXGWWenKai", "NotoSerifSC"),
 }
 FACES = tuple(CHAINS)
 
