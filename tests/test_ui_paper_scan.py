@@ -157,12 +157,17 @@ def test_a_pushed_handler_takes_the_scan(archive, qtbot, shown):
 
 
 def _send(widget, text, start_ms, step_ms):
-    """Key events carrying the window system's timestamps (as X11 / Windows deliver them), sent at once."""
+    """Key events carrying the window system's timestamps (as X11 / Windows deliver them), sent at once,
+    with the separate Shift presses a real keyboard or scanner makes."""
     from PySide6.QtGui import QKeyEvent
     from PySide6.QtCore import QEvent
 
     t = start_ms
     for ch in text:
+        if ch.isupper() or ch == "|":  # a real keyboard presses Shift first, as its own key event
+            shift = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Shift, Qt.KeyboardModifier.NoModifier, "")
+            shift.setTimestamp(t)
+            QApplication.sendEvent(widget, shift)
         ev = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_unknown if not ch.isalnum() else ord(ch.upper()),
                        Qt.KeyboardModifier.NoModifier, ch)
         ev.setTimestamp(t)

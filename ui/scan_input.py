@@ -31,6 +31,8 @@ GAP_MS = 50        # a scanner types a character every 2-30 ms; people rarely un
 MIN_LEN = 6        # shorter codes are not labels (a 学籍号 is 19 characters, an ID number 18)
 ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 BUSY_DIALOGS = (QMessageBox, QFileDialog, QInputDialog, QProgressDialog)
+MODIFIER_KEYS = (Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.Key_Meta, Qt.Key.Key_AltGr,
+                 Qt.Key.Key_CapsLock, Qt.Key.Key_NumLock)
 
 
 @dataclass
@@ -192,8 +194,8 @@ class ScanInput(QObject):
             else:
                 QTimer.singleShot(0, self, lambda s=Scan(text, sid): self._deliver(s))
             return True
-        if et != QEvent.Type.KeyPress:
-            return False
+        if et != QEvent.Type.KeyPress or key in MODIFIER_KEYS:
+            return False  # a real keyboard (and a scanner) presses Shift for '|' and capitals: not a break
         text = event.text()
         mods = event.modifiers() & ~(Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier)
         if not text or not text.isprintable() or mods:
