@@ -410,5 +410,7 @@ def key_data_text(session, student_id: int) -> str:
         v = s.get(k) or ""
         if k in CODED and v:
             v = codes.name_of(CODED[k], v) or v
+        elif k == "birth_date" and len(v) == 8 and v.isdigit():
+            v = f"{v[:4]}-{v[4:6]}-{v[6:]}"
         parts.append(tr("reviewui.key_item", field=F.by_key()[k].header, value=v or tr("reviewui.empty")))
     return tr("reviewui.key_data", items="   ".join(parts))
