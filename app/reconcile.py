@@ -52,6 +52,13 @@ def config() -> dict:
     return json.loads(resource("reconcile.json").read_text(encoding="utf-8"))
 
 
+def citation(session: Session) -> tuple[str, str]:
+    """(rule, article) of the profile asking the school's records to equal the national system's."""
+    cite = config().get("cite", {})
+    c = cite.get(session.school["profile"]) or cite.get("*") or {}
+    return c.get("rule", ""), c.get("article", "")
+
+
 def field_name(key: str) -> str:
     """The national template's header for a compared field (学籍状态 for the state)."""
     if key == "status":
@@ -93,6 +100,8 @@ class ReconcileReport:
     national_rows: int
     matched: int
     lines: list[ReconcileLine] = field(default_factory=list)
+    rule: str = ""      # the profile's article that asks the records to equal the national system's
+    article: str = ""
 
     @property
     def counts(self) -> dict:
@@ -108,7 +117,8 @@ class ReconcileReport:
     def as_json(self) -> dict:
         return {"run_id": self.run_id, "file": self.file_name, "run_at": self.run_at,
                 "national_rows": self.national_rows, "matched": self.matched, "counts": self.counts,
-                "open": len(self.open_lines), "lines": [ln.as_json() for ln in self.lines]}
+                "open": len(self.open_lines), "rule": self.rule, "article": self.article,
+                "lines": [ln.as_json() for ln in self.lines]}
 
 
 # ---------------------------------------------------------------- normalising both sides
@@ -280,7 +290,8 @@ def reconcile(session: Session, path) -> ReconcileReport:
                                       "events_mark": rq.events_mark(conn)})
         for d in lines:
             d["id"] = rq.insert_line(conn, {"run_id": run_id, **d})
-    return ReconcileReport(run_id, path.name, run_at, len(rows), matched, [_line(d) for d in lines])
+    return ReconcileReport(run_id, path.name, run_at, len(rows), matched, [_line(d) for d in lines],
+                           *citation(session))
 
 
 def report(session: Session, run_id: int | None = None) -> ReconcileReport:
@@ -290,7 +301,7 @@ def report(session: Session, run_id: int | None = None) -> ReconcileReport:
     if run is None:
         raise NotFound(tr("reconcile.run_not_found", id=run_id) if run_id is not None else tr("reconcile.no_runs"))
     return ReconcileReport(run["id"], run["file_name"], run["run_at"], run["national_rows"], run["matched"],
-                           [_line(d) for d in rq.lines_of(conn, run["id"])])
+                           [_line(d) for d in rq.lines_of(conn, run["id"])], *citation(session))
 
 
 def runs(session: Session) -> list[dict]:

@@ -51,6 +51,15 @@ def test_fixture_finds_exactly_each_kind_of_difference(school):
     assert by[("王二", "name")].matched_by == "xueji_no"
     assert by[("郑九", "")].student_id == ids["only_xueji"]
     assert all(ln.suggestion_text and ln.action is None for ln in rep.lines)
+    assert (rep.rule, rep.article) == ("REVIEW.EACH_SEMESTER", "国家 第二十四条")
+
+
+def test_zhoukou_cites_its_headcount_article(tmp_path):
+    s = new_school(tmp_path, profile="henan-zhoukou")
+    with s:
+        RF.build_archive(s)
+        rep = R.reconcile(s, RF.FIXTURE)
+        assert _keys(rep) == RF.EXPECTED and (rep.rule, rep.article) == ("GEN.HEADCOUNT_EQ_SYSTEM.ZK", "周口 第三条")
 
 
 def test_name_and_birth_date_match_when_the_roster_has_no_numbers(school):
