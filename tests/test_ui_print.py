@@ -21,11 +21,12 @@ from ui import print_jobs as pj
 
 @pytest.fixture(autouse=True)
 def gc_on_the_gui_thread():
-    """Python's cyclic GC runs on whichever thread allocates; left on, it can free a closed dialog's wrappers
-    on the archive worker thread in the middle of a render, and Qt later deletes the dialog's children through
-    the freed wrappers (with the preview's functor QShortcuts, fixed in the dialog: a segfault in about 1 run
-    of this file in 4). As Anki does: no automatic GC while a test runs; the previous test's closed dialogs are
-    deleted and collected here, on the GUI thread, with no job running."""
+    """This file segfaulted in about 1 run in 4 (shiboken's releaseWrapper, deleting a closed dialog's
+    children). Likely cause, outside this file: ui/workers.py starts ``QRunnable.create(fn)`` runnables the pool
+    auto-deletes in C++, so shiboken keeps stale wrappers whose addresses Qt reuses (seen in the full suite:
+    ``selectionModel()`` answered a QRunnable). Until that is fixed: no automatic GC while a test runs (it can
+    run on the worker thread), and the previous test's closed dialogs are deleted and collected here, on the
+    GUI thread, with no job running (40 runs of the file without a crash)."""
     from PySide6.QtCore import QCoreApplication, QEvent
 
     def settle():

@@ -127,8 +127,8 @@ class PrintPreviewDialog(QDialog):
         lay.addLayout(nav)
         lay.addWidget(self.scroll, 1)
         lay.addLayout(bottom)
-        # kept on self and connected through ``activated=``: the functor overload of QShortcut's constructor
-        # leaves a wrapper that Qt later deletes through (segfaults when the dialog is destroyed)
+        # kept on self, connected through ``activated=`` as the other dialogs do: their wrappers live exactly as
+        # long as the dialog
         self._shortcuts = [QShortcut(QKeySequence(key), self, activated=fn) for key, fn in (
             (Qt.Key.Key_PageDown, lambda: self.go(self.page + 1)), (Qt.Key.Key_PageUp, lambda: self.go(self.page - 1)),
             (QKeySequence.StandardKey.ZoomIn, lambda: self.set_zoom(self.zoom_i + 1)),
