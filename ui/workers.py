@@ -7,6 +7,7 @@ callable gets ``progress(done, total)`` and ``cancel() -> bool`` and must never 
 """
 from __future__ import annotations
 
+import collections
 import threading
 import time
 import traceback
@@ -39,6 +40,25 @@ class JobFailed(Exception):
         super().__init__(str(error))
         self.error = error
         self.trace = trace
+
+
+class _Runnable(QRunnable):
+    """A runnable the pool does not delete: Python owns it, so shiboken never keeps a wrapper for a C++
+    object Qt freed behind its back (``QRunnable.create`` + autoDelete did: a stale wrapper later came
+    back as the wrong object and crashed the interpreter now and then)."""
+
+    def __init__(self, fn):
+        super().__init__()
+        self._fn = fn
+        self.setAutoDelete(False)
+
+    def run(self) -> None:
+        self._fn()
+
+
+# The pool still reads a runnable for a moment after run() returns (to ask autoDelete), which can be
+# after the Job delivered its result and was dropped: keep the last runnables alive well past that.
+_recent_runnables: "collections.deque[_Runnable]" = collections.deque(maxlen=256)
 
 
 class Job(QObject):
@@ -106,7 +126,9 @@ class Job(QObject):
 
     def start(self, pool: QThreadPool | None = None) -> "Job":
         _running.add(self)
-        (pool or archive_pool()).start(QRunnable.create(self._run))
+        runnable = _Runnable(self._run)
+        _recent_runnables.append(runnable)
+        (pool or archive_pool()).start(runnable)
         return self
 
 
