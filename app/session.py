@@ -11,6 +11,11 @@ from db.archive import Archive, open_archive
 from db.archive import ArchiveError, ArchiveLocked, ArchiveMissing, ArchiveTooNew  # noqa: F401  (for the UI)
 
 
+# Called (in order) before any Session closes its archive: the window adds "cancel the background jobs
+# and wait for the archive worker", so no worker thread is left using a closed connection.
+BEFORE_CLOSE: list = []
+
+
 class Session:
     def __init__(self, archive: Archive, user: str | None = None):
         self.archive = archive
@@ -47,6 +52,8 @@ class Session:
         return load_profile(s["profile"] if s else "national")
 
     def close(self) -> None:
+        for hook in list(BEFORE_CLOSE):
+            hook(self)
         self.archive.close()
 
     def __enter__(self):

@@ -121,6 +121,12 @@ def test_transfer_out_from_the_menu_changes_the_roster_row(school, qtbot, shown)
     first = ev["approvals"][0]
     assert (first["decision"], first["decided_by"], first["doc_number"]) == ("approved", "王校长", "教学〔2026〕1号")
     assert {a["decision"] for a in ev["approvals"][1:]} <= {"pending"}
+    # the profile's form for the change opens in the print preview for signatures
+    from ui.print_preview_dialog import PrintPreviewDialog
+
+    assert dlg.print_form.isVisibleTo(dlg) and "》" in dlg.print_form.text()
+    previews = [w for w in win.findChildren(PrintPreviewDialog)]
+    assert len(previews) == 1
 
 
 def test_warn_needs_acknowledgement_and_evidence_needs_each_document(school, qtbot, tmp_path):

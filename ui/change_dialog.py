@@ -22,7 +22,7 @@ from pathlib import Path
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QGroupBox, QHeaderView, QLabel, QLineEdit,
+                               QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QPlainTextEdit, QPushButton, QScrollArea, QSpinBox, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
@@ -489,7 +489,14 @@ class ChangeDialog(QDialog):
         self.save_button.setAutoDefault(False)
         self.save_button.clicked.connect(self.save)
         self.cancel_button.clicked.connect(self.reject)
-        outer.addWidget(buttons)
+        # The form the profile names for this change, printed for the guardian and each party to sign.
+        self.print_form = QCheckBox()
+        self.print_form.setObjectName("print_form")
+        self.print_form.setChecked(True)
+        row = QHBoxLayout()
+        row.addWidget(self.print_form, 1)
+        row.addWidget(buttons)
+        outer.addLayout(row)
         for seq in ("Ctrl+Return", "Ctrl+Enter", "Ctrl+S"):
             QShortcut(QKeySequence(seq), self, activated=self.save)
 
@@ -502,6 +509,9 @@ class ChangeDialog(QDialog):
     def _kind_changed(self) -> None:
         info = self.info()
         self.setWindowTitle(tr("change_ui.title_kind", kind=info.get("label") or self.kind()))
+        form = info.get("form") or ""
+        self.print_form.setText(tr("change_ui.print_form_after", form=form))
+        self.print_form.setVisible(bool(form))
         while self.fields_form.rowCount():
             self.fields_form.removeRow(0)
         self.inputs = {}
@@ -761,6 +771,10 @@ class ChangeDialog(QDialog):
         return list(self._lines)
 
     # ------------------------------------------------------------------ saving
+    def wants_form(self) -> bool:
+        """Print the change's form after saving (the kind has one and the box is ticked)."""
+        return bool(self.info().get("form")) and self.print_form.isChecked()
+
     def save(self) -> bool:
         plan = self.replan()
         if plan is None or not _get(plan, "ok", False):

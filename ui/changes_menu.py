@@ -67,6 +67,11 @@ def open_change(win, kind: str | None = None, student_id: int | None = None):
             msg += tr("main.saved_not_shown")
         win.statusBar().showMessage(msg, 10000)
         update_badge(win)
+        event_id = getattr(res, "event_id", None)
+        if event_id and dlg.wants_form():
+            from ui.print_menu import print_change_form
+
+            print_change_form(win, int(event_id))
 
     dlg.saved.connect(saved)
     dlg.finished.connect(dlg.deleteLater)

@@ -200,3 +200,25 @@ def wait(job: Job, timeout_ms: int = 60000) -> bool:
         if not job.done:
             time.sleep(0.002)
     return job.delivered
+
+
+def drain_archive_jobs(session=None) -> None:
+    """Cancel every job still running and wait until the archive worker is idle (before the archive's
+    connection closes: a worker must never use a closed connection). Jobs are all-or-nothing, so a
+    cancelled one leaves nothing half-written."""
+    if threading.current_thread() is not threading.main_thread():
+        return  # closed from inside a job: waiting for the worker would wait for itself
+    for job in list(_running):
+        job.cancel()
+    if _archive_pool is not None:
+        _archive_pool.waitForDone(-1)
+
+
+def _install_close_hook() -> None:
+    from app import session as session_module
+
+    if drain_archive_jobs not in session_module.BEFORE_CLOSE:
+        session_module.BEFORE_CLOSE.append(drain_archive_jobs)
+
+
+_install_close_hook()
