@@ -137,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
 # Verb groups that live in their own modules (each has register(sub, add, parser_class, groups) — groups
 # maps "class"/"student"/"photo" to their action subparsers, to add e.g. "student state" — and COMMANDS,
 # a dict "verb" or "verb_action" -> function(args, out), and NESTED, the verbs that need an action).
-EXTENSION_MODULES = ("app.cli_print", "app.cli_status", "app.cli_deadlines", "app.cli_backup", "app.cli_paper",
+EXTENSION_MODULES = ("app.cli_print", "app.cli_status", "app.cli_deadlines", "app.cli_backup", "app.cli_paper", "app.cli_audit",
                      "app.cli_review")
 
 

@@ -1,0 +1,2 @@
+-- audit log: reserved; its work writes the tables.
+SELECT 1;
