@@ -187,8 +187,7 @@ def open_target(win, target: dict):
 
             pv = PrintPreviewDialog(win.session, target["print"], student_ids=[int(sid)], parent=win,
                                     after_write=win.after_write)
-            pv.finished.connect(pv.deleteLater)
-            pv.open()
+            pv.show()  # as the 打印 menu does: kept (not deleted) while a render may still deliver
             return pv
         return dlg
     dlg = paper_menu.open_student_folder(win, int(sid))   # folder, checklist, handover: the 档案袋 tab

@@ -331,9 +331,9 @@ class FolderPanel(QWidget):
         """The folder's label (QR code with the student's key) in the print preview."""
         from ui.print_preview_dialog import PrintPreviewDialog
 
-        dlg = PrintPreviewDialog(self.session, "folder-label", student_ids=[self.student_id], parent=self)
-        dlg.finished.connect(dlg.deleteLater)
-        dlg.open()
+        owner = self.window().parentWidget() or self.window()   # the main window: outlives the editor
+        dlg = PrintPreviewDialog(self.session, "folder-label", student_ids=[self.student_id], parent=owner)
+        dlg.show()  # as the 打印 menu does: kept (not deleted) while a render may still deliver
         return dlg
 
     def record_signature(self, signed_on: str | None = None, guardian: str | None = None):

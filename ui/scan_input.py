@@ -94,7 +94,8 @@ class ScanInput(QObject):
         self._handlers: list = []   # callables handler(Scan) -> bool (True: taken); last pushed first
         self.enabled = True
         self._reset()
-        self._last_event = None     # (event pointer, type, key, receiver) to skip propagation to parents
+        self._last_sig = None       # (event pointer, type, key, text) of the key event last counted …
+        self._last_parents: set[int] = set()  # … and its receiver's ancestors (addresses only: no widget is kept)
         self._decided: tuple | None = None  # (text, student_id) decided at the Enter's ShortcutOverride
 
     # ------------------------------------------------------------------ handlers
@@ -117,19 +118,21 @@ class ScanInput(QObject):
     def _reset(self) -> None:
         self.buffer = ""
         self._last = 0.0
-        self._target = None       # the widget the burst typed into
-        self._snapshot = None     # its text and cursor before the burst
+        self._target = 0          # the address of the widget the burst typed into (never a kept reference:
+        self._snapshot = None     # a widget may be deleted between two keys); its text and cursor before
 
     def _snap(self, w) -> None:
-        self._target = w
+        self._target = _address(w)
         if isinstance(w, QLineEdit):
             self._snapshot = (w.text(), w.cursorPosition())
         else:
             self._snapshot = None
 
-    def _undo_typing(self) -> None:
-        w, snap = self._target, self._snapshot
-        if w is None or not _alive(w):
+    def _undo_typing(self, receiver) -> None:
+        """Take the burst back out of the field it went into: the Enter's receiver (alive: it is receiving
+        the event), when it is the widget the burst's first key went to."""
+        w, snap = receiver, self._snapshot
+        if w is None or not self._target or _address(w) != self._target:
             return
         if isinstance(w, QLineEdit) and snap is not None:
             if w.text() != snap[0]:
@@ -161,17 +164,15 @@ class ScanInput(QObject):
         et = event.type()
         if et not in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride) or not isinstance(obj, QWidget):
             return False
-        try:
-            import shiboken6
-
-            ptr = shiboken6.getCppPointer(event)[0]
-        except Exception:
-            ptr = id(event)
-        sig = (ptr, et, event.key(), event.text())
-        last = self._last_event
-        if last is not None and last[0] == sig and _alive(last[1]) and obj.isAncestorOf(last[1]):
-            return False  # the same key event travelling to a parent: counted once
-        self._last_event = (sig, obj)
+        sig = (_address(event), et, event.key(), event.text())
+        if sig == self._last_sig and _address(obj) in self._last_parents:
+            return False  # the same key event travelling on to a parent: counted once
+        self._last_sig = sig
+        parents, p = set(), obj.parentWidget()
+        while p is not None:
+            parents.add(_address(p))
+            p = p.parentWidget()
+        self._last_parents = parents
         now = _clock(event)
         key = event.key()
         if key in ENTER_KEYS:
@@ -186,7 +187,7 @@ class ScanInput(QObject):
             if decided is None:
                 self._reset()
                 return False
-            self._undo_typing()
+            self._undo_typing(obj)
             self._reset()
             text, sid = decided
             if sid is None:
@@ -203,7 +204,7 @@ class ScanInput(QObject):
             return False
         if not self.buffer or abs(now - self._last) * 1000 > self.gap_ms:
             self._reset()
-            self._snap(QApplication.focusWidget() or obj)
+            self._snap(obj)
         self.buffer += text
         self._last = now
         return False
@@ -235,10 +236,10 @@ def _clock(event) -> float:
     return ts / 1000.0 if ts else time.monotonic()
 
 
-def _alive(obj) -> bool:
+def _address(obj) -> int:
     try:
         import shiboken6
 
-        return shiboken6.isValid(obj)
-    except ImportError:
-        return True
+        return int(shiboken6.getCppPointer(obj)[0])
+    except Exception:
+        return id(obj)
