@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from app import status as st
 from app.class_service import display_name
-from app.errors import BLOCK, BLOCK_STAR, EVIDENCE, INVALID, NOTE_OUTCOME, WARN, Finding, NotFound, Refused
+from app.errors import BLOCK, Finding, NotFound, Refused, triage
 from app.i18n import Names, tr
 from app.rules.checks_certificates import KIND_NAMES
 from app.rules.engine import RuleContext, evaluate
@@ -166,23 +166,7 @@ def _evaluate(session: Session, conn, event: str, student: dict, klass, *, numbe
 
 
 def _decide(findings: list[Finding], override: CertOverride | None):
-    refusing, warnings, notes, overridden = [], [], [], []
-    for f in findings:
-        if f.outcome == BLOCK_STAR:
-            lacking = override.missing() if override else None
-            if override is not None and not lacking:
-                overridden.append(f)
-            else:
-                f.message += (tr("student.override_lacking", items=tr("common.list_sep").join(lacking)) if lacking
-                              else tr("cert.override_needed"))
-                refusing.append(f)
-        elif f.outcome in (INVALID, BLOCK, EVIDENCE):
-            refusing.append(f)
-        elif f.outcome == WARN:
-            warnings.append(f)
-        elif f.outcome == NOTE_OUTCOME:
-            notes.append(f)
-    return refusing, warnings, notes, overridden
+    return triage(findings, lambda f: override.missing() if override is not None else None, "cert.override_needed")
 
 
 def _snapshot(session: Session, s: dict, k) -> dict:

@@ -49,6 +49,31 @@ class Finding:
         return tr("err.located", where="".join(where), text=text) if where else text
 
 
+def triage(findings, override_gap, needed_key: str = "student.override_needed"):
+    """Sort rule findings by what they mean for saving: ``(refusing, warnings, notes, overridden)``.
+
+    ``override_gap(f)`` answers for a BLOCK* finding: ``[]`` when a complete override (reason, approver,
+    the listed evidence) was given, the list of what the override lacks, or ``None`` when none was given;
+    a BLOCK* that is not fully overridden refuses, its message saying what is missing."""
+    refusing, warnings, notes, overridden = [], [], [], []
+    for f in findings:
+        if f.outcome == BLOCK_STAR:
+            lacking = override_gap(f)
+            if lacking == []:
+                overridden.append(f)
+                continue
+            f.message += (tr("student.override_lacking", items=tr("common.list_sep").join(lacking)) if lacking
+                          else tr(needed_key))
+            refusing.append(f)
+        elif f.outcome in (INVALID, BLOCK, EVIDENCE):
+            refusing.append(f)
+        elif f.outcome == WARN:
+            warnings.append(f)
+        elif f.outcome == NOTE_OUTCOME:
+            notes.append(f)
+    return refusing, warnings, notes, overridden
+
+
 class Refused(Exception):
     """An action refused by validation or a rule; nothing was written."""
 

@@ -9,7 +9,7 @@ from app import codes
 from app import fields as F
 from app import status as st
 from app.class_service import display_name
-from app.errors import BLOCK, BLOCK_STAR, EVIDENCE, INVALID, NOTE_OUTCOME, WARN, Finding, NotFound, Refused
+from app.errors import BLOCK, BLOCK_STAR, INVALID, Finding, NotFound, Refused, triage
 from app.i18n import tr
 from app.idcard import normalize_id
 from app.rules.engine import RuleContext, evaluate
@@ -87,35 +87,23 @@ class Lookup:
 
 
 def _decide(findings: list[Finding], overrides: dict[str, Override] | None):
-    refusing, warnings, notes, overridden = [], [], [], []
     invalid = {f.field for f in findings if f.outcome == INVALID and f.code != "required"}
     by_key = F.by_key()
     if by_key["id_number"].header in invalid:  # birth date and gender could not be read from it: one error is enough
         invalid |= {by_key[k].header for k in ("birth_date", "gender", "id_type")}
     findings = [f for f in findings if not (f.code == "required" and f.field in invalid)]
-    seen = set()
+    seen, unique = set(), []
     for f in findings:
         key = (f.rule, f.code, f.field, f.message)
-        if key in seen:
-            continue
-        seen.add(key)
-        if f.outcome == BLOCK_STAR:
-            ov = (overrides or {}).get(f.rule) or (overrides or {}).get("*")
-            need = f.params.get("required_evidence", ())
-            if ov and ov.complete(need):
-                overridden.append(f)
-            else:
-                lacking = ov.missing(need) if ov else []
-                f.message += (tr("student.override_lacking", items=tr("common.list_sep").join(lacking)) if lacking
-                              else tr("student.override_needed"))
-                refusing.append(f)
-        elif f.outcome in (INVALID, BLOCK, EVIDENCE):
-            refusing.append(f)
-        elif f.outcome == WARN:
-            warnings.append(f)
-        elif f.outcome == NOTE_OUTCOME:
-            notes.append(f)
-    return refusing, warnings, notes, overridden
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+
+    def gap(f):
+        ov = (overrides or {}).get(f.rule) or (overrides or {}).get("*")
+        return ov.missing(f.params.get("required_evidence", ())) if ov else None
+
+    return triage(unique, gap)
 
 
 def _search_text(rec: dict) -> str:

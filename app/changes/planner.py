@@ -10,7 +10,7 @@ from app.changes import kinds as K
 from app.changes import store
 from app.changes.model import ChangeFacts, ChangePlan, ChangeRequest
 from app.class_service import display_name
-from app.errors import BLOCK, BLOCK_STAR, EVIDENCE, INVALID, NOTE_OUTCOME, WARN, Finding, NotFound, Refused
+from app.errors import WARN, Finding, NotFound, Refused, triage
 from app.i18n import tr
 from app.rules.checks import STAGE_NAMES
 from app.rules.checks_changes import add_years, evidence_given
@@ -275,7 +275,6 @@ class Planner:
     def _decide(self, found: list[Finding], facts: ChangeFacts) -> ChangePlan:
         req = self.req
         evidence, approvals, deadlines, findings = [], [], [], []
-        refusing, warnings, notes, overridden = [], [], [], []
         seen_docs = set()
         for f in found:
             code = f.code
@@ -289,23 +288,15 @@ class Planner:
                                   "message": f.message})
                 continue
             findings.append(f)
-            if f.outcome == BLOCK_STAR:
-                ov = req.override
-                rule = self.profile.rule(f.rule)
-                need = f.params.get("required_evidence") or (rule.params.get("override_evidence", ()) if rule else ())
-                if ov is not None and ov.complete(need):
-                    overridden.append(f)
-                else:
-                    lacking = ov.missing(need) if ov is not None else []
-                    f.message += (tr("student.override_lacking", items=tr("common.list_sep").join(lacking))
-                                  if lacking else tr("student.override_needed"))
-                    refusing.append(f)
-            elif f.outcome in (INVALID, BLOCK, EVIDENCE):
-                refusing.append(f)
-            elif f.outcome == WARN:
-                warnings.append(f)
-            elif f.outcome == NOTE_OUTCOME:
-                notes.append(f)
+
+        def gap(f):
+            if req.override is None:
+                return None
+            rule = self.profile.rule(f.rule)
+            need = f.params.get("required_evidence") or (rule.params.get("override_evidence", ()) if rule else ())
+            return req.override.missing(need)
+
+        refusing, warnings, notes, overridden = triage(findings, gap)
         # the evidence list: every document the profile's evidence rules name, given or missing
         for r in self.profile.rules_for(f"change.{req.kind}"):
             if r.check != "evidence_required":
