@@ -63,3 +63,21 @@ def test_file_list_open_print_and_tamper(tmp_path, qtbot, shown):
         assert view.open_row(row) is None and shown[n][0] == "error"
     finally:
         s.close()
+
+
+def test_the_years_required_registers_are_shown_filed_or_not(tmp_path, qtbot, shown):
+    s = new_school(tmp_path, profile="shanxi-changzhi", stages="primary")
+    try:
+        cid = new_class(s, 3)
+        fill_class(s, cid, 2, 3)
+        year = current_school_year()
+        view = SchoolArchiveView(s)
+        qtbot.addWidget(view)
+        view.year_combo.setCurrentIndex(view.year_combo.findData(year))
+        text = view.required.text()
+        assert "长治 第六条" in text and "在校生分班名册（未归档）" in text
+        assert wait(view.file_new("class-roster", year), 60000)
+        qtbot.waitUntil(lambda: "在校生分班名册（已归档 1 版）" in view.required.text(), timeout=5000)
+        assert "新生花名册（未归档）" in view.required.text()
+    finally:
+        s.close()

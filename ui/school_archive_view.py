@@ -78,6 +78,10 @@ class SchoolArchiveView(QDialog):
         self.summary.setWordWrap(True)
         top.addWidget(self.summary, 1)
         lay.addLayout(top)
+        self.required = QLabel()
+        self.required.setObjectName("snapshot_required")
+        self.required.setWordWrap(True)
+        lay.addWidget(self.required)
         self.table = make_table([tr("snapui.col_year"), tr("snapui.col_kind"), tr("snapui.col_version"),
                                  tr("snapui.col_pages"), tr("snapui.col_filed"), tr("snapui.col_by"),
                                  tr("snapui.col_sha"), tr("snapui.col_state"), tr("snapui.col_note")],
@@ -141,9 +145,27 @@ class SchoolArchiveView(QDialog):
             colors.append((BAD_BG, BAD_FG) if state and state["state"] != "ok" else None)
         fill_table(self.table, rows, colors=colors)
         self.summary.setText(tr("snapui.summary", count=len(self.snaps)) if self.snaps else tr("snapui.none"))
+        self._show_required(y)
         if self.snaps:
             self.table.selectRow(0)
         self._selection_changed()
+
+    def _show_required(self, year) -> None:
+        """For one school year: which registers the profile requires and whether each is filed."""
+        from app import school_archive as SA
+
+        lines = SA.year_overview(self.session, int(year)) if year is not None and hasattr(SA, "year_overview") else []
+        need = [x for x in lines if x["required"]]
+        if not need:
+            self.required.setText(tr("snapui.required_none") if year is not None else "")
+            self.required.setStyleSheet("color: #616161;")
+            return
+        missing = [x for x in need if not x["versions"]]
+        parts = [tr("snapui.required_item", kind=x["kind_name"],
+                    state=tr("snapui.filed", count=x["versions"]) if x["versions"] else tr("snapui.not_filed"))
+                 for x in need]
+        self.required.setText(tr("snapui.required", article=need[0]["article"], items=tr("common.list_sep").join(parts)))
+        self.required.setStyleSheet(f"color: {BAD_FG};" if missing else "color: #1b5e20;")
 
     def _selection_changed(self) -> None:
         r = self.table.currentRow()
