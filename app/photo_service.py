@@ -8,6 +8,7 @@ its history row (entity student, field photo, action photo, old/new = photo row 
 from __future__ import annotations
 
 import json
+import sqlite3
 import os
 import re
 import tempfile
@@ -326,9 +327,17 @@ def _import(session, src, zf, pre, progress, cancel) -> PhotoImportReport:
         return rep
     if accepted:
         batch = f"photo-import-{uuid.uuid4().hex[:12]}"
-        with session.transaction() as conn:
-            for sid, (spec, digest, ext, nbytes) in accepted.items():
-                _store_row(session, conn, sid, spec, digest, ext, nbytes, pre.name, spec.crop, 0, "import", batch)
+        try:
+            with session.transaction() as conn:
+                for sid, (spec, digest, ext, nbytes) in accepted.items():
+                    _store_row(session, conn, sid, spec, digest, ext, nbytes, pre.name, spec.crop, 0, "import", batch)
+        except sqlite3.OperationalError as e:
+            from app.exchange.import_service import disk_full
+
+            refused = disk_full(e, session.conn)
+            if refused is None:
+                raise
+            raise refused from None
         rep.stored = len(accepted)
     return rep
 

@@ -6,6 +6,7 @@ ones are listed as skipped."""
 from __future__ import annotations
 
 import datetime as _dt
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +45,19 @@ class ImportReport:
     @property
     def bad_rows(self) -> list[int]:
         return sorted({f.row for f in self.errors if f.row is not None})
+
+
+def disk_full(exc: BaseException, conn=None) -> Refused | None:
+    """A Refused for SQLITE_FULL (the disk or the archive's size limit) anywhere in ``exc``'s chain, else None.
+    SQLite has already rolled the transaction back; a rollback still pending on ``conn`` is done here."""
+    e, seen = exc, 0
+    while e is not None and seen < 8:
+        if isinstance(e, sqlite3.OperationalError) and ("full" in str(e) or getattr(e, "sqlite_errorcode", 0) == 13):
+            if conn is not None and conn.in_transaction:
+                conn.rollback()
+            return Refused([Finding("disk_full", tr("fault.disk_full", error=e), outcome=INVALID)])
+        e, seen = e.__context__, seen + 1
+    return None
 
 
 class _Abort(Exception):
@@ -184,6 +198,11 @@ def import_students(session: Session, path, *, skip_invalid: bool = False, progr
         report.ids = []
         report.imported = 0
         return report
+    except sqlite3.OperationalError as e:
+        refused = disk_full(e, session.conn)
+        if refused is None:
+            raise
+        raise refused from None
     report.imported = len(report.ids)
     if progress is not None:
         progress(done, total)
