@@ -168,7 +168,8 @@ def _read_xls(path: Path) -> list[SheetData]:
     import xlrd
 
     try:
-        book = xlrd.open_workbook(str(path), on_demand=True)
+        # xlrd writes its warnings about damaged files to stdout, which would break `--json` output
+        book = xlrd.open_workbook(str(path), on_demand=True, logfile=io.StringIO())
     except UnicodeDecodeError:
         # xlrd cannot join a character that straddles two BIFF records (e.g. 𠮷 in some files): calamine can
         return _read_calamine(path)
@@ -214,6 +215,10 @@ def _read_xls(path: Path) -> list[SheetData]:
         return _pick_sheets(book.sheet_names(), load)
     except UnicodeDecodeError:
         return _read_calamine(path)
+    except Refused:
+        raise
+    except Exception as e:  # a damaged sheet stream: IndexError, AssertionError, struct.error … inside xlrd
+        raise _bad_file(path, tr("import.file_bad_xls", error=str(e) or type(e).__name__)) from e
     finally:
         book.release_resources()
 
