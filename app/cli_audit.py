@@ -1,10 +1,74 @@
-"""``xueji`` verbs for the audit log: verify and list (issue: security and reliability): registered into app/cli.py's parser."""
+"""``xueji`` verbs for the audit log (issue: security and reliability): registered into app/cli.py's parser.
+
+    xueji audit verify                                   walk the hash chain; exit 1 naming each break
+    xueji audit list [--student S] [--kind K] [--since D] [--until D] [--limit N]
+    xueji audit access-register -o FILE.pdf [--since D] [--until D]
+"""
 from __future__ import annotations
 
-NESTED: set[str] = set()  # verbs that take an ACTION (e.g. "cert")
+from app.i18n import tr
+
+NESTED: set[str] = {"audit"}  # verbs that take an ACTION (e.g. "cert")
 COMMANDS: dict = {}  # "verb" or "verb_action" -> function(args, out) -> exit code
 
 
 def register(sub, add, parser_class, groups) -> None:
     """Add this module's verbs to the top-level subparsers ``sub`` (``add(parent, name, help)`` makes one;
     ``groups["student"]`` etc. are the existing action subparsers)."""
+    au = add(sub, "audit", tr("xcli.help.audit"))
+    acts = au.add_subparsers(dest="action", metavar="ACTION", parser_class=parser_class)
+    add(acts, "verify", tr("xcli.help.audit_verify"))
+    sp = add(acts, "list", tr("xcli.help.audit_list"))
+    sp.add_argument("--student", metavar="STUDENT", default=None, help=tr("xcli.help.audit_student"))
+    sp.add_argument("--kind", metavar="KIND", default=None, help=tr("xcli.help.audit_kind"))
+    sp.add_argument("--since", metavar="DATE", default=None, help=tr("xcli.help.audit_since"))
+    sp.add_argument("--until", metavar="DATE", default=None, help=tr("xcli.help.audit_until"))
+    sp.add_argument("--limit", metavar="N", type=int, default=None)
+    sp = add(acts, "access-register", tr("xcli.help.audit_access_register"))
+    sp.add_argument("-o", "--output", metavar="FILE.pdf", required=True)
+    sp.add_argument("--since", metavar="DATE", default=None, help=tr("xcli.help.audit_since"))
+    sp.add_argument("--until", metavar="DATE", default=None, help=tr("xcli.help.audit_until"))
+
+
+def _open(args):
+    from app.cli_commands import _open as open_
+
+    return open_(args)
+
+
+def cmd_audit_verify(args, out) -> int:
+    from app import audit
+
+    with _open(args) as session:
+        rep = audit.verify(session)
+    if not rep.ok:
+        return out.fail(rep.breaks, extra=rep.as_json())
+    return out.ok(rep.as_json(), tr("xcli.audit_verified", count=rep.count, head=rep.head,
+                                    seconds=f"{rep.seconds:.2f}"))
+
+
+def cmd_audit_list(args, out) -> int:
+    from app import audit
+
+    with _open(args) as session:
+        entries = audit.list_entries(session, student=args.student, kind=args.kind, since=args.since,
+                                     until=args.until, limit=args.limit)
+    lines = [tr("xcli.audit_line", id=e["id"], at=e["at"].replace("T", " "), actor=e["actor"],
+                action=audit.action_name(e["action"]),
+                student=e["student_id"] if e["student_id"] is not None else "—")
+             for e in entries]
+    lines.append(tr("xcli.audit_total", count=len(entries)))
+    return out.ok({"count": len(entries), "entries": entries}, "\n".join(lines))
+
+
+def cmd_audit_access_register(args, out) -> int:
+    from app import audit
+
+    with _open(args) as session:
+        res = audit.write_access_register(session, args.output, since=args.since, until=args.until)
+    return out.ok(res, tr("xcli.audit_register_written", file=res["file"], count=res["entries"],
+                          pages=res["pages"]))
+
+
+COMMANDS.update({"audit_verify": cmd_audit_verify, "audit_list": cmd_audit_list,
+                 "audit_access-register": cmd_audit_access_register})

@@ -172,7 +172,7 @@ def cmd_student_show(args, out):
     from app import student_service as ss
 
     with _open(args) as session:
-        s = ss.get_student(session, args.student)
+        s = ss.view_student(session, args.student, where="cli")
         d = _student_json(session, s, s["members"], _classes(session))
         text = "\n".join(tr("xcli.show_line", key=k, value=v) for k, v in d.items() if v not in ("", None))
         return out.ok({"id": s["id"], "student": d}, text)

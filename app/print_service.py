@@ -18,6 +18,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app import audit
 from app import cert_service as cs
 from app.errors import Finding, NotFound, Refused
 from app.fsutil import discard_on_error
@@ -205,7 +206,10 @@ def print_document(session: Session, kind: str, out, *, student_ids=None, class_
                               class_id=class_id, school_year=school_year, overlay=overlay, calibration=cal,
                               issue_date=issue_date, template=template, progress=progress, cancel=cancel,
                               event_ids=list(event_ids) if event_ids else None, **kw)
-        os.replace(tmp, out)
+        with session.transaction() as conn:  # the print is noted in the audit log, or no PDF appears
+            audit.record_print(session, kind, out, student_ids=student_ids, class_id=class_id, count=res.students,
+                               pages=res.pages, conn=conn)
+            os.replace(tmp, out)
     return PrintResult(str(out), res.pages, res.students, kind, list(res.warnings))
 
 
@@ -237,6 +241,8 @@ def reprint_document(session: Session, number: str, reason: str, out, *, overlay
             res = printing.render(session, c["kind"], tmp, student_ids=[c["student_id"]], overlay=overlay,
                                   calibration=cal, numbers={c["student_id"]: c["number"]},
                                   issue_date=_dt.date.fromisoformat(c["issue_date"]), template=template)
+            audit.record_print(session, c["kind"], out, student_ids=[c["student_id"]], count=res.students,
+                               pages=res.pages, conn=conn)
         os.replace(tmp, out)
     return PrintResult(str(out), res.pages, res.students, c["kind"], list(warnings) + list(res.warnings),
                        {c["student_id"]: c["number"]})
@@ -279,6 +285,8 @@ def _print_certificates(session, kind, out, tmp, *, student_ids, class_id, schoo
                                   cancel=cancel, values=_cert_values(conn, numbers))
             details = {"file": str(out), "overlay": overlay, **_cal_details(cal)}
             cs.record_prints(session, conn, kind, numbers, details)
+            audit.record_print(session, kind, out, student_ids=ids, class_id=class_id, count=res.students,
+                               pages=res.pages, conn=conn)
         os.replace(tmp, out)
     warnings = [w for r in issued for w in r.warnings] + list(res.warnings)
     return PrintResult(str(out), res.pages, res.students, kind, warnings, numbers, issued, skipped)

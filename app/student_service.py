@@ -244,6 +244,16 @@ def get_student(session: Session, ref) -> dict:
     return s
 
 
+def view_student(session: Session, ref, *, where: str) -> dict:
+    """``get_student`` for a person opening the full record (editor window, ``student show``): the view is
+    written to the audit log's access register (国家 第二十五条, 长治 第四十四条)."""
+    from app import audit
+
+    s = get_student(session, ref)
+    audit.record_view(session, s["id"], where=where)
+    return s
+
+
 def edit_student(session: Session, ref, changes: dict, *, reason: str = "", evidence=(), overrides=None,
                  dry_run: bool = False) -> SaveResult:
     """Apply ``changes`` (field keys, ``class_id``, or ``m1.name`` style member keys) to one student.

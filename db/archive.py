@@ -77,6 +77,20 @@ def latest_version() -> int:
     return len(migrations())
 
 
+def lock_open_file(fh) -> None:
+    """Take an exclusive, non-blocking OS lock on an open file (the OS drops it if the process dies);
+    OSError when someone else holds it."""
+    if sys.platform == "win32":
+        import msvcrt
+
+        fh.seek(0)
+        msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
 class _FileLock:
     """An OS-level exclusive lock on ``archive.lock``; released by the OS if the process dies."""
 
@@ -87,15 +101,7 @@ class _FileLock:
     def acquire(self) -> None:
         fh = open(self.path, "a+", encoding="utf-8")
         try:
-            if sys.platform == "win32":
-                import msvcrt
-
-                fh.seek(0)
-                msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
-            else:
-                import fcntl
-
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            lock_open_file(fh)
         except OSError:
             fh.seek(0)
             holder = fh.read().strip()
@@ -135,6 +141,9 @@ def connect(db_path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
+    from db import audit as _audit
+
+    _audit.register(conn)  # the audit log's hash function: its triggers need it on every connection
     return conn
 
 

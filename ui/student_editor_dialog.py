@@ -243,7 +243,7 @@ class StudentEditorDialog(QDialog):
 
     # ------------------------------------------------------------------ loading
     def _load(self, student_id: int) -> None:
-        s = ss.get_student(self.session, student_id)
+        s = ss.view_student(self.session, student_id, where="gui")  # an access-register line (audit log)
         self.original = s
         for fd in F.student_fields():
             if fd.key in self.inputs:

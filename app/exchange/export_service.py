@@ -115,4 +115,7 @@ def export_students(session: Session, path, *, class_id=None, statuses=None, pro
                                  total=len(ids), progress=progress, cancel=cancel)
     except T.Cancelled:
         return ExportReport(0, str(path), cancelled=True)
+    from app import audit
+
+    audit.record_export(session, path, count=count, class_id=class_id, statuses=wanted)  # audit log: one entry
     return ExportReport(count, str(path), warnings=warnings)

@@ -1,0 +1,111 @@
+"""SQL for the audit log (migration 0009) and its hash function.
+
+Each entry's ``hash`` is SHA-256 (hex) over the previous entry's hash and a canonical serialisation of the
+entry's own fields (``canonical``). The same Python function computes it in SQLite triggers (registered on
+every connection by ``register``, called from db/archive.connect) and when ``verify`` walks the chain.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+
+HASH_FUNCTION = "xueji_audit_hash"
+FIELDS = ("id", "at", "actor", "action", "entity", "entity_id", "student_id", "detail")
+GENESIS_PREV = ""
+
+
+def canonical(id_, at, actor, action, entity, entity_id, student_id, detail) -> bytes:
+    """One entry's fields as bytes: a JSON array, UTF-8, no spaces — the same on every platform."""
+    return json.dumps([id_, at, actor, action, entity, entity_id, student_id, detail],
+                      ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def entry_hash(prev_hash, id_, at, actor, action, entity, entity_id, student_id, detail) -> str:
+    h = hashlib.sha256((prev_hash or "").encode("ascii"))
+    h.update(b"\n")
+    h.update(canonical(id_, at, actor, action, entity, entity_id, student_id, detail))
+    return h.hexdigest()
+
+
+def register(conn: sqlite3.Connection) -> None:
+    """Make ``xueji_audit_hash(prev, id, at, actor, action, entity, entity_id, student_id, detail)`` known."""
+    conn.create_function(HASH_FUNCTION, 9, entry_hash, deterministic=True)
+
+
+_INSERT = f"""
+INSERT INTO audit_log(id, at, actor, action, entity, entity_id, student_id, detail, prev_hash, hash)
+SELECT v.id, v.at, v.actor, v.action, v.entity, v.entity_id, v.student_id, v.detail, v.prev,
+       {HASH_FUNCTION}(v.prev, v.id, v.at, v.actor, v.action, v.entity, v.entity_id, v.student_id, v.detail)
+FROM (SELECT (SELECT COALESCE(MAX(id), 0) + 1 FROM audit_log) AS id,
+             COALESCE((SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1), '') AS prev,
+             :at AS at, :actor AS actor, :action AS action, :entity AS entity, :entity_id AS entity_id,
+             :student_id AS student_id, :detail AS detail) v
+"""
+
+
+def insert_entry(conn: sqlite3.Connection, *, at: str, actor: str, action: str, entity: str = "",
+                 entity_id: int | None = None, student_id: int | None = None, detail: dict | None = None) -> int:
+    """Append one entry (the caller's transaction); returns its id."""
+    conn.execute(_INSERT, {"at": at, "actor": actor, "action": action, "entity": entity, "entity_id": entity_id,
+                           "student_id": student_id,
+                           "detail": json.dumps(detail or {}, ensure_ascii=False, separators=(",", ":"))})
+    return conn.execute("SELECT MAX(id) FROM audit_log").fetchone()[0]
+
+
+def iter_chain(conn: sqlite3.Connection, batch: int = 20000):
+    """Every entry in id order, streamed as plain tuples (id, at, actor, action, entity, entity_id,
+    student_id, detail, prev_hash, hash)."""
+    cur = conn.cursor()
+    cur.row_factory = None
+    cur.execute("SELECT id, at, actor, action, entity, entity_id, student_id, detail, prev_hash, hash "
+                "FROM audit_log ORDER BY id")
+    while True:
+        rows = cur.fetchmany(batch)
+        if not rows:
+            return
+        yield from rows
+
+
+def count(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+
+
+def list_entries(conn: sqlite3.Connection, *, student_id: int | None = None, action: str | None = None,
+                 since: str | None = None, until: str | None = None, limit: int | None = None) -> list[dict]:
+    """Entries newest first; ``action`` matches the whole action or its prefix before a dot
+    (``status`` finds ``status.transfer-out``)."""
+    where, params = [], []
+    if student_id is not None:
+        where.append("student_id = ?")
+        params.append(int(student_id))
+    if action:
+        where.append("(action = ? OR action LIKE ? ESCAPE '\\')")
+        params += [action, action.replace("%", "\\%").replace("_", "\\_") + ".%"]
+    if since:
+        where.append("at >= ?")
+        params.append(since)
+    if until:
+        where.append("at < ?")
+        params.append(until)
+    sql = ("SELECT id, at, actor, action, entity, entity_id, student_id, detail, prev_hash, hash FROM audit_log"
+           + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id DESC")
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    return [dict(r) for r in conn.execute(sql, params)]
+
+
+def access_rows(conn: sqlite3.Connection, *, since: str | None = None, until: str | None = None) -> list[dict]:
+    """The access register: every view of a full record, print and export, oldest first, with the student's
+    name and 学籍号 where the entry names one student."""
+    where, params = ["a.action IN ('view', 'print', 'export')"], []
+    if since:
+        where.append("a.at >= ?")
+        params.append(since)
+    if until:
+        where.append("a.at < ?")
+        params.append(until)
+    sql = ("SELECT a.id, a.at, a.actor, a.action, a.student_id, a.detail, s.name AS student_name, "
+           "s.xueji_no AS xueji_no FROM audit_log a LEFT JOIN students s ON s.id = a.student_id WHERE "
+           + " AND ".join(where) + " ORDER BY a.id")
+    return [dict(r) for r in conn.execute(sql, params)]
