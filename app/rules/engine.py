@@ -88,6 +88,15 @@ def profile_names() -> dict[str, str]:
 
 @lru_cache(maxsize=16)
 def load_profile(pid: str) -> Profile:
+    """The profile ``pid`` with its inherited rules; a file of the wrong shape (a value of the wrong type, an
+    inheritance loop …) raises ProfileError naming the file, never a bare TypeError."""
+    try:
+        return _build_profile(pid)
+    except (TypeError, ValueError, AttributeError, KeyError, RecursionError) as e:
+        raise ProfileError(tr("rules.bad_toml", file=f"{pid}.toml", error=f"{type(e).__name__}: {e}")) from None
+
+
+def _build_profile(pid: str) -> Profile:
     from app.rules import checks
 
     data = _read(pid)
