@@ -6,6 +6,7 @@ articles cited, from resources/rules/graduation/<profile>.toml."""
 from __future__ import annotations
 
 import datetime as _dt
+import sqlite3
 from dataclasses import dataclass, field
 
 from app import status as st
@@ -181,6 +182,13 @@ def promote(session, school_year: int, *, dry_run: bool = False, date=None, hold
                 raise _DryRun
     except _DryRun:
         pass
+    except sqlite3.OperationalError as e:
+        from app.exchange.import_service import disk_full
+
+        refused = disk_full(e, conn)
+        if refused is None:
+            raise
+        raise refused from None
     return result
 
 

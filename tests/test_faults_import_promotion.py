@@ -308,3 +308,24 @@ def test_disk_full_during_photo_store_files(tmp_path):
 
         assert s.conn.execute("SELECT COUNT(*) FROM photos").fetchone()[0] == 0
         assert ps.import_photos(s, tmp_path / "photos").stored == 4
+
+
+def test_disk_full_during_promotion_refuses_and_changes_nothing(tmp_path):
+    """SQLITE_FULL while the promotion writes its events: a clear Refused, no class moved up, and the
+    same session promotes once there is room."""
+    from app.promotion import promote
+
+    folder = tmp_path / "archive"
+    build_demo(folder, students=400, seed=8)
+    before = signature(folder)
+    with Session.open(folder) as s:
+        _cap(s)
+        with pytest.raises(Refused) as e:
+            promote(s, promote_year(), data_checked=True)
+        assert e.value.findings[0].code == "disk_full"
+        assert not s.conn.in_transaction
+    assert signature(folder) == before
+    with Session.open(folder) as s:
+        r = promote(s, promote_year(), data_checked=True)
+        assert r.students > 0
+    assert signature(folder) != before
