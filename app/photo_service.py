@@ -308,8 +308,8 @@ def _import(session, src, zf, pre, progress, cancel) -> PhotoImportReport:
             try:
                 ext = _ext_of(data)
                 digest = store.put(session.folder, data, ext)
-            except OSError as e:
-                rep.rejected.append((name, tr("photo.err.read", error=e)))
+            except OSError as e:  # writing into files/ failed: a full disk, not an unreadable photo
+                rep.rejected.append((name, tr("photo.err.store", error=e.strerror or e)))
             else:
                 first_file[sid] = name
                 accepted[sid] = (value, digest, ext, len(data))

@@ -299,7 +299,10 @@ def test_disk_full_during_photo_store_files(tmp_path):
     assert p.returncode == 0, p.stderr
     got = json.loads(p.stdout.strip().splitlines()[-1])
     assert got["stored"] == 0 and len(got["rejected"]) == 4, got
-    assert all(name.endswith(".jpg") and msg for name, msg in got["rejected"])
+    from app.i18n import tr
+
+    prefix = tr("photo.err.store", error="").split("（")[0]
+    assert all(name.endswith(".jpg") and prefix in msg for name, msg in got["rejected"]), got
     leftovers = [f for f in (folder / "files").rglob("*") if f.is_file()] if (folder / "files").exists() else []
     for f in leftovers:  # nothing half-written under a final name
         assert not f.name.startswith(".tmp") and hashlib.sha256(f.read_bytes()).hexdigest() == f.name.split(".")[0], f
