@@ -79,7 +79,8 @@ def _break(code: str, id_: int, **kw) -> Finding:
     text = {"gap": lambda: tr("audit.break.gap", id=id_, first=kw["first"], last=kw["last"]),
             "link": lambda: tr("audit.break.link", id=id_),
             "edited": lambda: tr("audit.break.edited", id=id_),
-            "empty": lambda: tr("audit.break.empty")}[code]()
+            "empty": lambda: tr("audit.break.empty"),
+            "missing": lambda: tr("audit.break.missing", table=kw["table"], count=kw["count"], id=id_)}[code]()
     return Finding(f"audit_{code}", text, field=tr("audit.field"), row=id_)
 
 
@@ -107,6 +108,8 @@ def verify_conn(conn) -> VerifyReport:
         prev, expected = stored, id_ + 1
     if rep.count == 0:
         rep.breaks.append(_break("empty", 0))
+    for table, missing, first in aq.unlogged_rows(conn):  # entries cut from the end (or written triggerless)
+        rep.breaks.append(_break("missing", first, table=table, count=missing))
     rep.head = prev
     rep.seconds = time.perf_counter() - t0
     return rep

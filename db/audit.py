@@ -109,3 +109,35 @@ def access_rows(conn: sqlite3.Connection, *, since: str | None = None, until: st
            "s.xueji_no AS xueji_no FROM audit_log a LEFT JOIN students s ON s.id = a.student_id WHERE "
            + " AND ".join(where) + " ORDER BY a.id")
     return [dict(r) for r in conn.execute(sql, params)]
+
+
+# which table's trigger writes an action (an action family ends with "."); folder.return is an UPDATE
+_TABLE_OF = {"change.": "change_history", "status.": "status_events", "cert.": "cert_events",
+             "override": "rule_findings", "finding": "rule_findings", "folder.lend": "folder_loans",
+             "backup.": "backup_log"}
+AUDITED_TABLES = ("change_history", "status_events", "cert_events", "rule_findings", "folder_loans", "backup_log")
+
+
+def unlogged_rows(conn: sqlite3.Connection) -> list[tuple[str, int, int]]:
+    """History rows written since the genesis entry that have no audit entry: ``[(table, missing, first id)]``.
+    These tables are append-only (ids 1..n), so the rows since genesis are those above its count."""
+    g = conn.execute("SELECT detail FROM audit_log WHERE action = 'genesis' ORDER BY id LIMIT 1").fetchone()
+    try:
+        base = json.loads(g[0]) if g else {}
+    except ValueError:
+        base = {}
+    logged: dict[str, int] = {}
+    for action, n in conn.execute("SELECT action, count(*) FROM audit_log GROUP BY action"):  # the action index
+        t = _TABLE_OF.get(action) or _TABLE_OF.get(action.partition(".")[0] + ".")
+        if t:
+            logged[t] = logged.get(t, 0) + n
+    out = []
+    for t in AUDITED_TABLES:
+        since = int(base.get(t, 0) or 0)
+        n = conn.execute(f"SELECT count(*) FROM {t} WHERE id > ?", (since,)).fetchone()[0]
+        if n > logged.get(t, 0):
+            first = conn.execute(
+                f"SELECT min(id) FROM {t} WHERE id > ? AND id NOT IN (SELECT json_extract(detail, '$.row') "
+                "FROM audit_log WHERE json_extract(detail, '$.table') = ?)", (since, t)).fetchone()[0]
+            out.append((t, n - logged.get(t, 0), first))
+    return out

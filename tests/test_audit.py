@@ -106,8 +106,18 @@ def test_deleted_entry_is_named(school):
     s = school()
     tamper(s, "DELETE FROM audit_log WHERE id IN (5, 6)")
     rep = audit.verify(s)
-    assert [(f.code, f.row) for f in rep.breaks] == [("audit_gap", 7)]
+    assert [(f.code, f.row) for f in rep.breaks if f.code != "audit_missing"] == [("audit_gap", 7)]
     assert "第 5–6 条缺失" in rep.breaks[0].message
+    assert "audit_missing" in {f.code for f in rep.breaks}  # and the history rows they covered are named
+
+
+def test_cut_tail_is_found_from_the_history_rows(school):
+    s = school()
+    last = s.conn.execute("SELECT max(id) FROM audit_log").fetchone()[0]
+    tamper(s, f"DELETE FROM audit_log WHERE id > {last - 2}")
+    rep = audit.verify(s)
+    assert rep.breaks and {f.code for f in rep.breaks} == {"audit_missing"}
+    assert any("change_history" in f.message or "status_events" in f.message for f in rep.breaks)
 
 
 def test_deleted_genesis_is_named(school):
@@ -245,7 +255,7 @@ def test_cli_verify_list_register(school, tmp_path, capsys):
     assert rc == 0 and obj["entries"] == 1 and (tmp_path / "r.pdf").exists()
     c = sqlite3.connect(folder / "archive.sqlite", isolation_level=None)
     c.execute("DROP TRIGGER audit_log_no_update")
-    c.execute("UPDATE audit_log SET detail = '{}' WHERE id = 2")
+    c.execute("UPDATE audit_log SET actor = 'x' WHERE id = 2")
     c.close()
     rc, obj = run(capsys, *x, "audit", "verify")
     assert rc == 1 and not obj["ok"]
