@@ -612,17 +612,11 @@ class _DestLock:
         self.fh = None
 
     def __enter__(self):
+        from db.archive import lock_open_file
+
         fh = open(self.path, "a+", encoding="utf-8")
         try:
-            if sys.platform == "win32":
-                import msvcrt
-
-                fh.seek(0)
-                msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
-            else:
-                import fcntl
-
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            lock_open_file(fh)
         except OSError:
             fh.close()
             raise _refuse("dest_busy", tr("backup.dest_busy", folder=self.path.parent)) from None

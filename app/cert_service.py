@@ -166,7 +166,8 @@ def _evaluate(session: Session, conn, event: str, student: dict, klass, *, numbe
 
 
 def _decide(findings: list[Finding], override: CertOverride | None):
-    return triage(findings, lambda f: override.missing() if override is not None else None, "cert.override_needed")
+    return triage(findings, lambda f: override.missing() if override is not None else None,
+                  tr("cert.override_needed"))
 
 
 def _snapshot(session: Session, s: dict, k) -> dict:

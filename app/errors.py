@@ -49,12 +49,13 @@ class Finding:
         return tr("err.located", where="".join(where), text=text) if where else text
 
 
-def triage(findings, override_gap, needed_key: str = "student.override_needed"):
+def triage(findings, override_gap, needed: str | None = None):
     """Sort rule findings by what they mean for saving: ``(refusing, warnings, notes, overridden)``.
 
     ``override_gap(f)`` answers for a BLOCK* finding: ``[]`` when a complete override (reason, approver,
     the listed evidence) was given, the list of what the override lacks, or ``None`` when none was given;
-    a BLOCK* that is not fully overridden refuses, its message saying what is missing."""
+    a BLOCK* that is not fully overridden refuses, its message saying what is missing (``needed``: the
+    text added when no override was given)."""
     refusing, warnings, notes, overridden = [], [], [], []
     for f in findings:
         if f.outcome == BLOCK_STAR:
@@ -63,7 +64,7 @@ def triage(findings, override_gap, needed_key: str = "student.override_needed"):
                 overridden.append(f)
                 continue
             f.message += (tr("student.override_lacking", items=tr("common.list_sep").join(lacking)) if lacking
-                          else tr(needed_key))
+                          else needed if needed is not None else tr("student.override_needed"))
             refusing.append(f)
         elif f.outcome in (INVALID, BLOCK, EVIDENCE):
             refusing.append(f)
