@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import tomllib
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -63,13 +62,10 @@ def _cite(session: Session, kind: str) -> tuple[str, str]:
 
 @lru_cache(maxsize=8)
 def _item_names(profile: str) -> dict[str, str]:
-    p = resource("checklists", f"{profile}.toml")
-    if not p.exists():
-        p = resource("checklists", "national.toml")
-    if not p.exists():
-        return {}
-    data = tomllib.loads(p.read_text(encoding="utf-8"))
-    return {i["key"]: i["name"] for i in data.get("item", [])}
+    """Checklist item key -> name, from the same template the checklist uses (with its ``extends``)."""
+    from app.paper.checklist import load_template
+
+    return {i["key"]: i["name"] for i in load_template(profile)["items"]}
 
 
 def _item_name(session: Session, key: str) -> str:
@@ -81,7 +77,9 @@ def _item_name(session: Session, key: str) -> str:
             r = None
         return r[0] if r else key
     name = _item_names(session.school["profile"]).get(base, base)
-    return tr("discrepancy.item_year", item=name, year=year) if year else name
+    if year.isdigit():  # worded as the checklist words it: 2023—2024学年
+        return tr("paper.item_year", name=name, year=int(year), next=int(year) + 1)
+    return name
 
 
 # ---------------------------------------------------------------- discrepancies
