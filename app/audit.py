@@ -110,7 +110,7 @@ def verify_conn(conn) -> VerifyReport:
         rep.breaks.append(_break("empty", 0))
     for table, missing, first in aq.unlogged_rows(conn):  # entries cut from the end (or written triggerless)
         rep.breaks.append(_break("missing", first, table=table, count=missing))
-    rep.head = prev
+    rep.head = bytes(prev).hex()
     rep.seconds = time.perf_counter() - t0
     return rep
 

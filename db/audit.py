@@ -12,7 +12,7 @@ import sqlite3
 
 HASH_FUNCTION = "xueji_audit_hash"
 FIELDS = ("id", "at", "actor", "action", "entity", "entity_id", "student_id", "detail")
-GENESIS_PREV = ""
+GENESIS_PREV = b""
 
 
 def canonical(id_, at, actor, action, entity, entity_id, student_id, detail) -> bytes:
@@ -21,11 +21,12 @@ def canonical(id_, at, actor, action, entity, entity_id, student_id, detail) -> 
                       ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def entry_hash(prev_hash, id_, at, actor, action, entity, entity_id, student_id, detail) -> str:
-    h = hashlib.sha256((prev_hash or "").encode("ascii"))
+def entry_hash(prev_hash, id_, at, actor, action, entity, entity_id, student_id, detail) -> bytes:
+    """SHA-256 (32 bytes, stored as a BLOB) over the previous entry's hash (bytes), a newline and ``canonical``."""
+    h = hashlib.sha256(bytes(prev_hash or b""))
     h.update(b"\n")
     h.update(canonical(id_, at, actor, action, entity, entity_id, student_id, detail))
-    return h.hexdigest()
+    return h.digest()
 
 
 def register(conn: sqlite3.Connection) -> None:
@@ -38,7 +39,7 @@ INSERT INTO audit_log(id, at, actor, action, entity, entity_id, student_id, deta
 SELECT v.id, v.at, v.actor, v.action, v.entity, v.entity_id, v.student_id, v.detail, v.prev,
        {HASH_FUNCTION}(v.prev, v.id, v.at, v.actor, v.action, v.entity, v.entity_id, v.student_id, v.detail)
 FROM (SELECT (SELECT COALESCE(MAX(id), 0) + 1 FROM audit_log) AS id,
-             COALESCE((SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1), '') AS prev,
+             COALESCE((SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1), X'') AS prev,
              :at AS at, :actor AS actor, :action AS action, :entity AS entity, :entity_id AS entity_id,
              :student_id AS student_id, :detail AS detail) v
 """
@@ -92,7 +93,14 @@ def list_entries(conn: sqlite3.Connection, *, student_id: int | None = None, act
            + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id DESC")
     if limit:
         sql += f" LIMIT {int(limit)}"
-    return [dict(r) for r in conn.execute(sql, params)]
+    return [_hex(dict(r)) for r in conn.execute(sql, params)]
+
+
+def _hex(e: dict) -> dict:
+    for k in ("prev_hash", "hash"):
+        if isinstance(e.get(k), (bytes, memoryview)):
+            e[k] = bytes(e[k]).hex()
+    return e
 
 
 def access_rows(conn: sqlite3.Connection, *, since: str | None = None, until: str | None = None) -> list[dict]:

@@ -74,11 +74,11 @@ def tamper(s, *sql):
 def test_new_archive_chain_starts_with_genesis_and_verifies(school):
     s = school()
     first = s.conn.execute("SELECT * FROM audit_log WHERE id = 1").fetchone()
-    assert first["action"] == "genesis" and first["prev_hash"] == ""
+    assert first["action"] == "genesis" and first["prev_hash"] == b""
     rep = audit.verify(s)
     assert rep.ok and rep.count == n_audit(s) > 1
     last = s.conn.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()[0]
-    assert rep.head == last
+    assert rep.head == last.hex() and len(last) == 32
     # each entry carries the previous one's hash
     rows = s.conn.execute("SELECT prev_hash, hash FROM audit_log ORDER BY id").fetchall()
     assert all(rows[i]["prev_hash"] == rows[i - 1]["hash"] for i in range(1, len(rows)))
@@ -97,7 +97,7 @@ def test_edited_entry_with_its_hash_recomputed_breaks_the_next_link(school):
     r = dict(s.conn.execute("SELECT * FROM audit_log WHERE id = 4").fetchone())
     new = aq.entry_hash(r["prev_hash"], 4, r["at"], "someone", r["action"], r["entity"], r["entity_id"],
                         r["student_id"], r["detail"])
-    tamper(s, f"UPDATE audit_log SET actor = 'someone', hash = '{new}' WHERE id = 4")
+    tamper(s, f"UPDATE audit_log SET actor = 'someone', hash = X'{new.hex()}' WHERE id = 4")
     rep = audit.verify(s)
     assert [(f.code, f.row) for f in rep.breaks] == [("audit_link", 5)]
 

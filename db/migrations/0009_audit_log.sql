@@ -14,8 +14,8 @@ CREATE TABLE audit_log (
     entity_id   INTEGER,
     student_id  INTEGER,
     detail      TEXT NOT NULL DEFAULT '{}',    -- JSON
-    prev_hash   TEXT NOT NULL,
-    hash        TEXT NOT NULL
+    prev_hash   BLOB NOT NULL,                 -- the previous entry's hash (32 bytes; empty for the first)
+    hash        BLOB NOT NULL                  -- SHA-256, 32 bytes (shown as hex)
 );
 CREATE INDEX audit_log_student ON audit_log(student_id, id) WHERE student_id IS NOT NULL;
 CREATE INDEX audit_log_action ON audit_log(action, id);
@@ -26,8 +26,8 @@ BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 
 -- Genesis: an existing archive's chain starts here; what happened before cannot be proven by it.
 INSERT INTO audit_log(id, at, actor, action, entity, entity_id, student_id, detail, prev_hash, hash)
-SELECT 1, v.at, '', 'genesis', 'archive', NULL, NULL, v.detail, '',
-       xueji_audit_hash('', 1, v.at, '', 'genesis', 'archive', NULL, NULL, v.detail)
+SELECT 1, v.at, '', 'genesis', 'archive', NULL, NULL, v.detail, X'',
+       xueji_audit_hash(X'', 1, v.at, '', 'genesis', 'archive', NULL, NULL, v.detail)
 FROM (SELECT strftime('%Y-%m-%dT%H:%M:%S', 'now', 'localtime') AS at,
              json_object('change_history', (SELECT count(*) FROM change_history),
                          'status_events', (SELECT count(*) FROM status_events),
@@ -42,7 +42,7 @@ INSERT INTO audit_log(id, at, actor, action, entity, entity_id, student_id, deta
 SELECT v.id, v.at, v.actor, v.action, v.entity, v.entity_id, v.student_id, v.detail, v.prev,
        xueji_audit_hash(v.prev, v.id, v.at, v.actor, v.action, v.entity, v.entity_id, v.student_id, v.detail)
 FROM (SELECT (SELECT COALESCE(MAX(id), 0) + 1 FROM audit_log) AS id,
-             COALESCE((SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1), '') AS prev,
+             COALESCE((SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1), X'') AS prev,
              NEW.changed_at AS at, NEW.changed_by AS actor, 'change.' || NEW.action AS action,
              NEW.entity AS entity, NEW.entity_id AS entity_id, NEW.student_id AS student_id,
              json_object('table', 'change_history', 'row', NEW.id, 'field', NEW.field, 'reason', NEW.reason,
@@ -55,7 +55,7 @@ INSERT INTO audit_log(id, at, actor, action, entity, entity_id, student_id, deta
 SELECT v.id, v.at, v.actor, v.action, v.entity, v.entity_id, v.student_id, v.detail, v.prev,
        xueji_audit_hash(v.prev, v.id, v.at, v.actor, v.action, v.entity, v.entity_id, v.student_id, v.detail)
 FROM (SELECT (SELECT COALESCE(MAX(id), 0) + 1 FROM audit_log) AS id,
-             COALESCE((SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1), '') AS prev,
+             COALESCE((SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1), X'') AS prev,
              NEW.recorded_at AS at, NEW.recorded_by AS actor, 'status.' || NEW.kind AS action,
              'status_event' AS entity, NEW.id AS entity_id, NEW.student_id AS student_id,
              json_object('table', 'status_events', 'row', NEW.id, 'from', NEW.from_state, 'to', NEW.to_state,
@@ -68,7 +68,7 @@ INSERT INTO audit_log(id, at, actor, action, entity, entity_id, student_id, deta
 SELECT v.id, v.at, v.actor, v.action, v.entity, v.entity_id, v.student_id, v.detail, v.prev,
        xueji_audit_hash(v.prev, v.id, v.at, v.actor, v.action, v.entity, v.entity_id, v.student_id, v.detail)
 FROM (SELECT (SELECT COALESCE(MAX(id), 0) + 1 FROM audit_log) AS id,
-             COALESCE((SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1), '') AS prev,
+             COALESCE((SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1), X'') AS prev,
              NEW.at AS at, NEW.by AS actor, 'cert.' || NEW.action AS action,
              'certificate' AS entity, NEW.certificate_id AS entity_id,
              (SELECT student_id FROM certificates WHERE id = NEW.certificate_id) AS student_id,
@@ -83,7 +83,7 @@ INSERT INTO audit_log(id, at, actor, action, entity, entity_id, student_id, deta
 SELECT v.id, v.at, v.actor, v.action, v.entity, v.entity_id, v.student_id, v.detail, v.prev,
        xueji_audit_hash(v.prev, v.id, v.at, v.actor, v.action, v.entity, v.entity_id, v.student_id, v.detail)
 FROM (SELECT (SELECT COALESCE(MAX(id), 0) + 1 FROM audit_log) AS id,
-             COALESCE((SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1), '') AS prev,
+             COALESCE((SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1), X'') AS prev,
              NEW.decided_at AS at, NEW.decided_by AS actor,
              CASE WHEN NEW.override_reason <> '' OR NEW.approved_by <> '' THEN 'override' ELSE 'finding' END AS action,
              'rule_finding' AS entity, NEW.id AS entity_id, NEW.student_id AS student_id,
@@ -98,7 +98,7 @@ INSERT INTO audit_log(id, at, actor, action, entity, entity_id, student_id, deta
 SELECT v.id, v.at, v.actor, v.action, v.entity, v.entity_id, v.student_id, v.detail, v.prev,
        xueji_audit_hash(v.prev, v.id, v.at, v.actor, v.action, v.entity, v.entity_id, v.student_id, v.detail)
 FROM (SELECT (SELECT COALESCE(MAX(id), 0) + 1 FROM audit_log) AS id,
-             COALESCE((SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1), '') AS prev,
+             COALESCE((SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1), X'') AS prev,
              NEW.recorded_at AS at, NEW.lent_by AS actor, 'folder.lend' AS action,
              'folder_loan' AS entity, NEW.id AS entity_id, NEW.student_id AS student_id,
              json_object('table', 'folder_loans', 'row', NEW.id, 'item', NEW.item_key, 'borrower', NEW.borrower,
@@ -112,7 +112,7 @@ INSERT INTO audit_log(id, at, actor, action, entity, entity_id, student_id, deta
 SELECT v.id, v.at, v.actor, v.action, v.entity, v.entity_id, v.student_id, v.detail, v.prev,
        xueji_audit_hash(v.prev, v.id, v.at, v.actor, v.action, v.entity, v.entity_id, v.student_id, v.detail)
 FROM (SELECT (SELECT COALESCE(MAX(id), 0) + 1 FROM audit_log) AS id,
-             COALESCE((SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1), '') AS prev,
+             COALESCE((SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1), X'') AS prev,
              strftime('%Y-%m-%dT%H:%M:%S', 'now', 'localtime') AS at, NEW.returned_to AS actor,
              'folder.return' AS action, 'folder_loan' AS entity, NEW.id AS entity_id, NEW.student_id AS student_id,
              json_object('table', 'folder_loans', 'row', NEW.id, 'returned_on', NEW.returned_on,
@@ -125,7 +125,7 @@ INSERT INTO audit_log(id, at, actor, action, entity, entity_id, student_id, deta
 SELECT v.id, v.at, v.actor, v.action, v.entity, v.entity_id, v.student_id, v.detail, v.prev,
        xueji_audit_hash(v.prev, v.id, v.at, v.actor, v.action, v.entity, v.entity_id, v.student_id, v.detail)
 FROM (SELECT (SELECT COALESCE(MAX(id), 0) + 1 FROM audit_log) AS id,
-             COALESCE((SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1), '') AS prev,
+             COALESCE((SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1), X'') AS prev,
              NEW.at AS at, NEW.by AS actor, 'backup.' || NEW.kind AS action,
              'backup_log' AS entity, NEW.id AS entity_id, NULL AS student_id,
              json_object('table', 'backup_log', 'row', NEW.id, 'trigger', NEW.trigger, 'path', NEW.path,
