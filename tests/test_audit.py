@@ -263,3 +263,26 @@ def test_cli_verify_list_register(school, tmp_path, capsys):
     assert set(obj["errors"][0]) >= {"code", "field", "row", "message", "rule", "article", "outcome"}
     rc = main(["--archive", str(folder), "audit"])
     assert rc == 2
+
+
+def test_certificate_issue_and_void_are_entries(tmp_path):
+    import datetime as dt
+
+    from app import cert_service as cs
+    from tests.helpers import fill_class
+
+    s = new_school(tmp_path, sub="certs")
+    with s:
+        g6 = new_class(s, 6)
+        sid = fill_class(s, g6, 1, 6)[0].id
+        tables = ("change_history", "status_events", "rule_findings", "cert_events", "folder_loans", "backup_log")
+        before, rows_before = n_audit(s), n_rows(s, *tables)
+        c = cs.issue(s, "diploma", sid, issue_date=dt.date(2026, 7, 1))
+        number = c["number"] if isinstance(c, dict) else c.number
+        cs.void(s, number, "打印错位")
+        got = [e["action"] for e in audit.list_entries(s, kind="cert")]
+        assert got[:2] == ["cert.void", "cert.issue"]
+        assert all(e["student_id"] == sid and e["detail"]["number"] == number
+                   for e in audit.list_entries(s, kind="cert"))
+        assert n_audit(s) - before == n_rows(s, *tables) - rows_before
+        assert audit.verify(s).ok
