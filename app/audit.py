@@ -76,7 +76,8 @@ class VerifyReport:
 
 
 def _break(code: str, id_: int, **kw) -> Finding:
-    text = {"gap": lambda: tr("audit.break.gap", id=id_, first=kw["first"], last=kw["last"]),
+    text = {"gap": lambda: (tr("audit.break.gap_one", id=id_, missing=kw["first"]) if kw["first"] == kw["last"]
+                            else tr("audit.break.gap", id=id_, first=kw["first"], last=kw["last"])),
             "link": lambda: tr("audit.break.link", id=id_),
             "edited": lambda: tr("audit.break.edited", id=id_),
             "empty": lambda: tr("audit.break.empty"),
