@@ -29,5 +29,15 @@ def test_released_archive_opens_migrates_and_keeps_everything(tmp_path, fixture)
         for table, n in before.items():
             assert s.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == n, table
         assert len(ss.search_ids(s, "")) == before["students"]
+        # every student got a starting status event (state on today = the stored status), and the audit
+        # chain the migration started verifies
+        import datetime as dt
+
+        from app import audit
+        from app.changes import state_on
+
+        for sid, status in s.conn.execute("SELECT id, status FROM students"):
+            assert state_on(s, sid, dt.date.today()) == status
+        assert audit.verify(s).ok
     backups = list(folder.glob("archive.before-v*.sqlite"))
     assert len(backups) == (0 if old_version == latest_version() else 1)
