@@ -196,7 +196,7 @@ class _Transaction:
     def __exit__(self, exc_type, exc, tb):
         if exc_type is None:
             self.conn.execute("COMMIT")
-        else:
+        elif self.conn.in_transaction:  # SQLite may already have rolled back itself (disk full, I/O error)
             self.conn.execute("ROLLBACK")
         return False
 

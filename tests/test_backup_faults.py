@@ -146,10 +146,11 @@ def test_disk_full_during_backup(tmp_path, where):
     """A destination that takes no file larger than a limit (RLIMIT_FSIZE: EFBIG like a full stick):
     a clear error naming the folder, nothing kept as a backup, the archive works on."""
     archive = tmp_path / "archive"
-    build_archive(archive, students=300, files=5, file_bytes=20_000, big_file=3_000_000)
+    big = 8_000_000  # one file the "stick" cannot take, whatever the database's size
+    build_archive(archive, students=300, files=5, file_bytes=20_000, big_file=big)
     db_size = (archive / "archive.sqlite").stat().st_size
     limit = db_size // 2 if where == "database" else db_size * 2 + 1_000_000
-    assert limit < 3_000_000
+    assert limit < big
     dest = tmp_path / "usb"
     r = run_backup(archive, dest, preexec=_limit(limit))
     assert r.returncode == 1, (r.stdout, r.stderr)
