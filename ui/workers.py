@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from ui.i18n import tr
 
+DRAIN_WAIT_MS = 5000  # how long closing an archive waits for its worker to finish cancelled jobs
 PROGRESS_INTERVAL_S = 0.05  # at most ~20 progress signals a second, however often the job reports
 
 _archive_pool: QThreadPool | None = None
@@ -211,7 +212,8 @@ def drain_archive_jobs(session=None) -> None:
     for job in list(_running):
         job.cancel()
     if _archive_pool is not None:
-        _archive_pool.waitForDone(-1)
+        # bounded: a job stuck on something outside the archive must not hang closing
+        _archive_pool.waitForDone(DRAIN_WAIT_MS)
 
 
 def _install_close_hook() -> None:
