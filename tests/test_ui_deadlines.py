@@ -15,23 +15,7 @@ from ui import changes_menu, messages
 from ui.deadlines_view import OVERDUE_BG, DeadlinesView, needs_attention
 from ui.main_window import MainWindow
 from ui.student_editor_dialog import StudentEditorDialog
-
-
-@pytest.fixture
-def shown(monkeypatch):
-    out = []
-    for name in ("info", "error"):
-        monkeypatch.setattr(messages, name, lambda parent, text, _n=name, **kw: out.append((_n, text)))
-    return out
-
-
-@pytest.fixture
-def archive(tmp_path):
-    s = new_school(tmp_path, stages="primary")
-    cid = new_class(s, 3)
-    s.test_ids = [r.id for r in fill_class(s, cid, 4, 3)]
-    yield s
-    s.close()
+from tests.ui_fixtures import archive, shown  # noqa: F401  (pytest fixtures)
 
 
 def _transfer_out(s, sid, days_ago: int):

@@ -13,19 +13,11 @@ from PySide6.QtWidgets import QApplication
 
 from app import paper
 from tests.helpers import fill_class, new_class, new_school
-from ui import messages
 from ui.discrepancies_view import DiscrepanciesView
 from ui.loans_view import LoansView
 from ui.main_window import MainWindow
 from ui.student_editor_dialog import StudentEditorDialog
-
-
-@pytest.fixture
-def shown(monkeypatch):
-    out = []
-    for name in ("info", "error"):
-        monkeypatch.setattr(messages, name, lambda parent, text, _n=name, **kw: out.append((_n, text)))
-    return out
+from tests.ui_fixtures import shown  # noqa: F401  (pytest fixtures)
 
 
 def _editors():

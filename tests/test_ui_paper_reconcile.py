@@ -8,27 +8,10 @@ import openpyxl
 import pytest
 
 from app import student_service as ss
-from tests.helpers import fill_class, new_class, new_school
 from ui import messages
 from ui.reconcile_dialog import ReconcileDialog
 from ui.workers import wait
-
-
-@pytest.fixture
-def shown(monkeypatch):
-    out = []
-    for name in ("info", "error"):
-        monkeypatch.setattr(messages, name, lambda parent, text, _n=name, **kw: out.append((_n, text)))
-    return out
-
-
-@pytest.fixture
-def archive(tmp_path):
-    s = new_school(tmp_path, stages="primary")
-    cid = new_class(s, 3)
-    s.test_ids = [r.id for r in fill_class(s, cid, 4, 3)]
-    yield s
-    s.close()
+from tests.ui_fixtures import archive, shown  # noqa: F401  (pytest fixtures)
 
 
 def roster(s, path, ids, *, rename: dict | None = None, extra=()):
