@@ -120,7 +120,7 @@ def save_settings(session, values: dict) -> dict:
         if len(merged["backup.passphrase"]) < MIN_PASSPHRASE:
             raise _refuse("passphrase_short", tr("backup.passphrase_short", n=MIN_PASSPHRASE),
                           SETTING_LABELS["backup.passphrase"])
-    with session.transaction():
+    with session.transaction("backup"):
         for k, v in clean.items():
             q.set_setting(session.conn, k, v)
     return get_settings(session)
@@ -144,7 +144,7 @@ def record(session, kind: str, *, ok: bool, path="", trigger: str = "manual", de
     Never raises: a backup's result must not be lost because the note could not be written (e.g. the
     archive's own disk is full); returns the row id or None."""
     try:
-        with session.transaction():
+        with session.archive.transaction():  # the automatic backup on close runs whoever is signed in
             return bl.insert_log(session.conn, kind, ok=ok, path=str(path), by=session.user, trigger=trigger,
                                  detail=detail)
     except sqlite3.Error:

@@ -51,6 +51,7 @@ def _common(p: argparse.ArgumentParser, top: bool) -> None:
                    help=tr("xcli.help.archive"))
     p.add_argument("--json", action="store_true", default=False if top else argparse.SUPPRESS,
                    help=tr("xcli.help.json"))
+    p.add_argument("--user", metavar="USER", default=d, help=tr("xcli.help.user"))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -70,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--profile", default="national", help=tr("xcli.help.profile"))
     for opt in ("address", "principal", "registrar", "phone"):
         sp.add_argument(f"--{opt}", default=None)
+    sp.add_argument("--registrar-user", metavar="USER", default=None, help=tr("xcli.help.registrar_user"))
 
     cls = add(sub, "class", tr("xcli.help.class")).add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
     sp = add(cls, "add", tr("xcli.help.class_add"))
@@ -138,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
 # maps "class"/"student"/"photo" to their action subparsers, to add e.g. "student state" — and COMMANDS,
 # a dict "verb" or "verb_action" -> function(args, out), and NESTED, the verbs that need an action).
 EXTENSION_MODULES = ("app.cli_print", "app.cli_status", "app.cli_deadlines", "app.cli_backup", "app.cli_paper", "app.cli_audit",
-                     "app.cli_review")
+                     "app.cli_review", "app.cli_accounts")
 
 
 def _extensions():

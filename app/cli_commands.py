@@ -20,14 +20,23 @@ def dispatch(args, out) -> int:
         table.update(mod.COMMANDS)
     action = getattr(args, "action", None)
     key = f"{args.verb}_{action}" if action else args.verb
+    args._command_key = key
     return table[key](args, out)
 
 
 def _open(args):
+    """The archive's Session, signed in for this command when the archive has accounts (app/cli_accounts)."""
     from app.cli import archive_dir
+    from app.cli_accounts import authenticate
     from app.session import Session
 
-    return Session.open(archive_dir(args))
+    session = Session.open(archive_dir(args))
+    try:
+        authenticate(session, args)
+    except BaseException:
+        session.close()
+        raise
+    return session
 
 
 def _overrides(args):
@@ -66,16 +75,28 @@ def cmd_init(args, out):
     from app.cli import archive_dir
     from app.school_service import init_school
 
+    password = None
+    if args.registrar_user:  # asked before anything is written
+        from app.cli_accounts import _new_password
+
+        password = _new_password()
     session = init_school(archive_dir(args), name=args.school_name, code=args.school_code, stages=args.stages,
                           profile=args.profile, address=args.address, principal=args.principal,
                           registrar=args.registrar, phone=args.phone)
     with session:
         s = session.school
         notes = getattr(session, "notes", [])
-        return out.ok({"id": s["id"], "archive": str(session.folder), "school": s, "notes": notes},
+        extra, text = {}, ""
+        if args.registrar_user:  # the first registrar account, in the same step (its recovery code shown once)
+            from app import accounts
+
+            acc, code = accounts.setup_first_registrar(session, args.registrar_user, password)
+            extra = {"account": acc, "recovery_code": code}
+            text = tr("xcli.account.setup_done", user=acc["username"], code=code)
+        return out.ok({"id": s["id"], "archive": str(session.folder), "school": s, "notes": notes, **extra},
                       tr("xcli.init_done", folder=session.folder, name=s["name"], code=s["code"],
                          profile=session.profile.name)
-                      + "".join(tr("xcli.note_line", note=n) for n in notes))
+                      + "".join(tr("xcli.note_line", note=n) for n in notes) + text)
 
 
 def cmd_class_add(args, out):
@@ -154,9 +175,13 @@ def cmd_student_list(args, out):
         ids = ss.search_ids(session, args.search or "", class_id=args.class_id, statuses=statuses)
         rows = ss.rows(session, ids)
         mem = ss.members_of_many(session, ids)
+        from app.masking import mask_id
+
+        if not session.can("view_full_id"):  # a head teacher: ID numbers masked in JSON too
+            rows = {i: dict(r, id_number=mask_id(r.get("id_number") or "")) for i, r in rows.items()}
+            mem = {i: [dict(m, id_number=mask_id(m.get("id_number") or "")) for m in ms] for i, ms in mem.items()}
         classes = _classes(session)
         students = [_student_json(session, rows[i], mem[i], classes) for i in ids]
-        from app.masking import mask_id
 
         h = {k: _header(k) for k in ("name", "gender", "birth_date", "id_number")}
         lines = [tr("xcli.student_line", id=s[ID_KEY], class_name=s[CLASS_NAME_KEY], name=s[h["name"]],

@@ -91,3 +91,11 @@ class NotFound(Exception):
 
 class UsageError(Exception):
     pass
+
+
+class Forbidden(Refused):
+    """The signed-in account's role does not allow this (resources/security/roles.toml); nothing was written."""
+
+
+class AuthError(Refused):
+    """Sign-in refused: wrong user name or password, account locked or disabled, or no credentials given."""

@@ -21,6 +21,9 @@ class Session:
         self.archive = archive
         self.user = user or _os_user()
         self._school: dict | None = None
+        # The signed-in account (app.accounts.sign_in sets it): None = no one signed in, which on an archive
+        # without accounts, or for code that opens a Session itself, means acting as the registrar.
+        self.account: dict | None = None
 
     @classmethod
     def open(cls, folder: str | Path | None = None, *, create: bool = False, user: str | None = None) -> "Session":
@@ -34,8 +37,53 @@ class Session:
     def folder(self) -> Path:
         return self.archive.folder
 
-    def transaction(self):
+    def transaction(self, permission: str = "write"):
+        """A write transaction; refused (``Forbidden``) unless the signed-in role has ``permission``."""
+        self.require(permission)
         return self.archive.transaction()
+
+    # ---------------------------------------------------------------- who may do what
+    @property
+    def role(self) -> str:
+        """The signed-in role; "registrar" when no one is signed in (an archive without accounts, or
+        trusted code); "" after signing out."""
+        if self.account is None:
+            return "registrar"
+        return self.account.get("role") or ""
+
+    def can(self, permission: str) -> bool:
+        from app.permissions import allowed
+
+        return allowed(self.role, permission)
+
+    def require(self, permission: str) -> None:
+        if not self.can(permission):
+            from app.errors import Finding, Forbidden
+            from app.i18n import tr
+            from app.permissions import permission_name, role_name
+
+            if self.account is not None and self.account.get("signed_out"):
+                raise Forbidden([Finding("auth_required", tr("account.sign_in_first"))])
+            raise Forbidden([Finding("forbidden", tr("account.forbidden", role=role_name(self.role),
+                                                         permission=permission_name(permission)),
+                                     field=tr("account.field.role"))])
+
+    @property
+    def class_scope(self) -> frozenset[int] | None:
+        """The classes this account may read (a head teacher's own), or None for all of them."""
+        if self.can("read_all"):
+            return None
+        return frozenset(self.account.get("class_ids") or ()) if self.account else frozenset()
+
+    def require_student(self, class_id) -> None:
+        """Refuse reading a student outside the account's classes (the message does not say who it is)."""
+        self.require("read")
+        scope = self.class_scope
+        if scope is not None and class_id not in scope:
+            from app.errors import Finding, Forbidden
+            from app.i18n import tr
+
+            raise Forbidden([Finding("forbidden", tr("account.not_your_class"))])
 
     @property
     def school(self) -> dict | None:

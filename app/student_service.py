@@ -250,7 +250,14 @@ def view_student(session: Session, ref, *, where: str) -> dict:
     from app import audit
 
     s = get_student(session, ref)
+    session.require_student(s["class_id"])  # a head teacher opens only their own classes' records
     audit.record_view(session, s["id"], where=where)
+    if not session.can("view_full_id"):
+        from app.masking import mask_id
+
+        s["id_number"] = mask_id(s.get("id_number") or "")
+        for m in s["members"]:
+            m["id_number"] = mask_id(m.get("id_number") or "")
     return s
 
 
@@ -333,11 +340,20 @@ def _edit(session, ref, changes, *, reason, evidence, overrides, dry_run) -> Sav
 
 def search_ids(session: Session, text: str = "", class_id=None, statuses=None, limit=None) -> list[int]:
     pattern = normalise_query(text)
+    scope = session.class_scope  # a head teacher: their own classes only
+    if scope is not None:
+        if class_id is not None:
+            return q.search_student_ids(session.conn, pattern or None, class_id, statuses, limit) if class_id in scope else []
+        out = [i for c in sorted(scope) for i in q.search_student_ids(session.conn, pattern or None, c, statuses, None)]
+        return out[:limit] if limit else out
     return q.search_student_ids(session.conn, pattern or None, class_id, statuses, limit)
 
 
 def search_entries(session: Session) -> list[tuple]:
     """(id, search_text, class_id, status) of every student in roster order: what app.search_index holds."""
+    scope = session.class_scope
+    if scope is not None:
+        return [e for e in q.search_entries(session.conn) if e[2] in scope]
     return q.search_entries(session.conn)
 
 
@@ -353,6 +369,8 @@ def history(session: Session, ref) -> list[dict]:
     """Every change, oldest first, with values shown as the registrar reads them (names, not codes),
     and the rule decisions taken on the way (warnings acknowledged, BLOCK* overrides with approver)."""
     sid = resolve(session, ref)
+    if session.class_scope is not None:
+        session.require_student(q.get_student(session.conn, sid)["class_id"])
     out = q.history_of(session.conn, sid)
     for h in out:
         h["field_name"] = _field_name(h["entity"], h["field"])
