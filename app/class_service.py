@@ -127,8 +127,12 @@ def class_by_code(session: Session, code: str) -> dict | None:
 
 
 def list_classes(session: Session) -> list[dict]:
+    """Every class (a head teacher's account: only their own)."""
     out = []
+    scope = session.class_scope
     for k in q.list_classes(session.conn, status.in_class_codes()):
+        if scope is not None and k["id"] not in scope:
+            continue
         k["display_name"] = display_name(k)
         k["stage_name"] = STAGE_NAMES[k["stage"]]
         k["grade_name"] = grade_name(k["grade"])
