@@ -189,6 +189,7 @@ def print_document(session: Session, kind: str, out, *, student_ids=None, class_
     each student's latest change event that has a form in the school's profile)."""
     from app import printing
 
+    session.require("print")  # before anything is rendered (roles: resources/security/roles.toml)
     if kind not in printing.KINDS:
         raise Refused([Finding("print_unknown_kind", tr("print.unknown_kind", kind=kind,
                                                         choices=", ".join(printing.KINDS)), field=tr("cert.field.kind"))])
@@ -206,7 +207,7 @@ def print_document(session: Session, kind: str, out, *, student_ids=None, class_
                               class_id=class_id, school_year=school_year, overlay=overlay, calibration=cal,
                               issue_date=issue_date, template=template, progress=progress, cancel=cancel,
                               event_ids=list(event_ids) if event_ids else None, **kw)
-        with session.transaction() as conn:  # the print is noted in the audit log, or no PDF appears
+        with session.transaction("print") as conn:  # the print is noted in the audit log, or no PDF appears
             audit.record_print(session, kind, out, student_ids=student_ids, class_id=class_id, count=res.students,
                                pages=res.pages, conn=conn)
             os.replace(tmp, out)
