@@ -172,10 +172,23 @@ def cmd_backup_config(args, out) -> int:
     return out.ok({"settings": s}, text)
 
 
+def _signed_in_for_restore(args) -> None:
+    """Replacing an archive that has accounts needs a signed-in registrar (permission ``backup``); an empty
+    folder or a damaged archive (the reason to restore) has no one to ask."""
+    from db.archive import ArchiveDamaged, ArchiveMissing
+
+    try:
+        session = _open(args)
+    except (ArchiveMissing, ArchiveDamaged):
+        return
+    session.close()
+
+
 def cmd_restore(args, out) -> int:
     from app import backup as B
     from app.cli import archive_dir
 
+    _signed_in_for_restore(args)
     passphrase = _passphrase(out) if B.describe(args.path).encrypted else None
     info = B.check_restorable(args.path, passphrase)
     if not args.yes:
