@@ -178,3 +178,25 @@ def test_every_command_has_a_known_permission():
         assert p is None or p in perms, key
     # a command that is not listed needs "write": nothing new slips through unguarded
     assert cli_accounts.command_permission("student_edit") == "write"
+
+
+def test_restore_over_an_archive_with_accounts_needs_a_registrar(capsys, monkeypatch, tmp_path, arch):
+    bdir = tmp_path / "backups"
+    rc, obj = run(capsys, monkeypatch, "--archive", arch, "--json", "backup", "--to", bdir, user="admin", password=PW)
+    assert rc == 0, obj
+    path = obj.get("path") or obj.get("backup", {}).get("path")
+    assert path
+    rc, obj = run(capsys, monkeypatch, "--archive", arch, "--json", "restore", path, "--yes")
+    assert rc == 1 and err(obj) == "auth_required"
+    rc, obj = run(capsys, monkeypatch, "--archive", arch, "--json", "account", "add", "zhang", "--role", "approver",
+                  user="admin", password=PW, new_password="approver pw 1")
+    run(capsys, monkeypatch, "--archive", arch, "--json", "account", "passwd", user="zhang", password="approver pw 1",
+        new_password="approver pw 2")
+    rc, obj = run(capsys, monkeypatch, "--archive", arch, "--json", "restore", path, "--yes", user="zhang",
+                  password="approver pw 2")
+    assert rc == 1 and err(obj) == "forbidden"
+    rc, obj = run(capsys, monkeypatch, "--archive", arch, "--json", "restore", path, "--yes", user="admin", password=PW)
+    assert rc == 0, obj
+    fresh = tmp_path / "fresh"  # restoring into an empty folder asks no one (there is no one to ask)
+    rc, obj = run(capsys, monkeypatch, "--archive", fresh, "--json", "restore", path, "--yes")
+    assert rc == 0, obj
