@@ -178,7 +178,8 @@ def cmd_student_list(args, out):
         from app.masking import mask_id
 
         if not session.can("view_full_id"):  # a head teacher: ID numbers masked in JSON too
-            rows = {i: dict(r, id_number=mask_id(r.get("id_number") or "")) for i, r in rows.items()}
+            rows = {i: dict(r, id_number=mask_id(r.get("id_number") or ""), xueji_no=mask_id(r.get("xueji_no") or ""))
+                    for i, r in rows.items()}
             mem = {i: [dict(m, id_number=mask_id(m.get("id_number") or "")) for m in ms] for i, ms in mem.items()}
         classes = _classes(session)
         students = [_student_json(session, rows[i], mem[i], classes) for i in ids]

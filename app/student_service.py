@@ -256,6 +256,7 @@ def view_student(session: Session, ref, *, where: str) -> dict:
         from app.masking import mask_id
 
         s["id_number"] = mask_id(s.get("id_number") or "")
+        s["xueji_no"] = mask_id(s.get("xueji_no") or "")  # G + the ID number
         for m in s["members"]:
             m["id_number"] = mask_id(m.get("id_number") or "")
     return s
@@ -385,6 +386,13 @@ def history(session: Session, ref) -> list[dict]:
                     "changed_at": f["decided_at"], "changed_by": f["decided_by"], "reason": f["override_reason"],
                     "evidence_ref": f["evidence_ref"], "approved_by": f["approved_by"], "batch": ""})
     out.sort(key=lambda h: (h["changed_at"], h["entity"] == "rule"))
+    if not session.can("view_full_id"):  # a head teacher: every ID number in the history masked
+        from app.masking import mask_ids_in_text
+
+        for h in out:
+            for k in ("old_value", "new_value", "old_display", "new_display", "reason", "evidence_ref"):
+                if isinstance(h.get(k), str):
+                    h[k] = mask_ids_in_text(h[k])
     return out
 
 
