@@ -51,10 +51,20 @@ def record_print(session, kind: str, file, *, student_ids=(), class_id=None, cou
                           "count": count if count is not None else len(ids), "pages": pages}, conn=conn)
 
 
-def record_export(session, file, *, count: int, class_id=None, statuses=None, conn=None) -> int:
-    return record(session, "export", entity="students",
-                  detail={"file": str(file), "count": int(count), "class_id": class_id,
-                          "statuses": list(statuses) if statuses else None}, conn=conn)
+def record_export(session, file, *, count: int, class_id=None, statuses=None, conn=None, purpose: str | None = None,
+                  approval_id: int | None = None, approval_reference: str | None = None, masked: bool | None = None,
+                  kind: str | None = None) -> int:
+    """One export: the file, how many students, and (app/export_approvals.ExportGrant.audit()) its purpose
+    (national / internal / external), the approval it went out under, whether ID numbers were masked;
+    ``kind``: what was exported (template, photos, changes, discrepancies)."""
+    detail = {"file": str(file), "count": int(count), "class_id": class_id,
+              "statuses": list(statuses) if statuses else None}
+    if kind is not None:
+        detail["kind"] = kind
+    if purpose is not None:
+        detail.update(purpose=purpose, approval_id=approval_id, approval_reference=approval_reference,
+                      masked=masked)
+    return record(session, "export", entity="students", detail=detail, conn=conn)
 
 
 # ------------------------------------------------------------------ verifying

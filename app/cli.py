@@ -107,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add(stu, "export", tr("xcli.help.student_export"))
     sp.add_argument("file", metavar="FILE")
     sp.add_argument("--class-id", type=int, default=None)
+    sp.add_argument("--purpose", default="national", choices=["national", "internal", "external"],
+                    help=tr("xcli.help.export_purpose"))
+    sp.add_argument("--approval", default=None, metavar="REF_OR_ID", help=tr("xcli.help.export_approval_ref"))
 
     sp = add(sub, "demo", tr("xcli.help.demo"))
     sp.add_argument("--students", type=int, default=300)
@@ -140,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
 # maps "class"/"student"/"photo" to their action subparsers, to add e.g. "student state" — and COMMANDS,
 # a dict "verb" or "verb_action" -> function(args, out), and NESTED, the verbs that need an action).
 EXTENSION_MODULES = ("app.cli_print", "app.cli_status", "app.cli_deadlines", "app.cli_backup", "app.cli_paper", "app.cli_audit",
-                     "app.cli_review", "app.cli_accounts")
+                     "app.cli_review", "app.cli_accounts", "app.cli_exports")
 
 
 def _extensions():

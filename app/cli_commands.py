@@ -291,12 +291,21 @@ def cmd_student_export(args, out):
     from app.exchange import export_students
 
     with _open(args) as session:
-        r = export_students(session, args.file, class_id=args.class_id)
+        r = export_students(session, args.file, class_id=args.class_id,
+                            purpose=getattr(args, "purpose", None) or "national", approval=getattr(args, "approval", None))
         from app.cli import _warn_json
+        from app.export_approvals import PURPOSE_NAMES
 
-        return out.ok({"count": r.count, "path": str(r.path), "warnings": _warn_json(r.warnings)},
-                      tr("xcli.exported", count=r.count, path=r.path)
-                      + "".join("\n" + tr("xcli.warning_line", text=w.text()) for w in r.warnings))
+        a = r.approval
+        text = tr("xcli.exported", count=r.count, path=r.path) + tr(
+            "xcli.exported_purpose", purpose=PURPOSE_NAMES[r.purpose],
+            ids=tr("xcli.exported_masked") if r.masked else tr("xcli.exported_full_id"))
+        if a:
+            text += tr("xcli.exported_approval", reference=a["reference"], recipient=a["recipient"])
+        return out.ok({"count": r.count, "path": str(r.path), "warnings": _warn_json(r.warnings),
+                       "purpose": r.purpose, "masked": r.masked,
+                       "approval": {"id": a["id"], "reference": a["reference"]} if a else None},
+                      text + "".join("\n" + tr("xcli.warning_line", text=w.text()) for w in r.warnings))
 
 
 def cmd_demo(args, out):

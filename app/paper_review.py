@@ -253,14 +253,19 @@ def _disc_rows(lines: list[Discrepancy]) -> list[list[str]]:
 
 
 def export_discrepancies(session: Session, out, as_of: _dt.date | None = None) -> dict:
-    """Write the list as a spreadsheet (.xlsx or .xls by suffix)."""
+    """Write the list as a spreadsheet (.xlsx or .xls by suffix). An internal export (校内使用, needs
+    ``export``): its lines carry names, classes and paper items, no ID numbers (nothing to mask)."""
+    from app import audit
     from app.exchange import template_io as T
+    from app.export_approvals import grant
 
     out = Path(out)
     if out.suffix.lower() not in (".xls", ".xlsx"):
         raise Refused([T.bad_format(out)])
+    allowed = grant(session, "internal")
     lines = discrepancies(session, as_of)
     n = T.write_workbook(out, _disc_headers(), _disc_rows(lines), total=len(lines))
+    audit.record_export(session, out, count=n, kind="discrepancies", **allowed.audit())
     return {"path": str(out), "count": n}
 
 

@@ -424,7 +424,11 @@ def _safe_filename(name: str) -> str:
 def export_photos(session: Session, outdir, *, class_id: int | None = None, progress=None,
                   cancel=None) -> PhotoExportReport:
     """One .zip per class (named by 班号, else the class's display name) holding only the spec JPEGs,
-    named for the national system; students in class without a photo are listed in ``missing``."""
+    named for the national system; students in class without a photo are listed in ``missing``. The photo
+    package is a national export (files named by ID number): needs ``export_national``; one audit entry."""
+    from app.export_approvals import grant
+
+    allowed = grant(session, "national")
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
     conn = session.conn
@@ -456,6 +460,10 @@ def export_photos(session: Session, outdir, *, class_id: int | None = None, prog
             rep.count += len(have)
         if progress is not None:
             progress(i, len(classes))
+    if rep.zips:
+        from app import audit
+
+        audit.record_export(session, out, count=rep.count, class_id=class_id, kind="photos", **allowed.audit())
     return rep
 
 

@@ -353,12 +353,16 @@ def changed_since_last(session: Session) -> tuple[dict, list[int]]:
 
 def export_changes_since_last(session: Session, out) -> ChangesExport:
     """Write the students changed since the last reconciliation as the national template (same columns
-    and writer as app/exchange/export_service), and record the export."""
+    and writer as app/exchange/export_service), and record the export. A national export (full ID numbers):
+    needs ``export_national``."""
+    from app import audit
     from app.exchange import export_service as X
+    from app.export_approvals import grant
 
     out = Path(out)
     if out.suffix.lower() not in (".xls", ".xlsx"):
         raise Refused([T.bad_format(out)])
+    allowed = grant(session, "national")
     run, ids = changed_since_last(session)
     conn = session.conn
     classes = {k["id"]: k for k in q.list_classes(conn, ())}
@@ -369,4 +373,5 @@ def export_changes_since_last(session: Session, out) -> ChangesExport:
     with session.transaction():
         rq.insert_export(conn, {"since_run_id": run["id"], "exported_at": q.now(), "exported_by": session.user,
                                 "path": str(out), "students": count})
+        audit.record_export(session, out, count=count, kind="changes", conn=conn, **allowed.audit())
     return ChangesExport(str(out), count, run["id"], ids)

@@ -33,6 +33,9 @@ class ExportReport:
     path: str
     cancelled: bool = False
     warnings: list = field(default_factory=list)
+    purpose: str = "national"
+    masked: bool = False
+    approval: dict | None = None
 
 
 def export_columns() -> list[str]:
@@ -61,14 +64,22 @@ def _statuses(statuses) -> list[str] | None:
     return out
 
 
-def _rows(conn, ids: list[int], class_codes: dict[int, str], school_code: str, headers: list[str]):
+def _rows(conn, ids: list[int], class_codes: dict[int, str], school_code: str, headers: list[str], *,
+          masked: bool = False):
+    """Template rows; ``masked``: the student's and the family members' ID numbers through app/masking.mask_id."""
+    if masked:
+        from app.masking import mask_id
     for start in range(0, len(ids), CHUNK):
         part = ids[start:start + CHUNK]
         students = q.students_by_ids(conn, part)
         members = q.members_of_many(conn, part)
         for sid in part:
             s = students[sid]
-            d = to_template(s, members.get(sid, []), class_codes.get(s["class_id"], ""), school_code)
+            ms = members.get(sid, [])
+            if masked:
+                s = dict(s, id_number=mask_id(s.get("id_number") or ""))
+                ms = [dict(m, id_number=mask_id(m.get("id_number") or "")) for m in ms]
+            d = to_template(s, ms, class_codes.get(s["class_id"], ""), school_code)
             yield [d.get(h, "") for h in headers]
 
 
@@ -91,13 +102,22 @@ def _classes_without_code(conn, ids: list[int], classes: dict) -> list[Finding]:
             for cid, n in sorted(per_class.items())]
 
 
-def export_students(session: Session, path, *, class_id=None, statuses=None, progress=None, cancel=None) -> ExportReport:
+def export_students(session: Session, path, *, class_id=None, statuses=None, progress=None, cancel=None,
+                    purpose: str | None = "national", approval=None) -> ExportReport:
     """Write the selected students (default: every student whose status is active, roster order) to
     ``path``. An empty selection writes a header-only file. Written to a temporary file and moved into
-    place, so a failed or cancelled export leaves no half-written file."""
+    place, so a failed or cancelled export leaves no half-written file.
+
+    ``purpose`` (app/export_approvals): ``national`` (default: the national template with full ID numbers,
+    needs export_national), ``internal`` (ID numbers masked, needs export) or ``external`` (needs
+    export_external and ``approval``, a valid approval's reference or id; masked unless it allows full ID
+    numbers). Checked before anything is written; the audit entry records purpose, approval and masking."""
+    from app.export_approvals import grant
+
     path = Path(path)
     if path.suffix.lower() not in (".xls", ".xlsx"):
         raise Refused([T.bad_format(path)])
+    allowed = grant(session, purpose, approval)
     school = session.school
     if school is None:
         raise Refused([Finding("no_school", tr("school.missing"))])
@@ -106,16 +126,30 @@ def export_students(session: Session, path, *, class_id=None, statuses=None, pro
         raise NotFound(tr("class.not_found", id=class_id))
     wanted = _statuses(statuses)
     ids = q.search_student_ids(conn, None, int(class_id) if class_id is not None else None, wanted)
+    scope = session.class_scope
+    if scope is not None:  # an account limited to its own classes exports only those
+        ids = [i for i, s in _class_of(conn, ids).items() if s in scope]
     classes = {k["id"]: k for k in q.list_classes(conn, ())}
     class_codes = {cid: k["code"] or "" for cid, k in classes.items()}
     warnings = _classes_without_code(conn, ids, classes)
     headers = export_columns()
     try:
-        count = T.write_workbook(path, headers, _rows(conn, ids, class_codes, str(school["code"]), headers),
+        count = T.write_workbook(path, headers, _rows(conn, ids, class_codes, str(school["code"]), headers,
+                                                      masked=allowed.masked),
                                  total=len(ids), progress=progress, cancel=cancel)
     except T.Cancelled:
         return ExportReport(0, str(path), cancelled=True)
     from app import audit
 
-    audit.record_export(session, path, count=count, class_id=class_id, statuses=wanted)  # audit log: one entry
-    return ExportReport(count, str(path), warnings=warnings)
+    audit.record_export(session, path, count=count, class_id=class_id, statuses=wanted, kind="template",
+                        **allowed.audit())  # audit log: one entry
+    return ExportReport(count, str(path), warnings=warnings, purpose=allowed.purpose, masked=allowed.masked,
+                        approval=allowed.approval)
+
+
+def _class_of(conn, ids: list[int]) -> dict[int, int]:
+    out: dict[int, int] = {}
+    for start in range(0, len(ids), CHUNK):
+        for sid, s in q.students_by_ids(conn, ids[start:start + CHUNK]).items():
+            out[sid] = s["class_id"]
+    return {i: out[i] for i in ids if i in out}

@@ -1,6 +1,7 @@
 """Writing 学生基础信息 sheets as text cells (the writing half of template_io, which re-exports it).
 
-Every cell is a text cell with the text number format "@", so Excel keeps 18-digit ID numbers and codes
+Every cell is a text cell with the text number format "@" and passes through
+app/exchange/neutralise.safe_cell (a text that could be read as a formula gets a leading apostrophe), so Excel keeps 18-digit ID numbers and codes
 with leading zeros as typed even after the registrar edits them. .xls with xlwt (a sheet holds 65,535
 data rows: more go to 学生基础信息2 …); .xlsx with a small SpreadsheetML writer of our own (openpyxl needs
 about 5 s for 5,000 rows with a per-cell text format; this needs a fraction). The file is written to a
@@ -21,6 +22,7 @@ from xml.sax.saxutils import quoteattr
 from app import fields as F
 from app.errors import INVALID, Finding, Refused
 from app.exchange import template_io as T  # limits read at call time (tests shrink them)
+from app.exchange.neutralise import safe_cell, safe_row
 from app.exchange.template_io import Cancelled, bad_format, col_letter
 from app.fsutil import discard_on_error
 from app.i18n import tr
@@ -49,6 +51,7 @@ def write_workbook(path, headers: list[str], rows: Iterable[list[str]], *, total
     except OSError as e:
         raise Refused([Finding("bad_path", tr("export.folder_unwritable", folder=folder, error=e.strerror or e),
                                field=tr("label.file"), outcome=INVALID)]) from e
+    headers = [safe_cell(h) for h in headers]
     with discard_on_error(tmp):
         writer = _write_xls if suffix == ".xls" else _write_xlsx
         count = writer(tmp, headers, rows, sheet_name or F.template_sheet(), total, progress, cancel)
@@ -61,10 +64,12 @@ def write_workbook(path, headers: list[str], rows: Iterable[list[str]], *, total
 
 
 def _rows_checked(headers, rows, total, progress, cancel, first_row: int):
-    """Yield rows while checking cell lengths and reporting progress / honouring cancel."""
+    """Yield rows, every text cell neutralised (app/exchange/neutralise.safe_cell: no cell can be taken for a
+    formula), while checking cell lengths and reporting progress / honouring cancel."""
     n = 0
     ncols = len(headers)
     for row in rows:
+        row = safe_row(row)
         if n % T.PROGRESS_EVERY == 0:
             if cancel is not None and cancel():
                 raise Cancelled
@@ -200,6 +205,8 @@ def _xml_text(s: str) -> str:
         s = s.replace("<", "&lt;")
     if ">" in s:
         s = s.replace(">", "&gt;")
+    if "\r" in s:  # a raw CR would be read back as LF (XML end-of-line handling)
+        s = s.replace("\r", "&#13;")
     return s
 
 

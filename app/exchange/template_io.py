@@ -4,7 +4,8 @@ Reading: .xls with xlrd (python-calamine when xlrd cannot decode the file), .xls
 every cell comes back as text (calamine's 1.0 -> "1", date cells -> YYYYMMDD). The header row is the
 first of the first rows where at least three cells name template fields (title and instruction rows
 above it are skipped). Sheets named 学生基础信息, 学生基础信息2 … are all read; without such a sheet, the
-first sheet that has a header row is.
+first sheet that has a header row is. A text cell "'" + one of = + - @ (the mark our exports put before
+a text that could be taken for a formula, app/exchange/neutralise.py) loses that apostrophe.
 
 Writing (app/exchange/sheet_writer.py, reached through write_workbook here): text cells with the text
 number format "@", .xls via xlwt and .xlsx via a small writer of our own, written atomically.
@@ -21,6 +22,7 @@ from typing import Callable
 
 from app import fields as F
 from app.errors import INVALID, Finding, Refused
+from app.exchange.neutralise import unneutralise
 from app.i18n import tr
 
 HEADER_SCAN_ROWS = 10
@@ -133,7 +135,7 @@ def _sheet_from_grid(name: str, grid: list[list], lossy_grid: set[tuple[int, int
         for c in range(ncols):
             v = raw[c] if c < len(raw) else ""
             if isinstance(v, str):
-                cells.append(v)
+                cells.append(unneutralise(v))  # the apostrophe our exports put before = + - @
                 continue
             text, lost = _cell_text(v)
             if lost:
