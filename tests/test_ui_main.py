@@ -22,16 +22,27 @@ def shown(monkeypatch):
     return calls
 
 
+def _signed_in_by_env(session, monkeypatch) -> dict:
+    """The archive gets its first registrar; the start-up signs in from the environment (no dialog)."""
+    from app import accounts
+
+    accounts.setup_first_registrar(session, "wang", "Registrar-2026")
+    monkeypatch.setenv("XUEJI_USER", "wang")
+    monkeypatch.setenv("XUEJI_PASSWORD", "Registrar-2026")
+    return {"XUEJI_USER": "wang", "XUEJI_PASSWORD": "Registrar-2026"}
+
+
 def _last_job(win):
     job = win._jobs[-1]
     assert workers.wait(job, 120000), "the job did not finish"
     return job
 
 
-def test_main_opens_archive_and_saves_a_screenshot(qapp, tmp_path, archive_factory, capsys):
+def test_main_opens_archive_and_saves_a_screenshot(qapp, tmp_path, archive_factory, capsys, monkeypatch):
     from ui.main import main
 
     session = archive_factory(students=12)
+    _signed_in_by_env(session, monkeypatch)
     folder = session.folder
     session.close()
     png = tmp_path / "shot.png"
@@ -136,11 +147,12 @@ def test_export_then_import_round_trip(qtbot, monkeypatch, tmp_path, archive_fac
     assert Path(saved).read_text(encoding="utf-8-sig").startswith("导入结果")
 
 
-def test_start_up_does_not_import_heavy_modules(tmp_path, archive_factory):
+def test_start_up_does_not_import_heavy_modules(tmp_path, archive_factory, monkeypatch):
     import subprocess
     import sys
 
     session = archive_factory(students=3)
+    _signed_in_by_env(session, monkeypatch)
     folder = session.folder
     session.close()
     probe = (

@@ -29,6 +29,8 @@ def install(window) -> None:
     window.act_backup_dialog = menu.addAction(tr("backupui.title_menu"), lambda: open_dialog(window))
     menu.addSeparator()
     window.act_check_archive = menu.addAction(tr("backupui.check"), lambda: open_dialog(window).check_archive())
+    for act in (window.act_backup_now, window.act_backup_dialog, window.act_check_archive):
+        act.setProperty("xueji_permission", "backup")  # ui/security_menu.py greys it out for other roles
     hook = _CloseHook(window)
     window.installEventFilter(hook)
     window._backup_hook = hook

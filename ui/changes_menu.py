@@ -157,6 +157,12 @@ def install(window) -> None:
     m.addSeparator()
     m.addActions([win.act_hs_record, win.act_hs_import])
     win.changes_menu = m
+    # the permission each needs (ui/security_menu.py greys out what the signed-in role lacks); the kinds
+    # submenu is filled on first opening, so the submenu itself carries "write"
+    for a, permission in ((win.act_change, "write"), (win.act_deadlines, "read_all"), (win.act_promote, "write"),
+                          (win.act_graduate, "write"), (win.act_calendar, "settings"), (win.act_hs_record, "write"),
+                          (win.act_hs_import, "write"), (by_kind.menuAction(), "write")):
+        a.setProperty("xueji_permission", permission)
 
     tb = getattr(win, "main_toolbar", None)
     if tb is not None:

@@ -1,7 +1,12 @@
 """``xueji-gui``: start the Qt application on an archive folder.
 
-Opens the archive (or runs the first-run dialog when the folder has no school yet), then shows the
-main window. Heavy modules (openpyxl, xlrd, pypinyin, reportlab …) are imported only when a
+Opens the archive (or runs the first-run dialog when the folder has no school yet), then asks who is
+working (ui.signin_dialog.authenticate: the first registrar's set-up on an archive without accounts,
+otherwise the sign-in dialog; a forced password change), then shows the main window. Cancelling either
+quits: there is no window without an account.
+
+Scripted runs (screenshots, tests): with ``XUEJI_USER`` and ``XUEJI_PASSWORD`` in the environment the
+sign-in happens without a dialog (``XUEJI_NEW_PASSWORD`` answers a forced password change). Heavy modules (openpyxl, xlrd, pypinyin, reportlab …) are imported only when a
 feature needs them, so the roster is on screen within a second even on 30,000 students.
 
 Debug / check options: ``--screenshot PNG`` saves the window (or the open dialog) once the roster
@@ -66,7 +71,7 @@ def open_session(folder, parent=None):
         messages.error(parent, str(e), title=tr("main.archive_error_title"))
         return None
     if session is not None and session.school is not None:
-        return session
+        return _signed_in(session, parent)
     if session is not None:
         session.close()  # init_school opens it again (one writer per archive, even in one process)
     from ui.first_run_dialog import FirstRunDialog
@@ -76,9 +81,19 @@ def open_session(folder, parent=None):
     ok = dlg.exec()
     _pending_dialogs.remove(dlg)
     if ok and dlg.session is not None:
-        return dlg.session
+        return _signed_in(dlg.session, parent)
     if dlg.session is not None:
         dlg.session.close()
+    return None
+
+
+def _signed_in(session, parent=None):
+    """``session`` once someone has signed in (or set up the first registrar); None (closed) to quit."""
+    from ui.signin_dialog import authenticate
+
+    if authenticate(session, parent, _pending_dialogs):
+        return session
+    session.close()
     return None
 
 
@@ -155,7 +170,8 @@ def _main(argv, timers) -> int:
             if args.open_editor not in ("new", "first"):
                 sid = int(args.open_editor)
             extra["editor"] = win.open_editor(sid)
-            extra["editor"].show()
+            if extra["editor"] is not None:
+                extra["editor"].show()
         if args.screenshot:
             def shoot():
                 target = extra.get("editor") or win

@@ -51,6 +51,10 @@ class MainWindow(QMainWindow):
         self._update_title()
         self.resize(1280, 800)
         self.search_box.setFocus()
+        from ui import lock_screen, security_menu
+
+        security_menu.apply_permissions(self)  # what the signed-in role may do (ui/security_menu.py)
+        lock_screen.install(self)              # the idle screen lock, when someone is signed in
 
     # ------------------------------------------------------------------ widgets
     def _build_widgets(self) -> None:
@@ -164,6 +168,14 @@ class MainWindow(QMainWindow):
         self.act_photo_export = self._action(tr("action.photo_export"), self.export_photos)
         self.act_quit = self._action(tr("action.quit"), self.close, QKeySequence.StandardKey.Quit)
         self.act_find = self._action(tr("action.find"), self.focus_search, QKeySequence.StandardKey.Find)
+        # the permission each action needs (ui/security_menu.py greys out what the signed-in role lacks)
+        for act, permission in ((self.act_new, "write"), (self.act_edit, "read"), (self.act_import, "write"),
+                                (self.act_export, "export_national"), (self.act_class, "write"),
+                                (self.act_school, "settings"), (self.act_demo, "write"),
+                                (self.act_photo_intake, "write"), (self.act_photo_import, "write"),
+                                (self.act_photo_export, "export_national"), (self.act_quit, "none"),
+                                (self.act_find, "read")):
+            act.setProperty("xueji_permission", permission)
         # Enter opens the selected student, but only while the roster has the focus.
         self.act_edit.setShortcuts([QKeySequence(Qt.Key.Key_Return), QKeySequence(Qt.Key.Key_Enter)])
         self.act_edit.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -206,6 +218,9 @@ class MainWindow(QMainWindow):
         changes_menu.install(self)
         backup_menu.install(self)
         paper_menu.install(self)
+        from ui import security_menu
+
+        security_menu.install(self)  # 账户: passwords, accounts, lock, sign-out, audit log
 
         esc = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.search_box)
         esc.setContext(Qt.ShortcutContext.WidgetShortcut)
@@ -292,8 +307,15 @@ class MainWindow(QMainWindow):
             self.empty_label.setVisible(empty)
 
     def _update_title(self) -> None:
+        from app.permissions import role_name
+
         school = self.session.school or {}
-        self.setWindowTitle(tr("main.title", school=school.get("name", "")))
+        acc = self.session.account
+        if acc and not acc.get("signed_out"):
+            self.setWindowTitle(tr("main.title_user", school=school.get("name", ""),
+                                   name=acc.get("display_name") or acc["username"], role=role_name(acc["role"])))
+        else:
+            self.setWindowTitle(tr("main.title", school=school.get("name", "")))
         self.statusBar().showMessage(tr("main.archive_at", folder=str(self.session.folder)), 8000)
 
     def focus_search(self) -> None:
@@ -329,16 +351,26 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ students
     def open_editor(self, student_id: int | None = None):
+        """The student editor (read-only for a role without "write"); None when the record is not the
+        account's to read (the refusal is shown)."""
+        from app.errors import Forbidden
         from ui.student_editor_dialog import StudentEditorDialog
 
-        dlg = StudentEditorDialog(self.session, student_id=student_id, class_id=self.current_class_id(), parent=self)
+        try:
+            dlg = StudentEditorDialog(self.session, student_id=student_id, class_id=self.current_class_id(),
+                                      parent=self, read_only=not self.session.can("write"))
+        except Forbidden as e:
+            messages.error(self, messages.findings_text(e.findings))
+            return None
         dlg.saved.connect(lambda sid, d=dlg: self._student_saved(sid, d))
         dlg.photoChanged.connect(lambda sid: self.after_write([sid]))
         dlg.finished.connect(dlg.deleteLater)
         return dlg
 
     def new_student(self) -> None:
-        self.open_editor().open()
+        dlg = self.open_editor()
+        if dlg is not None:
+            dlg.open()
 
     def edit_student(self) -> None:
         sid = self.selected_student_id()
@@ -347,7 +379,9 @@ class MainWindow(QMainWindow):
                 sid = self.model.student_id(0)
             else:
                 return
-        self.open_editor(sid).open()
+        dlg = self.open_editor(sid)
+        if dlg is not None:
+            dlg.open()
 
     def _student_saved(self, student_id: int, dlg=None) -> None:
         self.after_write([student_id])

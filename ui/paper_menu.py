@@ -30,6 +30,12 @@ def install(window) -> None:
     m.addSeparator()
     win.act_paper_verify = m.addAction(tr("paperui.verify"), lambda: verify_files(win))
     win.paper_menu = m
+    # the permission each needs (ui/security_menu.py greys out what the signed-in role lacks)
+    for act, permission in ((win.act_paper_folder, "read"), (win.act_paper_loans, "write"),
+                            (win.act_paper_discrepancies, "read_all"), (win.act_paper_review, "write"),
+                            (win.act_paper_reconcile, "write"), (win.act_paper_school_archive, "write"),
+                            (win.act_paper_verify, "backup")):
+        act.setProperty("xueji_permission", permission)
 
     scan = ScanInput(win.session, parent=win)
     scan.push_handler(lambda s: open_scanned(win, s.student_id))
@@ -63,6 +69,8 @@ def open_student_folder(win, student_id: int, *, tab: str = "folder"):
             win.search_box.clear()
         win.select_student(student_id)
     dlg = win.open_editor(student_id)
+    if dlg is None:  # not the signed-in account's to read (the refusal was shown)
+        return None
     _show_tab(dlg, tab)
     dlg.open()
     return dlg

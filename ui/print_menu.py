@@ -30,13 +30,13 @@ def install(window) -> None:
     menu = window.menuBar().addMenu(tr("printui.menu"))
     sub = menu.addMenu(tr("printui.menu_student"))
     for kind in ps.STUDENT_KINDS:
-        sub.addAction(ps.KIND_TITLES[kind], lambda k=kind: open_preview(window, k, "student"))
+        _need(sub.addAction(ps.KIND_TITLES[kind], lambda k=kind: open_preview(window, k, "student")))
     sub = menu.addMenu(tr("printui.menu_class"))
     for kind in ps.CLASS_KINDS:
-        sub.addAction(ps.KIND_TITLES[kind], lambda k=kind: open_preview(window, k, "class"))
+        _need(sub.addAction(ps.KIND_TITLES[kind], lambda k=kind: open_preview(window, k, "class")))
     sub = menu.addMenu(tr("printui.menu_year"))
     for kind in ps.YEAR_KINDS:
-        sub.addAction(ps.KIND_TITLES[kind], lambda k=kind: open_preview(window, k, "year"))
+        _need(sub.addAction(ps.KIND_TITLES[kind], lambda k=kind: open_preview(window, k, "year")))
     window.act_change_form = menu.addAction(tr("printui.change_form"), lambda: print_latest_change_form(window))
     menu.addSeparator()
     window.act_calibration = menu.addAction(tr("printui.calibrate"), lambda: open_calibration(window))
@@ -44,6 +44,15 @@ def install(window) -> None:
     window.main_toolbar.addSeparator()
     window.act_print_class = window.main_toolbar.addAction(tr("printui.toolbar_print"),
                                                            lambda: open_preview(window, "diploma", "class"))
+    for act in (window.act_change_form, window.act_cert_register, window.act_print_class):
+        _need(act)
+    _need(window.act_calibration, "settings")
+
+
+def _need(action, permission: str = "print"):
+    """The permission the action needs (ui/security_menu.py greys out what the signed-in role lacks)."""
+    action.setProperty("xueji_permission", permission)
+    return action
 
 
 def open_preview(window, kind: str, scope: str, *, school_year: int | None = None):

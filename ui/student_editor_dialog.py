@@ -4,6 +4,9 @@ through app.student_service with its refusals (rule + article at the field and i
 top), key-data evidence and BLOCK* overrides.
 
 Keyboard: Enter in any field saves, Ctrl+Enter saves from anywhere, Esc cancels, Ctrl+Tab changes tab.
+
+``read_only=True`` (a role without "write": 校领导, 班主任): the record is shown, nothing can be changed —
+fields read-only or disabled, no 保存 (the button is hidden, Enter and Ctrl+S do nothing), no photo buttons.
 """
 from __future__ import annotations
 
@@ -44,9 +47,11 @@ class StudentEditorDialog(QDialog):
     saved = Signal(int)
     photoChanged = Signal(int)  # a photo was stored for this student (the 照片 button)
 
-    def __init__(self, session, student_id: int | None = None, class_id: int | None = None, parent=None):
+    def __init__(self, session, student_id: int | None = None, class_id: int | None = None, parent=None, *,
+                 read_only: bool = False):
         super().__init__(parent)
         self.session = session
+        self.read_only = bool(read_only)
         self.student_id = student_id
         self.original: dict | None = None
         self.inputs: dict[str, FieldInput] = {}   # "name", "m1.name", …
@@ -68,6 +73,8 @@ class StudentEditorDialog(QDialog):
                 self.inputs[k].set_value(v)
         self.resize(980, 700)
         self.inputs["name"].widget.setFocus()
+        if self.read_only:
+            self._make_read_only()
 
     # ------------------------------------------------------------------ building
     def _build(self, class_id) -> None:
@@ -210,12 +217,12 @@ class StudentEditorDialog(QDialog):
         if not pix.isNull():
             self.photo_button.setIcon(pix)
             self.photo_button.setIconSize(pix.size())
-        self.recrop_button.setEnabled(data is not None)
+        self.recrop_button.setEnabled(data is not None and not getattr(self, "read_only", False))
         self.recrop_button.setToolTip(tr("editor.recrop_tip") if data is not None else tr("editor.recrop_none"))
 
     def open_photo(self, *, frame_input=None):
         """The 照片 button: the capture dialog for this (saved) student."""
-        if self.student_id is None:
+        if self.student_id is None or self.read_only:
             return None
         from ui.photo_capture_dialog import PhotoCaptureDialog
 
@@ -240,6 +247,23 @@ class StudentEditorDialog(QDialog):
     def _photo_saved(self, sid: int) -> None:
         self._show_photo_thumb()
         self.photoChanged.emit(sid)
+
+    def _make_read_only(self) -> None:
+        from PySide6.QtWidgets import QLineEdit
+
+        for fi in self.inputs.values():
+            if isinstance(fi.widget, QLineEdit):
+                fi.widget.setReadOnly(True)  # still selectable, e.g. to copy a 学籍号
+            else:
+                fi.widget.setEnabled(False)
+        self.class_combo.setEnabled(False)
+        self.save_button.setEnabled(False)
+        self.save_button.hide()
+        self.cancel_button.setText(tr("common.close"))
+        for b in (self.photo_button, self.recrop_button):
+            b.setEnabled(False)
+            b.setToolTip(tr("editor.read_only_tip"))
+        self.setWindowTitle(tr("editor.title_read_only", title=self.windowTitle()))
 
     # ------------------------------------------------------------------ loading
     def _load(self, student_id: int) -> None:
@@ -428,6 +452,8 @@ class StudentEditorDialog(QDialog):
 
     def save(self) -> bool:
         """Validate, then create or edit through app.student_service; True when saved."""
+        if self.read_only:
+            return False
         self.show_all_errors = True
         self._refusal = []
         confirmed = False
@@ -474,7 +500,7 @@ class StudentEditorDialog(QDialog):
                                 title=tr("editor.confirm_title"))
 
     def is_dirty(self) -> bool:
-        if self.result_obj is not None:
+        if self.result_obj is not None or self.read_only:
             return False
         if self.original is not None:
             return bool(self.changes())
