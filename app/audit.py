@@ -14,8 +14,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.errors import Finding
-from app.i18n import tr
+from app.errors import Finding, Refused
+from app.i18n import Names, tr
 from db import audit as aq
 from db import queries as q
 
@@ -152,29 +152,356 @@ def list_entries(session, *, student=None, kind: str | None = None, since: str |
                                                 until=until, limit=limit)]
 
 
+ACTION_FAMILIES = Names({
+    "genesis": "audit.action.genesis", "change": "audit.action.change", "status": "audit.action.status",
+    "cert": "audit.action.cert", "override": "audit.action.override", "finding": "audit.action.finding",
+    "folder": "audit.action.folder", "backup": "audit.action.backup", "view": "audit.action.view",
+    "print": "audit.action.print", "export": "audit.action.export", "signin": "audit.action.signin",
+    "signout": "audit.action.signout", "lock": "audit.action.lock", "unlock": "audit.action.unlock",
+    "account": "audit.action.account", "export-approval": "audit.action.export_approval",
+})
+# whole actions with a word of their own (the kind after the family's dot otherwise shows as it is)
+ACTION_NAMES = Names({
+    "signin.failed": "audit.action.signin_failed", "account.locked": "audit.action.account_locked",
+    "account.create": "audit.action.account_create", "account.edit": "audit.action.account_edit",
+    "account.password": "audit.action.account_password", "account.reset": "audit.action.account_reset",
+    "account.recover": "audit.action.account_recover", "account.recovery_code": "audit.action.account_recovery_code",
+    "account.enable": "audit.action.account_enable", "account.disable": "audit.action.account_disable",
+    "account.unlock": "audit.action.account_unlock", "account.policy": "audit.action.account_policy",
+    "change.create": "audit.action.change_create", "change.edit": "audit.action.change_edit",
+    "change.import": "audit.action.change_import", "change.status": "audit.action.change_status",
+    "folder.lend": "audit.action.folder_lend", "folder.return": "audit.action.folder_return",
+    "backup.backup": "audit.action.backup_backup", "backup.restore": "audit.action.backup_restore",
+    "backup.check": "audit.action.backup_check",
+    "export-approval.add": "audit.action.export_approval_add",
+    "export-approval.revoke": "audit.action.export_approval_revoke",
+})
+
+
 def action_name(action: str) -> str:
-    """The registrar's word for an action (``status.transfer-out`` → its family's word + the kind)."""
+    """The registrar's word for an action (``status.transfer-out`` → its family's word + the kind's name)."""
+    if action in ACTION_NAMES:
+        return ACTION_NAMES[action]
     fam, _, rest = action.partition(".")
-    names = {"genesis": lambda: tr("audit.action.genesis"), "change": lambda: tr("audit.action.change"),
-             "status": lambda: tr("audit.action.status"), "cert": lambda: tr("audit.action.cert"),
-             "override": lambda: tr("audit.action.override"), "finding": lambda: tr("audit.action.finding"),
-             "folder": lambda: tr("audit.action.folder"), "backup": lambda: tr("audit.action.backup"),
-             "view": lambda: tr("audit.action.view"), "print": lambda: tr("audit.action.print"),
-             "export": lambda: tr("audit.action.export")}
-    if fam not in names:
+    if fam not in ACTION_FAMILIES:
         return action
-    name = names[fam]()
+    name = ACTION_FAMILIES[fam]
+    if rest and fam == "status":
+        from app.changes.kinds import label
+
+        rest = label(rest)
+    elif rest and fam == "cert":
+        from app.cert_service import ACTION_NAMES as cert_actions
+
+        rest = cert_actions[rest] if rest in cert_actions else rest
     return tr("audit.action_kind", name=name, kind=rest) if rest else name
+
+
+# ------------------------------------------------------------------ the audit window: categories, paging
+# 操作类别: (exact actions, action families ending with ".", actions left out)
+CATEGORIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    "sign": (("signin", "signout", "lock", "unlock", "account.locked"), ("signin.",), ()),
+    "change": (("finding",), ("change.", "cert.", "folder."), ()),
+    "status": ((), ("status.",), ()),
+    "view": (("view",), (), ()),
+    "print": (("print",), (), ()),
+    "export": (("export",), ("export.", "export-approval."), ()),
+    "backup": (("restore",), ("backup.", "restore."), ()),
+    "override": (("override", "approval"), ("approval.", "override."), ()),
+    "account": ((), ("account.",), ("account.locked",)),
+}
+CATEGORY_NAMES = Names({
+    "sign": "audit.category.sign", "change": "audit.category.change", "status": "audit.category.status",
+    "view": "audit.category.view", "print": "audit.category.print", "export": "audit.category.export",
+    "backup": "audit.category.backup", "override": "audit.category.override", "account": "audit.category.account",
+})
+PAGE_SIZE = 200
+FIRST_WINDOW = 20000     # ids examined by the first query of a page; doubled while a filter finds little
+MAX_WINDOW = 320000
+
+
+def category_of(action: str) -> str | None:
+    for cat, (exact, prefixes, exclude) in CATEGORIES.items():
+        if action in exclude:
+            continue
+        if action in exact or any(action.startswith(p) for p in prefixes):
+            return cat
+    return None
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _conditions(session, *, since, until, actor, category, student_ids, text) -> tuple[list[str], list]:
+    where, params = [], []
+    if since:
+        where.append("a.at >= ?")
+        params.append(str(since))
+    if until:  # a date: the whole day belongs to the range
+        u = str(until)
+        if len(u) == 10:
+            import datetime as _dt
+
+            u = (_dt.date.fromisoformat(u) + _dt.timedelta(days=1)).isoformat()
+        where.append("a.at < ?")
+        params.append(u)
+    if actor is not None:
+        where.append("a.actor = ?")
+        params.append(actor)
+    if category:
+        exact, prefixes, exclude = CATEGORIES[category]
+        sql, p = aq.action_condition(exact, prefixes, exclude)
+        where.append(sql)
+        params += p
+    if student_ids is not None:
+        ids = [int(i) for i in student_ids]
+        where.append(f"a.student_id IN ({', '.join('?' * len(ids)) or 'NULL'})")
+        params += ids
+    text = (text or "").strip()
+    if text:
+        like = _like(text)
+        ors = ["a.actor LIKE ? ESCAPE '\\'", "a.action LIKE ? ESCAPE '\\'", "a.detail LIKE ? ESCAPE '\\'",
+               "s.name LIKE ? ESCAPE '\\'", "s.xueji_no LIKE ? ESCAPE '\\'"]
+        p = [like] * len(ors)
+        named = [a for a in aq.distinct_actions(session.conn) if text in action_name(a)]
+        if named:  # the registrar types the word on screen (转出, 登录失败), not the stored action
+            ors.append(f"a.action IN ({', '.join('?' * len(named))})")
+            p += named
+        from app.fields import by_key
+
+        keys = [k for k, f in by_key().items() if text in (f.header or "")][:20]
+        for k in keys:  # a field's header (联系电话) finds the changes of that field
+            ors.append("a.detail LIKE ?")
+            p.append(f'%"field":"{k}"%')
+        where.append("(" + " OR ".join(ors) + ")")
+        params += p
+    return where, params
+
+
+def page_entries(session, *, before: int | None = None, limit: int = PAGE_SIZE, since=None, until=None,
+                 actor: str | None = None, category: str | None = None, student_ids=None, text: str | None = None,
+                 cancel=None) -> tuple[list[dict], int | None]:
+    """One page of the log for the audit window, newest first: at most ``limit`` entries with ``id < before``
+    (None: from the newest) matching every filter given, and the ``before`` of the next page (None when the
+    log has nothing older). Keyset paging on id over growing id windows, never OFFSET and never the whole log:
+    a page costs the ids it examines, and ``cancel()`` (a job's) is honoured between windows (the entries so
+    far and where to go on are returned).
+
+    Filters: ``since``/``until`` dates (``until`` inclusive) or timestamps; ``actor`` exactly; ``category`` one of
+    CATEGORIES; ``student_ids`` the students whose entries are wanted (app.student_service.search_ids);
+    ``text`` a fragment of the actor, the action (its name on screen too), the detail, the student's name or
+    学籍号. Each entry has ``detail`` decoded and ``student_name`` / ``xueji_no``."""
+    session.require("audit")
+    where, params = _conditions(session, since=since, until=until, actor=actor, category=category,
+                                student_ids=student_ids, text=text)
+    top = (aq.max_id(session.conn) + 1) if before is None else int(before)
+    out: list[dict] = []
+    window = top if student_ids is not None else FIRST_WINDOW  # the student index serves the whole range
+    while top > 1 and len(out) < limit:
+        if cancel and cancel():
+            return out, top
+        floor = max(1, top - window)
+        rows = aq.page(session.conn, before=top, floor=floor, limit=limit - len(out), where=where, params=params)
+        out += [_decode(r) for r in rows]
+        if len(out) >= limit:
+            nxt = out[-1]["id"]
+            return out, (nxt if nxt > 1 else None)
+        top = floor
+        if not rows:
+            window = min(window * 2, MAX_WINDOW)
+    return out, None
+
+
+def actors(session) -> list[tuple[str, int]]:
+    """Who appears in the log (the 操作人 filter), with their numbers of entries."""
+    session.require("audit")
+    return aq.actors(session.conn)
+
+
+def student_readable(session, student_id: int) -> bool:
+    """The student still exists and the signed-in role may open their record (the audit window's double-click)."""
+    s = q.get_student(session.conn, int(student_id))
+    if not s:
+        return False
+    try:
+        session.require_student(s["class_id"])
+    except Refused:
+        return False
+    return True
+
+
+def total(session) -> int:
+    """The number of entries in the log (ids run 1..n without gaps in an intact log)."""
+    return aq.max_id(session.conn)
+
+
+EXPORT_KIND = "audit-log"
+
+
+def export_csv(session, out, *, since=None, until=None, actor=None, category=None, student_ids=None, text=None,
+               progress=None, cancel=None) -> dict:
+    """The entries matching the filters (as ``page_entries``) as a CSV file (UTF-8 with BOM, opens in Excel
+    and WPS), newest first; cells that a spreadsheet could take for a formula are neutralised. Written to a
+    temporary file and moved into place, then recorded as one ``export`` entry. Needs ``audit`` and ``export``."""
+    import csv
+    import os
+
+    session.require("audit")
+    session.require("export")
+    try:
+        from app.exchange.neutralise import safe_row
+    except ImportError:  # pragma: no cover - the shared neutraliser is not there
+        def safe_row(row):
+            return [("'" + v) if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r") else v for v in row]
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.part")
+    n, before, top = 0, None, total(session)
+    try:
+        with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow([tr("audit.csv.id"), tr("audit.csv.at"), tr("audit.csv.actor"), tr("audit.csv.action"),
+                        tr("audit.csv.entity"), tr("audit.csv.student"), tr("audit.csv.xjh"), tr("audit.csv.detail")])
+            while True:
+                if cancel and cancel():
+                    raise Refused([Finding("cancelled", tr("audit.csv.cancelled"))])
+                rows, before = page_entries(session, before=before, limit=5000, since=since, until=until, actor=actor,
+                                            category=category, student_ids=student_ids, text=text)
+                for e in rows:
+                    w.writerow(safe_row([e["id"], e["at"].replace("T", " "), e["actor"], action_name(e["action"]),
+                                         entity_text(e), e.get("student_name") or "", e.get("xueji_no") or "",
+                                         detail_text(e)]))
+                n += len(rows)
+                if progress:
+                    progress(max(0, top - (before or 0)), top)
+                if before is None:
+                    break
+        os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    record(session, "export", entity="audit_log",
+           detail={"kind": EXPORT_KIND, "file": str(out), "count": n,
+                   "filters": {k: v for k, v in (("since", since), ("until", until), ("actor", actor),
+                                                 ("category", category), ("text", text)) if v}})
+    return {"file": str(out), "entries": n}
+
+
+DETAIL_KEYS = Names({
+    "field": "audit.key.field", "reason": "audit.key.reason", "evidence": "audit.key.evidence",
+    "batch": "audit.key.batch", "effective": "audit.key.effective", "number": "audit.key.number",
+    "approved_by": "audit.key.approved_by", "rule": "audit.key.rule", "article": "audit.key.article",
+    "outcome": "audit.key.outcome", "item": "audit.key.item", "borrower": "audit.key.borrower",
+    "purpose": "audit.key.purpose", "due": "audit.key.due", "returned_on": "audit.key.returned_on",
+    "note": "audit.key.note", "trigger": "audit.key.trigger", "path": "audit.key.path", "ok": "audit.key.ok",
+    "kind": "audit.key.kind", "file": "audit.key.file", "count": "audit.key.count", "class_id": "audit.key.class_id",
+    "statuses": "audit.key.statuses", "via": "audit.key.via", "role": "audit.key.role",
+    "username": "audit.key.username", "idle_minutes": "audit.key.idle_minutes", "by": "audit.key.by",
+    "pages": "audit.key.pages", "error": "audit.key.error", "display_name": "audit.key.display_name",
+    "class_ids": "audit.key.class_ids", "first": "audit.key.first", "attempts": "audit.key.attempts",
+    "minutes": "audit.key.minutes", "active": "audit.key.active", "approval": "audit.key.approval",
+    "recipient": "audit.key.recipient", "reference": "audit.key.reference", "allow_full_id": "audit.key.allow_full_id",
+    "approved_on": "audit.key.approved_on", "valid_until": "audit.key.valid_until", "masked": "audit.key.masked",
+    "approval_reference": "audit.key.reference", "filters": "audit.key.filters",
+})
+WHERE_NAMES = Names({"gui": "audit.where.gui", "cli": "audit.where.cli"})
+_SKIP_KEYS = {"table", "row", "students", "where", "approval_id"}
+REGISTER_KIND = "access-register"  # the print entry of the access register itself
+
+
+def _value(key: str, v) -> str:
+    if isinstance(v, bool) or key in ("ok", "first", "active", "allow_full_id", "masked"):
+        return tr("audit.yes") if v else tr("audit.no")
+    if key == "field":
+        from app.fields import by_key
+
+        f = by_key().get(str(v))
+        return f.header if f else str(v)
+    if key == "kind":
+        from app.print_service import KIND_TITLES
+
+        if v == REGISTER_KIND:
+            return tr("audit.register.title")
+        return KIND_TITLES[v] if v in KIND_TITLES else str(v)
+    if key == "role":
+        from app.permissions import role_name
+
+        return role_name(str(v))
+    if key == "via":
+        return tr("audit.via.cli") if v == "cli" else tr("audit.via.gui")
+    if key in ("file", "path"):
+        return Path(str(v)).name or str(v)
+    if key == "statuses":
+        from app import status
+
+        return tr("audit.detail.list_sep").join(status.name(x) for x in v) if isinstance(v, list) else str(v)
+    if isinstance(v, (list, tuple)):
+        return tr("audit.detail.list_sep").join(str(x) for x in v)
+    if isinstance(v, dict):
+        return json.dumps(v, ensure_ascii=False)
+    return str(v)
+
+
+ENTITY_NAMES = Names({
+    "student": "audit.entity.student", "member1": "audit.entity.member1", "member2": "audit.entity.member2",
+    "class": "audit.entity.class", "school": "audit.entity.school", "status_event": "audit.entity.status_event",
+    "certificate": "audit.entity.certificate", "rule_finding": "audit.entity.rule_finding",
+    "folder_loan": "audit.entity.folder_loan", "backup_log": "audit.entity.backup_log",
+    "account": "audit.entity.account", "document": "audit.entity.document", "students": "audit.entity.students",
+    "archive": "audit.entity.archive", "export_approval": "audit.entity.export_approval",
+})
+
+
+def entity_text(entry: dict) -> str:
+    """对象: what the entry is about (学生, 证书 12, 账户 3 …)."""
+    e = entry.get("entity") or ""
+    if not e:
+        return ""
+    name = ENTITY_NAMES[e] if e in ENTITY_NAMES else e
+    return tr("audit.entity.with_id", name=name, id=entry["entity_id"]) if entry.get("entity_id") is not None and \
+        e not in ("student", "member1", "member2") else name
+
+
+def detail_text(entry: dict) -> str:
+    """An entry's detail as one line the registrar reads (键：值；…), not JSON: field keys become the
+    template's headers, states and kinds their names, files their names."""
+    d = entry.get("detail")
+    if not isinstance(d, dict):
+        return str(d or "")
+    parts = []
+    action = entry.get("action", "")
+    if action == "view":
+        w = d.get("where")
+        parts.append(tr("audit.register.what_view", where=WHERE_NAMES[w] if w in WHERE_NAMES else str(w or "")))
+    if "from" in d or "to" in d:
+        from app import status
+
+        parts.append(tr("audit.detail.states", old=status.name(d.get("from") or "") if d.get("from") else "—",
+                        new=status.name(d.get("to") or "") if d.get("to") else "—"))
+    if action == "print" and d.get("students") and d.get("count") is None:
+        parts.append(tr("audit.detail.students", count=len(d["students"])))
+    for k, v in d.items():
+        if k in _SKIP_KEYS or k in ("from", "to") or v in (None, "", [], {}):
+            continue
+        if action == "genesis":
+            parts.append(f"{k} {v}")
+            continue
+        label = DETAIL_KEYS[k] if k in DETAIL_KEYS else k
+        parts.append(tr("audit.detail.pair", key=label, value=_value(k, v)))
+    return tr("audit.detail.sep").join(parts)
 
 
 def access_register(session, *, since: str | None = None, until: str | None = None) -> list[dict]:
     return [_decode(e) for e in aq.access_rows(session.conn, since=since, until=until)]
 
 
-def write_access_register(session, out, *, since: str | None = None, until: str | None = None) -> dict:
+def write_access_register(session, out, *, since: str | None = None, until: str | None = None,
+                          record: bool = False) -> dict:
     """The access register (查阅登记) as a PDF: who viewed, printed or exported which student data, when.
     Written to a temporary file and moved into place; the chain's head hash is printed on it so a later
-    rewrite of the log can be shown against the paper."""
+    rewrite of the log can be shown against the paper. ``record``: the file is the one printed or kept
+    (not a preview): one ``print`` entry (kind ``access-register``) is appended after it is written."""
     import os
 
     from app.printing import fonts
@@ -188,6 +515,11 @@ def write_access_register(session, out, *, since: str | None = None, until: str 
     out.parent.mkdir(parents=True, exist_ok=True)
     rows = access_register(session, since=since, until=until)
     rep = verify(session)
+    shown_until = until
+    if until and len(str(until)) == 10:  # until is exclusive: the paper names the last day included
+        import datetime as _dt
+
+        shown_until = (_dt.date.fromisoformat(str(until)) - _dt.timedelta(days=1)).isoformat()
     school = session.school or {}
     tmp = out.with_name(f".{out.name}.{os.getpid()}.part")
     W, H = landscape(A4)
@@ -210,7 +542,7 @@ def write_access_register(session, out, *, since: str | None = None, until: str 
         page[0] += 1
         text(15 * mm, H - 15 * mm, tr("audit.register.title"), 15, "hei")
         text(15 * mm, H - 22 * mm, tr("audit.register.sub", school=school.get("name", ""),
-                                        since=since or "—", until=until or "—", count=len(rows)), 9)
+                                        since=since or "—", until=shown_until or "—", count=len(rows)), 9)
         for x, label in cols:
             text(x * mm, H - 30 * mm, label, 9, "hei")
         c.line(15 * mm, H - 31.5 * mm, W - 15 * mm, H - 31.5 * mm)
@@ -228,7 +560,7 @@ def write_access_register(session, out, *, since: str | None = None, until: str 
         d = r["detail"] if isinstance(r["detail"], dict) else {}
         where = tr("audit.where.cli") if d.get("where") == "cli" else tr("audit.where.gui")
         what = {"view": lambda: tr("audit.register.what_view", where=where),
-                "print": lambda: tr("audit.register.what_print", kind=d.get("kind", ""),
+                "print": lambda: tr("audit.register.what_print", kind=_value("kind", d.get("kind", "")),
                                     count=d.get("count", len(d.get("students") or []))),
                 "export": lambda: tr("audit.register.what_export", count=d.get("count", 0),
                                      file=Path(str(d.get("file", ""))).name)}[r["action"]]()
@@ -239,4 +571,6 @@ def write_access_register(session, out, *, since: str | None = None, until: str 
         y -= 6 * mm
     c.save()
     os.replace(tmp, out)
+    if record:
+        record_print(session, REGISTER_KIND, out, count=0, pages=page[0])
     return {"file": str(out), "entries": len(rows), "pages": page[0], "chain_ok": rep.ok, "head": rep.head}

@@ -149,3 +149,52 @@ def unlogged_rows(conn: sqlite3.Connection) -> list[tuple[str, int, int]]:
                 "FROM audit_log WHERE json_extract(detail, '$.table') = ?)", (since, t)).fetchone()[0]
             out.append((t, n - logged.get(t, 0), first))
     return out
+
+
+# ------------------------------------------------------------------ paging (the audit window)
+# Action families by their first word: ``family.`` matches every ``family.kind`` (as an index range, so the
+# (action, id) index serves it), a plain word matches that action exactly.
+def action_condition(actions=(), prefixes=(), exclude=(), col: str = "a.action") -> tuple[str, list]:
+    """SQL for "action is one of ``actions`` or starts with one of ``prefixes`` (``status.``), but not one
+    of ``exclude``"; ranges instead of LIKE so the action index can serve it."""
+    parts, params = [], []
+    if actions:
+        parts.append(f"{col} IN ({', '.join('?' * len(actions))})")
+        params += list(actions)
+    for p in prefixes:
+        parts.append(f"({col} >= ? AND {col} < ?)")
+        params += [p, p[:-1] + chr(ord(p[-1]) + 1)]
+    sql = "(" + " OR ".join(parts or ["0"]) + ")"
+    if exclude:
+        sql = f"({sql} AND {col} NOT IN ({', '.join('?' * len(exclude))}))"
+        params += list(exclude)
+    return sql, params
+
+
+def max_id(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT COALESCE(MAX(id), 0) FROM audit_log").fetchone()[0]
+
+
+def page(conn: sqlite3.Connection, *, before: int, floor: int, limit: int, where: list[str], params: list) -> list[dict]:
+    """At most ``limit`` entries with ``floor <= id < before`` matching every condition of ``where``, newest
+    first, with the student's name and 学籍号 (keyset paging on id: no OFFSET, the cost is the id window)."""
+    cond = ["a.id < ?", "a.id >= ?"] + list(where)  # conditions name the log's columns as a.COLUMN
+    sql = ("SELECT a.id, a.at, a.actor, a.action, a.entity, a.entity_id, a.student_id, a.detail, "
+           "s.name AS student_name, s.xueji_no AS xueji_no FROM audit_log a "
+           "LEFT JOIN students s ON s.id = a.student_id WHERE " + " AND ".join(cond)
+           + f" ORDER BY a.id DESC LIMIT {int(limit)}")
+    return [dict(r) for r in conn.execute(sql, [int(before), int(floor)] + list(params))]
+
+
+def actors(conn: sqlite3.Connection) -> list[tuple[str, int]]:
+    """Every actor in the log with its number of entries, most entries first."""
+    return [(r[0], r[1]) for r in conn.execute(
+        "SELECT actor, count(*) AS n FROM audit_log GROUP BY actor ORDER BY n DESC, actor")]
+
+
+def distinct_actions(conn: sqlite3.Connection) -> list[str]:
+    """Every distinct action, by skipping through the (action, id) index (fast on millions of entries)."""
+    return [r[0] for r in conn.execute(
+        "WITH RECURSIVE a(x) AS (SELECT MIN(action) FROM audit_log UNION ALL "
+        "SELECT (SELECT MIN(action) FROM audit_log WHERE action > a.x) FROM a WHERE a.x IS NOT NULL) "
+        "SELECT x FROM a WHERE x IS NOT NULL")]
