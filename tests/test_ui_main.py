@@ -114,6 +114,7 @@ def test_export_then_import_round_trip(qtbot, monkeypatch, tmp_path, archive_fac
     source = MainWindow(archive_factory(students=15))
     qtbot.addWidget(source)
     path = tmp_path / "export.xlsx"
+    monkeypatch.setattr("ui.export_dialog.ask_export_purpose", lambda *a, **k: ("national", None))
     monkeypatch.setattr(mw.QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(path), "")))
     source.act_export.trigger()
     _last_job(source)
@@ -170,3 +171,27 @@ def test_start_up_does_not_import_heavy_modules(tmp_path, archive_factory, monke
         "os._exit(0)\n")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert "HEAVY []" in done.stdout, done.stdout + done.stderr[-2000:]
+
+
+def test_export_for_use_in_the_school_masks_id_numbers(qtbot, monkeypatch, tmp_path, archive_factory, shown):
+    """The purpose asked before an export decides the masking (国家 第二十五条); cancelling it exports nothing."""
+    import openpyxl
+
+    import ui.archive_jobs as mw
+
+    win = MainWindow(archive_factory(students=3))
+    qtbot.addWidget(win)
+    path = tmp_path / "internal.xlsx"
+    monkeypatch.setattr(mw.QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(path), "")))
+    monkeypatch.setattr("ui.export_dialog.ask_export_purpose", lambda *a, **k: None)
+    win.act_export.trigger()
+    assert not path.exists()
+    monkeypatch.setattr("ui.export_dialog.ask_export_purpose", lambda *a, **k: ("internal", None))
+    win.act_export.trigger()
+    _last_job(win)
+    ws = openpyxl.load_workbook(path, read_only=True).active
+    rows = list(ws.iter_rows(values_only=True))
+    col = rows[0].index("身份证件号")
+    ids = [r[col] for r in rows[1:] if r[col]]
+    assert len(ids) == 3 and all("*" in v for v in ids)
+    assert shown[-1][0] == "info" and "3" in shown[-1][1]

@@ -65,6 +65,13 @@ def export_template(win) -> None:
     except ImportError:
         messages.error(win, tr("main.feature_missing", feature=tr("action.export")))
         return
+    from ui import export_dialog
+
+    # what the file is for decides whether ID numbers are masked and whether an approval is needed (国家 第二十五条)
+    choice = export_dialog.ask_export_purpose(win, win.session)
+    if choice is None:
+        return
+    purpose, approval = choice
     class_id = win.current_class_id()
     school = (win.session.school or {}).get("name", "")
     scope = next((k["display_name"] for k in win._classes if k["id"] == class_id), None) if class_id else None
@@ -74,13 +81,16 @@ def export_template(win) -> None:
         return
 
     def fn(progress, cancel):
-        return exchange.export_students(win.session, path, class_id=class_id, progress=progress, cancel=cancel)
+        return exchange.export_students(win.session, path, class_id=class_id, progress=progress, cancel=cancel,
+                                        purpose=purpose, approval=approval)
 
     def done(report):
         if getattr(report, "cancelled", False):
             win.statusBar().showMessage(tr("export.cancelled"), 8000)
             return
         text = tr("export.done", count=getattr(report, "count", 0), path=str(getattr(report, "path", path)))
+        if getattr(report, "masked", False):
+            text += "\n" + tr("export.done_masked")
         warnings = getattr(report, "warnings", [])
         if warnings:
             text += "\n\n" + messages.findings_text(warnings)
