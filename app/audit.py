@@ -261,9 +261,12 @@ def _conditions(session, *, since, until, actor, category, student_ids, text) ->
     text = (text or "").strip()
     if text:
         like = _like(text)
-        ors = ["a.actor LIKE ? ESCAPE '\\'", "a.action LIKE ? ESCAPE '\\'", "a.detail LIKE ? ESCAPE '\\'",
-               "s.name LIKE ? ESCAPE '\\'", "s.xueji_no LIKE ? ESCAPE '\\'"]
+        ors = ["a.actor LIKE ? ESCAPE '\\'", "a.action LIKE ? ESCAPE '\\'", "a.detail LIKE ? ESCAPE '\\'"]
         p = [like] * len(ors)
+        sids = aq.students_matching(session.conn, like)  # the student's name or 学籍号: their ids, no join per entry
+        if sids:
+            ors.append(f"a.student_id IN ({', '.join('?' * len(sids))})")
+            p += sids
         named = [a for a in aq.distinct_actions(session.conn) if text in action_name(a)]
         if named:  # the registrar types the word on screen (转出, 登录失败), not the stored action
             ors.append(f"a.action IN ({', '.join('?' * len(named))})")
@@ -302,7 +305,8 @@ def page_entries(session, *, before: int | None = None, limit: int = PAGE_SIZE, 
         if cancel and cancel():
             return out, top
         floor = max(1, top - window)
-        rows = aq.page(session.conn, before=top, floor=floor, limit=limit - len(out), where=where, params=params)
+        rows = aq.page(session.conn, before=top, floor=floor, limit=limit - len(out), where=where, params=params,
+                       index="audit_log_action" if category and student_ids is None else None)
         out += [_decode(r) for r in rows]
         if len(out) >= limit:
             nxt = out[-1]["id"]
@@ -401,11 +405,20 @@ DETAIL_KEYS = Names({
     "pages": "audit.key.pages", "error": "audit.key.error", "display_name": "audit.key.display_name",
     "class_ids": "audit.key.class_ids", "first": "audit.key.first", "attempts": "audit.key.attempts",
     "minutes": "audit.key.minutes", "active": "audit.key.active", "approval": "audit.key.approval",
-    "recipient": "audit.key.recipient", "reference": "audit.key.reference", "allow_full_id": "audit.key.allow_full_id",
+    "recipient": "audit.key.recipient", "attempt": "audit.key.attempt", "until": "audit.key.until", "reference": "audit.key.reference", "allow_full_id": "audit.key.allow_full_id",
     "approved_on": "audit.key.approved_on", "valid_until": "audit.key.valid_until", "masked": "audit.key.masked",
     "approval_reference": "audit.key.reference", "filters": "audit.key.filters",
 })
 WHERE_NAMES = Names({"gui": "audit.where.gui", "cli": "audit.where.cli"})
+# coded values some entries carry (a failed sign-in's reason, a backup's trigger)
+VALUE_NAMES = Names({
+    "wrong_password": "audit.value.wrong_password", "unknown_user": "audit.value.unknown_user",
+    "wrong_recovery_code": "audit.value.wrong_recovery_code", "recovery_unknown": "audit.value.recovery_unknown",
+    "disabled": "audit.value.disabled", "locked": "audit.value.locked", "manual": "audit.value.manual",
+    "close": "audit.value.close", "daily": "audit.value.daily", "weekly": "audit.value.weekly",
+    "idle": "audit.value.idle", "national": "audit.value.national", "internal": "audit.value.internal",
+    "external": "audit.value.external",
+})
 _SKIP_KEYS = {"table", "row", "students", "where", "approval_id"}
 REGISTER_KIND = "access-register"  # the print entry of the access register itself
 
@@ -436,6 +449,10 @@ def _value(key: str, v) -> str:
         from app import status
 
         return tr("audit.detail.list_sep").join(status.name(x) for x in v) if isinstance(v, list) else str(v)
+    if key in ("reason", "trigger", "purpose") and isinstance(v, str) and v in VALUE_NAMES:
+        return VALUE_NAMES[v]
+    if key in ("until", "due", "valid_until") and isinstance(v, str):
+        return v.replace("T", " ")
     if isinstance(v, (list, tuple)):
         return tr("audit.detail.list_sep").join(str(x) for x in v)
     if isinstance(v, dict):

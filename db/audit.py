@@ -175,12 +175,16 @@ def max_id(conn: sqlite3.Connection) -> int:
     return conn.execute("SELECT COALESCE(MAX(id), 0) FROM audit_log").fetchone()[0]
 
 
-def page(conn: sqlite3.Connection, *, before: int, floor: int, limit: int, where: list[str], params: list) -> list[dict]:
+def page(conn: sqlite3.Connection, *, before: int, floor: int, limit: int, where: list[str], params: list,
+         index: str | None = None) -> list[dict]:
     """At most ``limit`` entries with ``floor <= id < before`` matching every condition of ``where``, newest
-    first, with the student's name and 学籍号 (keyset paging on id: no OFFSET, the cost is the id window)."""
+    first, with the student's name and 学籍号 (keyset paging on id: no OFFSET, the cost is the id window).
+    ``index``: ``audit_log_action`` when the conditions name actions (seeks per action instead of reading
+    every entry of the window: a rare action is found without scanning the log)."""
     cond = ["a.id < ?", "a.id >= ?"] + list(where)  # conditions name the log's columns as a.COLUMN
+    hint = f" INDEXED BY {index}" if index in ("audit_log_action",) else ""
     sql = ("SELECT a.id, a.at, a.actor, a.action, a.entity, a.entity_id, a.student_id, a.detail, "
-           "s.name AS student_name, s.xueji_no AS xueji_no FROM audit_log a "
+           "s.name AS student_name, s.xueji_no AS xueji_no FROM audit_log a" + hint + " "
            "LEFT JOIN students s ON s.id = a.student_id WHERE " + " AND ".join(cond)
            + f" ORDER BY a.id DESC LIMIT {int(limit)}")
     return [dict(r) for r in conn.execute(sql, [int(before), int(floor)] + list(params))]
@@ -198,3 +202,10 @@ def distinct_actions(conn: sqlite3.Connection) -> list[str]:
         "WITH RECURSIVE a(x) AS (SELECT MIN(action) FROM audit_log UNION ALL "
         "SELECT (SELECT MIN(action) FROM audit_log WHERE action > a.x) FROM a WHERE a.x IS NOT NULL) "
         "SELECT x FROM a WHERE x IS NOT NULL")]
+
+
+def students_matching(conn: sqlite3.Connection, like: str, limit: int = 500) -> list[int]:
+    """Ids of the students whose name or 学籍号 matches the LIKE pattern (escape character ``\\``)."""
+    return [r[0] for r in conn.execute(
+        "SELECT id FROM students WHERE name LIKE ? ESCAPE '\\' OR xueji_no LIKE ? ESCAPE '\\' LIMIT ?",
+        (like, like, int(limit)))]

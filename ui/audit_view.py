@@ -160,8 +160,8 @@ class AuditView(QDialog):
         self.last_report = None
         self._build()
         self.resize(1180, 640)
+        self.reload()        # the first page first: the 操作人 list (a scan of the whole log) queues behind it
         self._load_actors()
-        self.reload()
 
     # ------------------------------------------------------------------ layout
     def _date_edit(self, name: str) -> QDateEdit:
