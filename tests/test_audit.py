@@ -286,3 +286,134 @@ def test_certificate_issue_and_void_are_entries(tmp_path):
                    for e in audit.list_entries(s, kind="cert"))
         assert n_audit(s) - before == n_rows(s, *tables) - rows_before
         assert audit.verify(s).ok
+
+
+# =================================================================== the audit window's reading (app side)
+def _bulk(s, n, *, rare_every=7001):
+    """n entries appended with a valid chain: views of the school's students, every ``rare_every``-th a failed
+    sign-in by "guest"."""
+    last = s.conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    next_id, prev, rows = last[0] + 1, last[1], []
+    for i in range(next_id, next_id + n):
+        if i % rare_every == 0:
+            action, actor, sid, detail = "signin.failed", "guest", None, '{"reason":"wrong_password","via":"gui"}'
+        else:
+            action, actor, sid, detail = "view", "tester", s.sids[i % len(s.sids)], '{"where":"gui"}'
+        at = f"2026-03-{1 + i % 28:02d}T08:00:00"
+        h = aq.entry_hash(prev, i, at, actor, action, "student", sid, sid, detail)
+        rows.append((i, at, actor, action, "student", sid, sid, detail, prev, h))
+        prev = h
+    with s.archive.transaction() as c:
+        c.executemany("INSERT INTO audit_log(id, at, actor, action, entity, entity_id, student_id, detail,"
+                      " prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+
+
+def test_page_entries_pages_newest_first_without_gaps_or_repeats(school):
+    s = school(3)
+    _bulk(s, 60000)
+    total = audit.total(s)
+    got, before, pages = [], None, 0
+    while True:
+        rows, before = audit.page_entries(s, before=before, category="sign")
+        got += [r["id"] for r in rows]
+        pages += 1
+        if before is None:
+            break
+    want = [e["id"] for e in audit.list_entries(s) if audit.category_of(e["action"]) == "sign"]
+    assert got == want and len(got) >= 8 and pages == 1  # rare: one page reaches the start of the log
+    # the whole log in pages of 200: no gaps, no repeats, newest first, never more than a page at once
+    seen, before = [], None
+    for _ in range(5):
+        rows, before = audit.page_entries(s, before=before)
+        assert len(rows) == audit.PAGE_SIZE
+        seen += [r["id"] for r in rows]
+    assert seen == list(range(total, total - 5 * audit.PAGE_SIZE, -1)) and before == seen[-1]
+    # filters combine; the student's name and 学籍号 come with each entry
+    rows, _ = audit.page_entries(s, student_ids=[s.sids[1]], actor="tester", limit=50)
+    assert len(rows) == 50 and {r["student_id"] for r in rows} == {s.sids[1]}
+    assert rows[0]["student_name"] == cjk_name(1, "审") and rows[0]["detail"] == {"where": "gui"}
+    rows, nxt = audit.page_entries(s, text="guest")
+    assert rows and {r["action"] for r in rows} == {"signin.failed"} and nxt is None
+    rows, _ = audit.page_entries(s, text=cjk_name(2, "审"), limit=20)  # the student's name in the text box
+    assert len(rows) == 20 and {r["student_id"] for r in rows} == {s.sids[2]}
+    rows, _ = audit.page_entries(s, since="2026-03-05", until="2026-03-05", limit=30)  # until inclusive
+    assert rows and {r["at"][:10] for r in rows} == {"2026-03-05"}
+    assert audit.page_entries(s, text="100%_nothing")[0] == []
+    assert audit.page_entries(s, student_ids=[])[0] == []
+    # a cancelled read returns what it has and where to go on
+    rows, nxt = audit.page_entries(s, text="nothing at all", cancel=lambda: True)
+    assert rows == [] and nxt == total + 1
+
+
+def test_categories_names_and_readable_details(school):
+    s = school(1)
+    assert [audit.category_of(a) for a in ("signin", "signin.failed", "signout", "lock", "account.locked")] == ["sign"] * 5
+    assert [audit.category_of(a) for a in ("change.edit", "cert.issue", "folder.lend", "status.suspend", "view",
+                                           "print", "export", "export-approval.add", "backup.backup", "override",
+                                           "account.create", "genesis")] == \
+        ["change", "change", "change", "status", "view", "print", "export", "export", "backup", "override",
+         "account", None]
+    assert audit.action_name("signin.failed") == "登录失败"
+    assert audit.action_name("status.suspend") == "学籍异动（休学）"
+    assert audit.action_name("something.new") == "something.new"
+    ss.edit_student(s, s.sids[0], {"phone": "13912345678"}, reason="家长来电")
+    e = audit.list_entries(s, kind="change", limit=1)[0]
+    text = audit.detail_text(e)
+    assert "联系电话" in text and "家长来电" in text and "{" not in text and "change_history" not in text
+    st = {"action": "status.suspend", "detail": {"from": "enrolled", "to": "suspended", "effective": "2026-12-01"}}
+    assert "→" in audit.detail_text(st) and "2026-12-01" in audit.detail_text(st)
+    failed = {"action": "signin.failed", "detail": {"reason": "wrong_password", "via": "cli", "attempt": 2}}
+    assert audit.detail_text(failed) == "原因：密码错误；方式：命令行；第几次：2"
+    assert audit.entity_text({"entity": "certificate", "entity_id": 7}) == "证书 7"
+
+
+def test_register_print_is_recorded_only_when_asked(school, tmp_path):
+    s = school(1)
+    ss.view_student(s, s.sids[0], where="gui")
+    before = audit.total(s)
+    audit.write_access_register(s, tmp_path / "preview.pdf")
+    assert audit.total(s) == before
+    res = audit.write_access_register(s, tmp_path / "final.pdf", since="2000-01-01", until="2999-01-01", record=True)
+    e = audit.list_entries(s, limit=1)[0]
+    assert audit.total(s) == before + 1 and e["action"] == "print" and e["detail"]["kind"] == "access-register"
+    assert e["detail"]["file"] == res["file"] and e["detail"]["pages"] == res["pages"] and audit.verify(s).ok
+    import pdfplumber
+
+    with pdfplumber.open(res["file"]) as pdf:
+        text = "".join(p.extract_text() or "" for p in pdf.pages)
+    assert "至 2998-12-31" in text  # until is exclusive: the paper names the last day included
+
+
+def test_export_csv_neutralises_and_is_recorded(school, tmp_path):
+    import csv
+
+    s = school(2)
+    audit.record(s, "+danger", detail={"note": "=1+1"})
+    out = tmp_path / "log.csv"
+    res = audit.export_csv(s, out)
+    with open(out, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert res["entries"] == len(rows) - 1 == audit.total(s) - 1  # the export's own entry comes after
+    assert "'+danger" in [r[3] for r in rows] and not any(c[:1] in "=+-@" for r in rows for c in r if c)
+    e = audit.list_entries(s, limit=1)[0]
+    assert e["action"] == "export" and e["detail"]["kind"] == "audit-log" and e["detail"]["count"] == res["entries"]
+    assert not list(tmp_path.glob(".*.part"))
+
+
+def test_reading_the_log_needs_the_audit_permission(school):
+    from app import accounts
+    from app.errors import Forbidden
+
+    s = school(1)
+    accounts.setup_first_registrar(s, "admin", "correct horse 7")
+    accounts.add_account(s, "li", "head teacher 1", "head_teacher", must_change=False)
+    accounts.sign_in(s, "li", "head teacher 1")
+    with pytest.raises(Forbidden):
+        audit.page_entries(s)
+    with pytest.raises(Forbidden):
+        audit.actors(s)
+    with pytest.raises(Forbidden):
+        audit.export_csv(s, "/tmp/never.csv")
+    accounts.sign_in(s, "admin", "correct horse 7")
+    assert audit.page_entries(s)[0][0]["action"] == "signin"
+    assert ("admin", 3) in audit.actors(s) or any(a == "admin" for a, _ in audit.actors(s))

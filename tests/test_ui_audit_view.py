@@ -290,3 +290,25 @@ def test_approver_may_read_the_log(rich, qtbot):
     accounts.sign_in(rich, "zhang", "approver pw 1")
     win, view = _open(qtbot, rich)
     assert view.model.rows[0]["action"] == "signin" and view.model.rows[0]["actor"] == "zhang"
+
+
+def test_from_the_real_main_window_menu_and_double_click_opens_the_editor(rich, qtbot):
+    from ui.main_window import MainWindow
+
+    win = MainWindow(rich)
+    qtbot.addWidget(win)
+    assert hasattr(win, "act_audit_log")  # the 账户 menu's 审计日志…
+    win.act_audit_log.trigger()
+    view = win._audit_view
+    qtbot.waitUntil(lambda: view.model.rowCount() > 0 and not view.model.loading, timeout=10000)
+    _wait(qtbot, view, lambda: view.set_filters(category="view"))
+    before = audit.total(rich)
+    dlg = view.open_row(0)
+    assert dlg is not None and dlg.student_id == rich.ids["a"]
+    assert audit.total(rich) == before + 1 and audit.list_entries(rich, limit=1)[0]["action"] == "view"
+    dlg.reject()
+    view.close()
+    qtbot.waitUntil(lambda: getattr(win, "_audit_view", None) is None, timeout=5000)
+    again = av.open_audit_view(win)
+    assert again is not None and again is not view
+    again.close()
