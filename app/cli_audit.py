@@ -65,7 +65,8 @@ def cmd_audit_access_register(args, out) -> int:
     from app import audit
 
     with _open(args) as session:
-        res = audit.write_access_register(session, args.output, since=args.since, until=args.until)
+        res = audit.write_access_register(session, args.output, since=args.since, until=args.until,
+                                           record=True)  # the register's own print is an access-register line
     return out.ok(res, tr("xcli.audit_register_written", file=res["file"], count=res["entries"],
                           pages=res["pages"]))
 

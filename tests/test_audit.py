@@ -253,6 +253,8 @@ def test_cli_verify_list_register(school, tmp_path, capsys):
     assert rc == 0 and obj["count"] == 0
     rc, obj = run(capsys, *x, "audit", "access-register", "-o", tmp_path / "r.pdf")
     assert rc == 0 and obj["entries"] == 1 and (tmp_path / "r.pdf").exists()
+    rc, obj = run(capsys, *x, "audit", "list", "--kind", "print")  # printing the register is itself a line of it
+    assert rc == 0 and obj["count"] == 1 and obj["entries"][0]["detail"]["kind"] == "access-register"
     c = sqlite3.connect(folder / "archive.sqlite", isolation_level=None)
     c.execute("DROP TRIGGER audit_log_no_update")
     c.execute("UPDATE audit_log SET actor = 'x' WHERE id = 2")
