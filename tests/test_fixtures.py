@@ -39,5 +39,11 @@ def test_released_archive_opens_migrates_and_keeps_everything(tmp_path, fixture)
         for sid, status in s.conn.execute("SELECT id, status FROM students"):
             assert state_on(s, sid, dt.date.today()) == status
         assert audit.verify(s).ok
+        # made before accounts: open (acting as the registrar) until its first registrar is set up
+        from app import accounts
+
+        assert not accounts.has_accounts(s) and s.role == "registrar" and s.can("write")
+        accounts.setup_first_registrar(s, "admin", "fixture pw 1")
+        assert s.account["role"] == "registrar" and audit.verify(s).ok
     backups = list(folder.glob("archive.before-v*.sqlite"))
     assert len(backups) == (0 if old_version == latest_version() else 1)
