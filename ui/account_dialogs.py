@@ -145,7 +145,7 @@ class SetupRegistrarDialog(_FormDialog):
 class RecoveryCodeDialog(QDialog):
     """Shows ``code`` once. 继续 (and closing) only after "我已抄写并妥善保存" is ticked."""
 
-    def __init__(self, code: str, parent=None, *, username: str = ""):
+    def __init__(self, code: str, parent=None, *, username: str = "", replaced: bool = False):
         super().__init__(parent)
         self.code = code
         self.setWindowTitle(tr("accountui.code_title"))
@@ -175,7 +175,7 @@ class RecoveryCodeDialog(QDialog):
         row.addWidget(self.print_button)
         row.addStretch(1)
         lay.addLayout(row)
-        warn = QLabel(tr("accountui.code_warning"))
+        warn = QLabel(tr("accountui.code_warning") + (tr("accountui.code_replaced") if replaced else ""))
         warn.setWordWrap(True)
         warn.setStyleSheet("color: #b71c1c;")
         lay.addWidget(warn)
@@ -343,9 +343,9 @@ class ResetPasswordDialog(_FormDialog):
         return True
 
 
-def show_code(code: str, parent=None, *, username: str = "") -> None:
+def show_code(code: str, parent=None, *, username: str = "", replaced: bool = False) -> None:
     """The recovery code dialog, modal, until its box is ticked."""
-    RecoveryCodeDialog(code, parent, username=username).exec()
+    RecoveryCodeDialog(code, parent, username=username, replaced=replaced).exec()
 
 
 __all__ = ["ChangePasswordDialog", "PasswordPromptDialog", "RecoverDialog", "RecoveryCodeDialog",

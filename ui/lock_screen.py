@@ -147,8 +147,8 @@ def lock(window, *, reason: str = "idle") -> "LockDialog | None":
     """Cover the application and ask for the password. Nothing when no one is signed in or already locked."""
     session = window.session
     acc = session.account
-    if acc is None or acc.get("signed_out") or getattr(window, "locked", False):
-        return None
+    if acc is None or acc.get("signed_out") or getattr(window, "locked", False) or not window.isVisible():
+        return None  # (a hidden window: closing, or signed out and waiting for the sign-in dialog)
     window.locked = True
     watcher = getattr(window, "idle_watcher", None)
     if watcher is not None:
@@ -174,7 +174,7 @@ def unlock(window) -> None:
     window.lock_dialog = None
     if dlg is not None:
         dlg.done_ok = True
-        dlg.close()
+        dlg.accept()
         dlg.deleteLater()
     watcher = getattr(window, "idle_watcher", None)
     if watcher is not None:
@@ -188,13 +188,13 @@ def release_for_sign_out(window) -> None:
     window.lock_dialog = None
     if dlg is not None:
         dlg.done_ok = True
-        dlg.close()
+        dlg.accept()
         dlg.deleteLater()
 
 
 class LockDialog(QDialog):
     def __init__(self, window):
-        super().__init__(None)
+        super().__init__(window)  # goes with the window; a top-level of its own, over the covers
         self.window_ = window
         self.done_ok = False
         session = window.session
@@ -260,8 +260,9 @@ class LockDialog(QDialog):
 
         security_menu.sign_out(self.window_)
 
-    def reject(self) -> None:  # Esc does not unlock
-        pass
+    def reject(self) -> None:  # Esc (and the window manager's close) does not unlock
+        if self.done_ok:
+            super().reject()
 
     def closeEvent(self, event) -> None:
         if not self.done_ok:

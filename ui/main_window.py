@@ -447,6 +447,8 @@ class MainWindow(QMainWindow):
             for j in self._jobs:
                 j.cancel()
         self._index_timer.stop()
+        if getattr(self, "idle_watcher", None) is not None:
+            self.idle_watcher.stop()  # a closed window does not lock
         if self.model.search_index is not None:
             self.model.search_index.stop()
         super().closeEvent(event)

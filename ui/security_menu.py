@@ -178,7 +178,7 @@ def new_recovery_code(window) -> str | None:
     if dlg.exec() != QDialog.DialogCode.Accepted:
         return None
     code = dlg.result_value
-    RecoveryCodeDialog(code, window, username=window.session.account["username"]).exec()
+    RecoveryCodeDialog(code, window, username=window.session.account["username"], replaced=True).exec()
     return code
 
 

@@ -115,7 +115,7 @@ class SignInDialog(QDialog):
         if dlg.exec() != QDialog.DialogCode.Accepted:
             return False
         user = dlg.username.text().strip()
-        RecoveryCodeDialog(dlg.code, self, username=user).exec()
+        RecoveryCodeDialog(dlg.code, self, username=user, replaced=True).exec()
         self.username.setText(user)
         self.password.setText(dlg.password)
         return self.submit()
