@@ -198,3 +198,96 @@ def test_main_signs_in_from_the_environment(qapp, archive_factory, monkeypatch, 
     with Session.open(folder) as s:
         signins = [e for e in audit.list_entries(s, kind="signin", limit=20) if e["action"] == "signin"]
         assert signins and signins[0]["actor"] == "wang"
+
+
+def _scripted_exec(script):
+    """QDialog.exec replaced: ``script[type name](dialog) -> bool`` fills the dialog in and answers."""
+    def fake_exec(self):
+        ok = script[type(self).__name__](self)
+        return QDialog.DialogCode.Accepted if ok else QDialog.DialogCode.Rejected
+    return fake_exec
+
+
+def test_open_session_sets_up_the_first_registrar_or_quits(qapp, archive_factory, monkeypatch):
+    from app.session import Session
+    from ui import main as ui_main
+
+    session = archive_factory(students=1)
+    folder = session.folder
+    session.close()
+    monkeypatch.setattr(QDialog, "exec", _scripted_exec({"SetupRegistrarDialog": lambda d: False}))
+    assert ui_main.open_session(folder) is None
+    Session.open(folder).close()  # the archive was let go
+
+    shown_codes = []
+
+    def setup(d):
+        d.username.setText("wang")
+        d.password.setText(PW)
+        d.password2.setText(PW)
+        return d.submit()
+
+    def code(d):
+        shown_codes.append(d.code)
+        d.saved_box.setChecked(True)
+        return True
+
+    monkeypatch.setattr(QDialog, "exec", _scripted_exec({"SetupRegistrarDialog": setup,
+                                                          "RecoveryCodeDialog": code}))
+    s = ui_main.open_session(folder)
+    try:
+        assert s.account["username"] == "wang" and len(shown_codes) == 1
+        assert signin_dialog.last_user() == "wang"
+    finally:
+        s.close()
+
+
+def test_sign_in_then_refused_password_change_signs_out(qapp, archive, monkeypatch):  # noqa: F811
+    accounts.setup_first_registrar(archive, "wang", PW)
+    accounts.add_account(archive, "li", "Temporary-1", "head_teacher")
+    accounts.sign_out(archive)
+    archive.account = None
+
+    def sign_in(d):
+        d.username.setText("li")
+        d.password.setText("Temporary-1")
+        return d.submit()
+
+    monkeypatch.setattr(QDialog, "exec", _scripted_exec({"SignInDialog": sign_in,
+                                                          "ChangePasswordDialog": lambda d: False}))
+    assert not signin_dialog.authenticate(archive)
+    assert archive.role == "" and archive.account["signed_out"]
+    assert actions(archive)[0] == "signout"
+
+    def change(d):
+        assert d.old.isHidden() and d.old.text() == "Temporary-1"
+        d.new.setText("Li-own-password")
+        d.new2.setText("Li-own-password")
+        return d.submit()
+
+    monkeypatch.setattr(QDialog, "exec", _scripted_exec({"SignInDialog": sign_in, "ChangePasswordDialog": change}))
+    assert signin_dialog.authenticate(archive)
+    assert archive.account["username"] == "li" and not archive.account["must_change"]
+
+
+def test_forgot_password_from_the_sign_in_dialog_signs_in(qtbot, archive, monkeypatch):  # noqa: F811
+    code = _registrar(archive)
+    seen = []
+
+    def recover(d):
+        d.recovery.setText(code)
+        d.new.setText("After-recovery-1")
+        d.new2.setText("After-recovery-1")
+        return d.submit()
+
+    def show(d):
+        seen.append(d.code)
+        return True
+
+    dlg = signin_dialog.SignInDialog(archive)
+    qtbot.addWidget(dlg)
+    dlg.username.setText("wang")
+    monkeypatch.setattr(QDialog, "exec", _scripted_exec({"RecoverDialog": recover, "RecoveryCodeDialog": show}))
+    assert dlg.forgot()
+    assert archive.account["username"] == "wang" and seen and seen[0] != code
+    assert dlg.result() == QDialog.DialogCode.Accepted

@@ -205,6 +205,8 @@ def startup_check(win):
 
     if not isValid(win) or not win.isVisible():
         return None
+    if not win.act_deadlines.isEnabled():  # the role may not see the whole school's deadlines (security_menu)
+        return None
     if getattr(win.model, "_blocked", False) or any(not j.delivered for j in getattr(win, "_jobs", [])):
         QTimer.singleShot(STARTUP_RETRY_MS, win, lambda: startup_check(win))
         return None
