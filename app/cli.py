@@ -143,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
 # maps "class"/"student"/"photo" to their action subparsers, to add e.g. "student state" — and COMMANDS,
 # a dict "verb" or "verb_action" -> function(args, out), and NESTED, the verbs that need an action).
 EXTENSION_MODULES = ("app.cli_print", "app.cli_status", "app.cli_deadlines", "app.cli_backup", "app.cli_paper", "app.cli_audit",
-                     "app.cli_review", "app.cli_accounts", "app.cli_exports")
+                     "app.cli_review", "app.cli_accounts", "app.cli_exports", "app.cli_overrides")
 
 
 def _extensions():

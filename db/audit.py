@@ -123,9 +123,10 @@ def access_rows(conn: sqlite3.Connection, *, since: str | None = None, until: st
 _TABLE_OF = {"change.": "change_history", "status.": "status_events", "cert.": "cert_events",
              "override": "rule_findings", "finding": "rule_findings", "folder.lend": "folder_loans",
              "backup.": "backup_log", "export-approval.add": "export_approvals",
-             "export-approval.revoke": "export_approval_revocations"}
+             "export-approval.revoke": "export_approval_revocations",
+             "override.approved": "override_decisions", "override.rejected": "override_decisions"}
 AUDITED_TABLES = ("change_history", "status_events", "cert_events", "rule_findings", "folder_loans", "backup_log",
-                  "export_approvals", "export_approval_revocations")
+                  "export_approvals", "export_approval_revocations", "override_decisions")
 
 
 def unlogged_rows(conn: sqlite3.Connection) -> list[tuple[str, int, int]]:
