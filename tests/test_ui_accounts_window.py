@@ -11,9 +11,8 @@ from PySide6.QtWidgets import QApplication, QDialog
 from app import accounts, audit
 from app.errors import AuthError
 from app.permissions import allowed as role_allows
-from tests.helpers import fill_class, new_class
+from tests.helpers import fill_class, new_class, new_school
 from tests.ui_fixtures import shown  # noqa: F401  (fixture)
-from tests.helpers import new_school
 from ui import lock_screen, security_menu
 from ui.main_window import MainWindow
 
