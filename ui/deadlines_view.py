@@ -287,6 +287,8 @@ def open_student(win, student_id: int):
             win.search_box.clear()
         win.select_student(student_id)
     dlg = win.open_editor(student_id)
+    if dlg is None:  # outside the signed-in account's classes: the editor said why
+        return None
     tab = getattr(dlg, "state_history", None)
     if tab is not None:  # the 学籍状态 tab: the change, its approvals and deadlines
         dlg.tabs.setCurrentWidget(tab)

@@ -60,6 +60,7 @@ def install(window) -> None:
     m.addSeparator()
     win.act_audit_log = add(tr("securityui.audit_log"), lambda: open_audit(win), "audit")
     win.act_access_register = add(tr("securityui.access_register"), lambda: print_register(win), "audit")
+    win.act_overrides = add(tr("securityui.overrides"), lambda: open_overrides(win), "read_all")
     win.security_menu = m
     win.identity_label = QLabel()
     win.identity_label.setObjectName("identity_label")
@@ -217,6 +218,12 @@ def open_audit(window):
         messages.error(window, tr("main.feature_missing", feature=tr("securityui.audit_log")))
         return None
     return audit_view.open_audit_view(window)
+
+
+def open_overrides(window):
+    from ui import override_view
+
+    return override_view.open_override_view(window)
 
 
 def print_register(window):
