@@ -43,12 +43,15 @@ def record_view(session, student_id: int, *, where: str, conn=None) -> int:
 
 
 def record_print(session, kind: str, file, *, student_ids=(), class_id=None, count: int | None = None,
-                 pages: int | None = None, conn=None) -> int:
+                 pages: int | None = None, conn=None, masked: bool | None = None) -> int:
     """One print job (a PDF written for printing): which document, which students (or class), how many."""
     ids = [int(i) for i in student_ids or ()]
+    detail = {"kind": kind, "file": str(file), "students": ids, "class_id": class_id,
+              "count": count if count is not None else len(ids), "pages": pages}
+    if masked is not None:
+        detail["masked"] = bool(masked)
     return record(session, "print", entity="document", student_id=ids[0] if len(ids) == 1 else None,
-                  detail={"kind": kind, "file": str(file), "students": ids, "class_id": class_id,
-                          "count": count if count is not None else len(ids), "pages": pages}, conn=conn)
+                  detail=detail, conn=conn)
 
 
 def record_export(session, file, *, count: int, class_id=None, statuses=None, conn=None, purpose: str | None = None,

@@ -50,6 +50,7 @@ def register(sub, add, parser_class, groups) -> None:
     sp.add_argument("-o", "--output", required=True, metavar="FILE.pdf")
     _print_opts(sp)
     sp.add_argument("--issue-date", type=_date, default=None, metavar="YYYY-MM-DD", help=tr("xcli.help.issue_date"))
+    sp.add_argument("--mask-ids", action="store_true", help=tr("xcli.help.print_mask_ids"))
 
     cert = add(sub, "cert", tr("xcli.help.cert")).add_subparsers(dest="action", metavar="ACTION",
                                                                  parser_class=parser_class)
@@ -121,7 +122,7 @@ def cmd_print(args, out):
         ids = [resolve(session, s) for s in args.student] or None
         r = ps.print_document(session, args.kind, args.output, student_ids=ids, class_id=args.class_id,
                               school_year=args.school_year, overlay=args.overlay, calibration=args.calibration,
-                              issue_date=args.issue_date, event_ids=args.event or None)
+                              issue_date=args.issue_date, event_ids=args.event or None, mask_ids=args.mask_ids)
         payload = r.as_json()
         payload["warnings"] = [_warning(w) for w in r.warnings]
         text = tr("xcli.print.done", path=r.path, pages=r.pages, students=r.students)

@@ -184,7 +184,7 @@ def select_students(session: Session, kind: str, *, student_ids=None, class_id=N
 def print_document(session: Session, kind: str, out, *, student_ids=None, class_id=None, school_year=None,
                    overlay: bool = False, calibration=None, issue_date: _dt.date | None = None,
                    override: cs.CertOverride | None = None, template=None, progress=None, cancel=None,
-                   event_ids=None) -> PrintResult:
+                   event_ids=None, mask_ids: bool = False) -> PrintResult:
     """``event_ids``: for ``change-form``, the status-change events whose forms print (or ``student_ids``:
     each student's latest change event that has a form in the school's profile)."""
     from app import printing
@@ -196,6 +196,9 @@ def print_document(session: Session, kind: str, out, *, student_ids=None, class_
     cal = _resolve_calibration(session, calibration)
     out, tmp = _target(out)
     if kind in printing.CERT_KINDS:
+        if mask_ids:  # a certificate carries the number it certifies
+            raise Refused([Finding("mask_not_for_certificates", tr("printjob.mask_not_for_certificates"),
+                                   field=tr("cert.field.kind"))])
         return _print_certificates(session, kind, out, tmp, student_ids=student_ids, class_id=class_id,
                                    school_year=school_year, overlay=overlay, cal=cal, issue_date=issue_date,
                                    override=override, template=template, progress=progress, cancel=cancel)
@@ -206,10 +209,10 @@ def print_document(session: Session, kind: str, out, *, student_ids=None, class_
         res = printing.render(session, kind, tmp, student_ids=list(student_ids) if student_ids else None,
                               class_id=class_id, school_year=school_year, overlay=overlay, calibration=cal,
                               issue_date=issue_date, template=template, progress=progress, cancel=cancel,
-                              event_ids=list(event_ids) if event_ids else None, **kw)
+                              event_ids=list(event_ids) if event_ids else None, mask_ids=mask_ids, **kw)
         with session.transaction("print") as conn:  # the print is noted in the audit log, or no PDF appears
             audit.record_print(session, kind, out, student_ids=student_ids, class_id=class_id, count=res.students,
-                               pages=res.pages, conn=conn)
+                               pages=res.pages, conn=conn, masked=mask_ids)
             os.replace(tmp, out)
     return PrintResult(str(out), res.pages, res.students, kind, list(res.warnings))
 

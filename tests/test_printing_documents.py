@@ -303,3 +303,31 @@ def test_students_can_be_named_by_id_number_or_xueji_number(school, tmp_path):
 
     with pytest.raises(NotFound):
         render(school, "folder-label", out, student_ids=["110105200001010000"])
+
+
+def test_a_masked_roster_prints_no_full_id_number_and_certificates_refuse_masking(tmp_path):
+    """A roster for a head teacher or a notice board: ``mask_ids`` prints every ID number and 学籍号 masked
+    (国家 第二十五条); the print's audit entry says so; a certificate cannot be masked."""
+    from app import audit, print_service
+    from app.errors import Refused
+    from app.masking import mask_id
+
+    s = new_school(tmp_path)
+    cid = new_class(s, 3)
+    ids = [make_id(birth_for_grade(3, i), i, "1") for i in range(3)]
+    for i, idn in enumerate(ids):
+        add(s, cid, "遮" + "一二三"[i], idn)
+    out = tmp_path / "masked.pdf"
+    print_service.print_document(s, "class-roster", out, class_id=cid, mask_ids=True)
+    text = "".join(flat(out).split())
+    assert all(idn not in text for idn in ids) and all(idn[-4:] in text for idn in ids)
+    assert mask_id(ids[0]) in text
+    e = [x for x in audit.list_entries(s, kind="print", limit=5)][0]
+    assert e["detail"]["masked"] is True and e["detail"]["kind"] == "class-roster"
+    full = tmp_path / "full.pdf"
+    print_service.print_document(s, "class-roster", full, class_id=cid)
+    assert ids[0] in "".join(flat(full).split())
+    with pytest.raises(Refused) as ei:
+        print_service.print_document(s, "diploma", tmp_path / "d.pdf", class_id=cid, mask_ids=True)
+    assert ei.value.findings[0].code == "mask_not_for_certificates"
+    s.close()

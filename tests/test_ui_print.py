@@ -357,3 +357,36 @@ def test_change_form_menu_entry_prints_the_selected_students_latest_change(qtbot
     workers.wait(dlg.job, 60000)
     assert dlg.pages is not None and dlg.pages.count == 1
     dlg.reject()
+
+
+def test_a_roster_can_be_previewed_and_saved_with_id_numbers_masked(qtbot, school, quiet, tmp_path):
+    """遮蔽身份证号 (rosters, not certificates): the preview and the saved PDF hold no full ID number."""
+    import pdfplumber
+
+    from app.student_service import get_student
+    from ui.print_preview_dialog import PrintPreviewDialog
+
+    full = [get_student(school, i)["id_number"] for i in school.ids]
+    dlg = PrintPreviewDialog(school, "class-roster", class_id=school.g6)
+    qtbot.addWidget(dlg)
+    wait_for(qtbot, dlg)
+    assert not dlg.mask_box.isHidden()
+
+    def text(path):
+        with pdfplumber.open(path) as pdf:
+            return "".join(w["text"] for p in pdf.pages for w in p.extract_words())
+
+    assert full[0] in text(dlg.pdf_path)
+    dlg.mask_box.setChecked(True)
+    wait_for(qtbot, dlg)
+    assert all(n not in text(dlg.pdf_path) for n in full) and full[0][-4:] in text(dlg.pdf_path)
+    out = tmp_path / "roster"
+    dlg.save_pdf(str(out))
+    wait_for(qtbot, dlg)
+    assert dlg.final and all(n not in text(dlg.pdf_path) for n in full)
+    dlg.reject()
+    cert = PrintPreviewDialog(school, "diploma", class_id=school.g6)
+    qtbot.addWidget(cert)
+    wait_for(qtbot, cert)
+    assert cert.mask_box.isHidden() and not cert.mask_ids
+    cert.reject()

@@ -77,7 +77,7 @@ def temp_pdf(prefix: str = "xueji-print-") -> str:
 
 
 def render_draft(session, kind: str, out: str, *, student_ids=None, class_id=None, school_year=None,
-                 overlay=False, calibration=None, progress=None, cancel=None):
+                 overlay=False, calibration=None, progress=None, cancel=None, mask_ids=False):
     """A preview PDF: nothing is written to the archive. Certificate kinds show each student's current
     number, or a placeholder where printing will issue one."""
     from app import cert_service as cs
@@ -104,7 +104,8 @@ def render_draft(session, kind: str, out: str, *, student_ids=None, class_id=Non
         kw["register_rows"] = ps.register_rows(session, school_year=int(school_year) if school_year else None)
     cal = ps._resolve_calibration(session, calibration)
     res = printing.render(session, kind, out, student_ids=ids, class_id=class_id, school_year=school_year,
-                          overlay=overlay, calibration=cal, progress=progress, cancel=cancel, **kw)
+                          overlay=overlay, calibration=cal, progress=progress, cancel=cancel,
+                          mask_ids=mask_ids and kind not in printing.CERT_KINDS, **kw)
     res.to_issue, res.skipped = to_issue, skipped
     return res
 
@@ -155,7 +156,7 @@ def print_pdf(printer, path: str, *, progress=None, cancel=None, first: int = 0,
 
 
 def batch_print(session, kind: str, out: str, printer=None, *, class_id=None, student_ids=None, school_year=None,
-                overlay=False, calibration=None, progress=None, cancel=None):
+                overlay=False, calibration=None, progress=None, cancel=None, mask_ids=False):
     """Render the final PDF (issuing missing numbers) and, with a printer, send it: one job, one progress
     (rendering counts as the first half when a printer is given)."""
     from app import print_service as ps
@@ -165,7 +166,8 @@ def batch_print(session, kind: str, out: str, printer=None, *, class_id=None, st
             progress(done, total * 2) if printer is not None else progress(done, total)
 
     res = ps.print_document(session, kind, out, student_ids=student_ids, class_id=class_id, school_year=school_year,
-                            overlay=overlay, calibration=calibration, progress=half, cancel=cancel)
+                            overlay=overlay, calibration=calibration, progress=half, cancel=cancel,
+                            mask_ids=mask_ids)
     if printer is not None:
         total = res.pages
 

@@ -61,6 +61,7 @@ class PrintPreviewDialog(QDialog):
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
         from app import print_service as ps
+        from app import printing
 
         top = QHBoxLayout()
         self.overlay_box = QCheckBox(tr("printui.overlay"))
@@ -74,6 +75,13 @@ class PrintPreviewDialog(QDialog):
         self.cal_button = QPushButton(tr("printui.calibrate"))
         self.cal_button.clicked.connect(self.open_calibration)
         top.addWidget(self.overlay_box)
+        # rosters and forms for a head teacher or a notice board: ID numbers masked (国家 第二十五条)
+        self.mask_box = QCheckBox(tr("printui.mask_ids"))
+        self.mask_box.setObjectName("mask_ids")
+        self.mask_box.setToolTip(tr("printui.mask_ids_tip"))
+        self.mask_box.setVisible(self.kind not in printing.CERT_KINDS and not self.event_ids)
+        self.mask_box.toggled.connect(self.refresh)
+        top.addWidget(self.mask_box)
         top.addSpacing(12)
         top.addWidget(QLabel(tr("printui.calibration")))
         top.addWidget(self.cal_combo, 1)
@@ -141,6 +149,10 @@ class PrintPreviewDialog(QDialog):
         return self.overlay_box.isChecked()
 
     @property
+    def mask_ids(self) -> bool:
+        return not self.mask_box.isHidden() and self.mask_box.isChecked() if hasattr(self, "mask_box") else False
+
+    @property
     def calibration(self) -> str | None:
         return self.cal_combo.currentData()
 
@@ -166,7 +178,7 @@ class PrintPreviewDialog(QDialog):
         self.status.setText(tr("printui.rendering"))
         self._busy(True)
         kw = dict(student_ids=self.student_ids, class_id=self.class_id, school_year=self.school_year,
-                  overlay=self.overlay, calibration=self.calibration)
+                  overlay=self.overlay, calibration=self.calibration, mask_ids=self.mask_ids)
 
         def fn(progress, cancel):
             if self.event_ids:  # a form writes nothing to the archive: the draft is the document itself
@@ -180,6 +192,7 @@ class PrintPreviewDialog(QDialog):
         from app import print_service as ps
 
         return ps.print_document(self.session, self.kind, out, event_ids=self.event_ids, overlay=kw["overlay"],
+                                 mask_ids=False,
                                  calibration=kw["calibration"], progress=progress, cancel=cancel)
 
     def _failed(self, err) -> None:
@@ -267,7 +280,7 @@ class PrintPreviewDialog(QDialog):
     def _final(self, out: str, printer=None, on_done=None) -> None:
         """Render the final PDF to ``out`` (issuing numbers) and, with a printer, print it; one job."""
         kw = dict(student_ids=self.student_ids, class_id=self.class_id, school_year=self.school_year,
-                  overlay=self.overlay, calibration=self.calibration)
+                  overlay=self.overlay, calibration=self.calibration, mask_ids=self.mask_ids)
 
         def fn(progress, cancel):
             if self.event_ids:

@@ -58,6 +58,13 @@ def _where(e: Element, record: dict, ch: str) -> str:
     return _label(e.field or e.id or e.type)
 
 
+def _masked(record: dict) -> dict:
+    from app.masking import mask_id
+
+    return {k: (mask_id(v) if isinstance(v, str) and (k.endswith("id_number") or k.endswith("xueji_no")) else v)
+            for k, v in record.items()}
+
+
 def _label(key: str) -> str:
     f = _field_defs().get(key)
     return f.header if f else key
@@ -143,13 +150,15 @@ def _templates_for(session, kind: str, docs, template) -> list[Template]:
 
 def render(session, kind, out, *, student_ids=None, class_id=None, school_year=None, overlay=False,
            calibration=None, numbers=None, issue_date=None, register_rows=None, template=None,
-           progress=None, cancel=None, values=None, event_ids=None) -> RenderResult:
+           progress=None, cancel=None, values=None, event_ids=None, mask_ids: bool = False) -> RenderResult:
     """Render ``kind`` to ``out`` (a path or a binary file object) as one PDF.
 
     ``values``: extra record fields, either ``{field: value}`` for every record or
     ``{student_id: {field: value}}`` (e.g. ``original_number``, ``reason`` for a 学历证明书).
     ``event_ids`` (change-form): the status-change events whose forms print; with ``student_ids`` instead,
     each student's latest change event that has a form.
+    ``mask_ids``: every ID number and 学籍号 (the student's and the family's) printed masked — a roster handed
+    to a head teacher or posted in a classroom (国家 第二十五条).
     Raises PrintRefused (nothing written) when a character cannot be drawn or the template is bad,
     Cancelled when ``cancel()`` returns True."""
     if kind not in KINDS:
@@ -169,6 +178,11 @@ def render(session, kind, out, *, student_ids=None, class_id=None, school_year=N
     else:
         docs = _docs.list_docs(ctx, kind, student_ids=student_ids, class_id=class_id, school_year=school_year,
                                register_rows=register_rows)
+    if mask_ids:
+        for d in docs:
+            d.record = _masked(d.record)
+            if d.rows:
+                d.rows = [_masked(r) if isinstance(r, dict) else r for r in d.rows]
     templates = _templates_for(session, kind, docs, template)
     distinct = {id(t): t for t in templates}.values()
     wants_photo = any(e.type == "photo" and e.print_photo for t in distinct for e in t.elements)
