@@ -72,7 +72,9 @@ def identity_text(session) -> str:
     acc = session.account
     if acc is None or acc.get("signed_out"):
         return ""
-    return tr("securityui.identity", name=acc.get("display_name") or acc["username"], user=acc["username"],
+    if not acc.get("display_name"):
+        return tr("securityui.identity_user", user=acc["username"], role=role_name(acc.get("role", "")))
+    return tr("securityui.identity", name=acc["display_name"], user=acc["username"],
               role=role_name(acc.get("role", "")))
 
 
