@@ -152,6 +152,7 @@ class StudentEditorDialog(QDialog):
         self.cancel_button.clicked.connect(self.reject)
         hint = QLabel(tr("editor.keys_hint"))
         hint.setStyleSheet("color: #757575;")
+        self.keys_hint = hint
         self.photo_button = QPushButton(tr("editor.photo"))
         self.photo_button.setAutoDefault(False)
         self.photo_button.setEnabled(self.student_id is not None)   # a photo needs a saved student
@@ -260,6 +261,7 @@ class StudentEditorDialog(QDialog):
         self.save_button.setEnabled(False)
         self.save_button.hide()
         self.cancel_button.setText(tr("common.close"))
+        self.keys_hint.setText(tr("editor.keys_hint_read_only"))
         for b in (self.photo_button, self.recrop_button):
             b.setEnabled(False)
             b.setToolTip(tr("editor.read_only_tip"))
