@@ -426,6 +426,11 @@ _SKIP_KEYS = {"table", "row", "students", "where", "approval_id"}
 REGISTER_KIND = "access-register"  # the print entry of the access register itself
 
 
+VIA_NAMES = Names({"cli": "audit.via.cli", "gui": "audit.via.gui", "unlock": "audit.via.unlock",
+                   "recover": "audit.via.recover", "password_change": "audit.via.password_change",
+                   "recovery_code": "audit.via.recovery_code"})
+
+
 def _value(key: str, v) -> str:
     if isinstance(v, bool) or key in ("ok", "first", "active", "allow_full_id", "masked"):
         return tr("audit.yes") if v else tr("audit.no")
@@ -445,7 +450,9 @@ def _value(key: str, v) -> str:
 
         return role_name(str(v))
     if key == "via":
-        return tr("audit.via.cli") if v == "cli" else tr("audit.via.gui")
+        return VIA_NAMES[v] if v in VIA_NAMES else str(v)
+    if key == "by" and v == "self":
+        return tr("audit.by.self")
     if key in ("file", "path"):
         return Path(str(v)).name or str(v)
     if key == "statuses":
