@@ -24,6 +24,11 @@ def register(sub, add, parser_class, groups) -> None:
     sp.add_argument("--since", metavar="DATE", default=None, help=tr("xcli.help.audit_since"))
     sp.add_argument("--until", metavar="DATE", default=None, help=tr("xcli.help.audit_until"))
     sp.add_argument("--limit", metavar="N", type=int, default=None)
+    from app.audit import CATEGORIES
+
+    sp.add_argument("--actor", metavar="USER", default=None, help=tr("xcli.help.audit_actor"))
+    sp.add_argument("--category", choices=list(CATEGORIES), default=None, help=tr("xcli.help.audit_category"))
+    sp.add_argument("--text", metavar="TEXT", default=None, help=tr("xcli.help.audit_text"))
     sp = add(acts, "access-register", tr("xcli.help.audit_access_register"))
     sp.add_argument("-o", "--output", metavar="FILE.pdf", required=True)
     sp.add_argument("--since", metavar="DATE", default=None, help=tr("xcli.help.audit_since"))
@@ -51,8 +56,28 @@ def cmd_audit_list(args, out) -> int:
     from app import audit
 
     with _open(args) as session:
-        entries = audit.list_entries(session, student=args.student, kind=args.kind, since=args.since,
-                                     until=args.until, limit=args.limit)
+        if args.actor or args.category or args.text:  # the window's filters (keyset pages, newest first)
+            if args.kind:
+                from app.errors import UsageError
+
+                raise UsageError(tr("xcli.audit_kind_or_category"))
+            sids = None
+            if args.student:
+                from app.student_service import resolve
+
+                sids = [resolve(session, args.student)]
+            entries, before = [], None
+            while args.limit is None or len(entries) < args.limit:
+                page, before = audit.page_entries(session, before=before, since=args.since, until=args.until,
+                                                  actor=args.actor, category=args.category, student_ids=sids,
+                                                  text=args.text)
+                entries += page
+                if before is None:
+                    break
+            entries = entries[:args.limit] if args.limit else entries
+        else:
+            entries = audit.list_entries(session, student=args.student, kind=args.kind, since=args.since,
+                                         until=args.until, limit=args.limit)
     lines = [tr("xcli.audit_line", id=e["id"], at=e["at"].replace("T", " "), actor=e["actor"],
                 action=audit.action_name(e["action"]),
                 student=e["student_id"] if e["student_id"] is not None else "—")

@@ -200,3 +200,21 @@ def test_restore_over_an_archive_with_accounts_needs_a_registrar(capsys, monkeyp
     fresh = tmp_path / "fresh"  # restoring into an empty folder asks no one (there is no one to ask)
     rc, obj = run(capsys, monkeypatch, "--archive", fresh, "--json", "restore", path, "--yes")
     assert rc == 0, obj
+
+
+def test_audit_list_filters_by_actor_category_and_text(capsys, monkeypatch, arch):
+    reg = dict(user="admin", password=PW)
+    run(capsys, monkeypatch, "--archive", arch, "--json", "class", "list", user="admin", password="wrong!")
+    rc, obj = run(capsys, monkeypatch, "--archive", arch, "--json", "audit", "list", "--category", "sign", **reg)
+    assert rc == 0 and obj["count"] >= 3
+    assert {e["action"] for e in obj["entries"]} <= {"signin", "signin.failed", "signout", "lock", "unlock",
+                                                    "account.locked"}
+    assert any(e["action"] == "signin.failed" for e in obj["entries"])
+    rc, obj = run(capsys, monkeypatch, "--archive", arch, "--json", "audit", "list", "--actor", "admin",
+                  "--category", "sign", "--limit", "2", **reg)
+    assert rc == 0 and obj["count"] == 2 and all(e["actor"] == "admin" for e in obj["entries"])
+    rc, obj = run(capsys, monkeypatch, "--archive", arch, "--json", "audit", "list", "--text", "学生一", **reg)
+    assert rc == 0 and obj["count"] >= 1
+    rc, obj = run(capsys, monkeypatch, "--archive", arch, "--json", "audit", "list", "--kind", "view",
+                  "--category", "sign", **reg)
+    assert rc == 2 and err(obj) == "usage"
