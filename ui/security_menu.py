@@ -61,6 +61,7 @@ def install(window) -> None:
     win.act_audit_log = add(tr("securityui.audit_log"), lambda: open_audit(win), "audit")
     win.act_access_register = add(tr("securityui.access_register"), lambda: print_register(win), "audit")
     win.act_overrides = add(tr("securityui.overrides"), lambda: open_overrides(win), "read_all")
+    win.act_export_approvals = add(tr("securityui.export_approvals"), lambda: open_export_approvals(win), "approve")
     win.security_menu = m
     win.identity_label = QLabel()
     win.identity_label.setObjectName("identity_label")
@@ -220,6 +221,12 @@ def open_audit(window):
         messages.error(window, tr("main.feature_missing", feature=tr("securityui.audit_log")))
         return None
     return audit_view.open_audit_view(window)
+
+
+def open_export_approvals(window):
+    from ui import export_approvals_view
+
+    return export_approvals_view.open_export_approvals(window)
 
 
 def open_overrides(window):
