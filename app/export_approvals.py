@@ -44,17 +44,22 @@ def config() -> dict:
         return tomllib.load(fh)
 
 
-def article() -> str:
-    return config()["article"]
-
-
-def _finding(code: str, message: str, field: str = "") -> Finding:
+def article(session=None) -> str:
+    """The article that forbids giving student data out without written approval, in the school's profile
+    (国家 第二十五条, 周口 第二十八条, 辽宁 第二十八条, 长治 第四十四条; 临夏 follows the national text)."""
     c = config()
-    return Finding(code, message, field=field, rule=c["rule"], article=c["article"], outcome=INVALID)
+    school = getattr(session, "school", None) if session is not None else None
+    profile = (school or {}).get("profile") or "national"
+    return c.get("articles", {}).get(profile, c["article"])
 
 
-def _refuse(code: str, message: str, field: str = "") -> Refused:
-    return Refused([_finding(code, message, field)])
+def _finding(code: str, message: str, field: str = "", session=None) -> Finding:
+    c = config()
+    return Finding(code, message, field=field, rule=c["rule"], article=article(session), outcome=INVALID)
+
+
+def _refuse(code: str, message: str, field: str = "", session=None) -> Refused:
+    return Refused([_finding(code, message, field, session)])
 
 
 def _date(value, field: str, default: _dt.date | None = None) -> _dt.date:
@@ -134,10 +139,12 @@ def check(session, ref, *, today: _dt.date | None = None) -> dict:
     ``approval_unknown``, ``approval_revoked``, ``approval_expired``, ``approval_not_yet`` (rule article
     国家 第二十五条)."""
     if ref in (None, ""):
-        raise _refuse("approval_required", tr("export_approval.required_for_external"), tr("export_approval.field.reference"))
+        raise _refuse("approval_required", tr("export_approval.required_for_external"), tr("export_approval.field.reference"),
+                      session=session)
     found = [dict(a, state=_state(a, today)) for a in find(session, ref)]
     if not found:
-        raise _refuse("approval_unknown", tr("export_approval.unknown", ref=ref), tr("export_approval.field.reference"))
+        raise _refuse("approval_unknown", tr("export_approval.unknown", ref=ref), tr("export_approval.field.reference"),
+                      session=session)
     for a in found:
         if a["state"] == "valid":
             a["state_name"] = STATE_NAMES["valid"]
@@ -145,12 +152,13 @@ def check(session, ref, *, today: _dt.date | None = None) -> dict:
     a = found[0]
     if a["state"] == "revoked":
         raise _refuse("approval_revoked", tr("export_approval.revoked", ref=a["reference"], at=a["revoked_at"][:10],
-                                             reason=a["revoke_reason"]), tr("export_approval.field.reference"))
+                                             reason=a["revoke_reason"]), tr("export_approval.field.reference"),
+                                                 session=session)
     if a["state"] == "pending":
         raise _refuse("approval_not_yet", tr("export_approval.not_yet", ref=a["reference"], on=a["approved_on"]),
-                      tr("export_approval.field.approved_on"))
+                      tr("export_approval.field.approved_on"), session=session)
     raise _refuse("approval_expired", tr("export_approval.expired", ref=a["reference"], until=a["valid_until"]),
-                  tr("export_approval.field.valid_until"))
+                  tr("export_approval.field.valid_until"), session=session)
 
 
 # ------------------------------------------------------------------ recording
@@ -166,28 +174,31 @@ def add(session, *, reference: str, recipient: str, purpose: str, allow_full_id:
     for key, (value, label) in fields.items():
         value = (value or "").strip()
         if not value:
-            raise _refuse("approval_field_required", tr("export_approval.required", field=label), label)
+            raise _refuse("approval_field_required", tr("export_approval.required", field=label), label,
+                          session=session)
         clean[key] = value
+    # approved_by: who signed the written approval (the article asks for the 学籍主管部门's); an approver
+    # account that leaves it empty is taken to be signing for the school itself
     acc = session.account
-    if acc is not None and session.role == "approver":
+    if not (approved_by or "").strip() and acc is not None and session.role == "approver":
         approved_by = acc.get("display_name") or acc.get("username") or session.user
     approved_by = (approved_by or "").strip()
     if not approved_by:
         label = tr("export_approval.field.approved_by")
-        raise _refuse("approval_field_required", tr("export_approval.required", field=label), label)
+        raise _refuse("approval_field_required", tr("export_approval.required", field=label), label, session=session)
     on = _date(approved_on, tr("export_approval.field.approved_on"), _today())
     if on > _today():
         raise _refuse("approval_bad_date", tr("export_approval.future", value=on.isoformat()),
-                      tr("export_approval.field.approved_on"))
+                      tr("export_approval.field.approved_on"), session=session)
     until = _date(valid_until, tr("export_approval.field.valid_until"),
                   on + _dt.timedelta(days=int(config()["valid_days"])))
     if until < on:
         raise _refuse("approval_bad_range", tr("export_approval.bad_range", on=on.isoformat(), until=until.isoformat()),
-                      tr("export_approval.field.valid_until"))
+                      tr("export_approval.field.valid_until"), session=session)
     for a in find(session, clean["reference"]):
         if a["reference"] == clean["reference"] and a["state"] in ("valid", "pending"):
             raise _refuse("approval_duplicate", tr("export_approval.duplicate", ref=clean["reference"], id=a["id"]),
-                          tr("export_approval.field.reference"))
+                          tr("export_approval.field.reference"), session=session)
     with session.transaction(permission="approve") as conn:
         cur = conn.execute(
             "INSERT INTO export_approvals(reference, recipient, purpose, allow_full_id, approved_by, approved_on, "
@@ -204,14 +215,15 @@ def revoke(session, approval_id: int, reason: str) -> dict:
     reason = (reason or "").strip()
     if not reason:
         label = tr("export_approval.field.reason")
-        raise _refuse("approval_field_required", tr("export_approval.required", field=label), label)
+        raise _refuse("approval_field_required", tr("export_approval.required", field=label), label, session=session)
     a = get(session, int(approval_id))
     if a is None:
         raise _refuse("approval_unknown", tr("export_approval.unknown", ref=approval_id),
-                      tr("export_approval.field.reference"))
+                      tr("export_approval.field.reference"), session=session)
     if a["revoked_at"]:
         raise _refuse("approval_revoked", tr("export_approval.revoked", ref=a["reference"], at=a["revoked_at"][:10],
-                                             reason=a["revoke_reason"]), tr("export_approval.field.reference"))
+                                             reason=a["revoke_reason"]), tr("export_approval.field.reference"),
+                                                 session=session)
     with session.transaction(permission="approve") as conn:
         conn.execute("INSERT INTO export_approval_revocations(approval_id, reason, revoked_at, revoked_by) "
                      "VALUES (?, ?, ?, ?)", (a["id"], reason, q.now(), session.user))
@@ -252,7 +264,7 @@ def grant(session, purpose: str | None = "national", approval=None, *, today: _d
         if approval not in (None, ""):
             raise _refuse("approval_not_for_purpose", tr("export.approval_not_for_purpose",
                                                          purpose=PURPOSE_NAMES[purpose]),
-                          tr("export_approval.field.reference"))
+                          tr("export_approval.field.reference"), session=session)
         return ExportGrant(purpose, bool(conf.get("masked")))
     if isinstance(approval, dict):
         approval = int(approval["id"])

@@ -248,8 +248,10 @@ def test_roles_decide_purposes_and_who_records_approvals(school, tmp_path):
         export_students(s, tmp_path / "x.xlsx", purpose="external", approval="R")
     r = export_students(s, tmp_path / "i.xlsx", purpose="internal")
     assert r.masked and sheet_dict(tmp_path / "i.xlsx")[0]["身份证件号"] == mask_id(STUDENT_ID)
-    a = E.add(s, reference="R-A", recipient="派出所", purpose="户籍核对", approved_by="someone else")
-    assert a["approved_by"] == "张校长" and a["recorded_by"] == s.user
+    a = E.add(s, reference="R-A", recipient="派出所", purpose="户籍核对", approved_by="区教育局 李局长")
+    assert a["approved_by"] == "区教育局 李局长" and a["recorded_by"] == s.user  # who signed the paper
+    b = E.add(s, reference="R-B", recipient="派出所", purpose="户籍核对")
+    assert b["approved_by"] == "张校长"  # nobody named: the 校领导 signs for the school
     with pytest.raises(Forbidden):  # photo package and reconciliation export are national
         __import__("app.photo_service", fromlist=["x"]).export_photos(s, tmp_path / "photos")
     with pytest.raises(Forbidden):
@@ -362,3 +364,15 @@ def test_export_dialog_offers_only_the_roles_purposes_and_valid_approvals(school
     monkeypatch.setattr(messages, "error", lambda parent, text, **kw: shown.append(text))
     assert D.ask_export_purpose(None, t) is None and len(shown) == 1
     t.close()
+
+
+def test_refusals_cite_the_article_of_the_schools_profile(tmp_path):
+    from tests.helpers import new_school
+
+    for profile, art in (("henan-zhoukou", "周口 第二十八条"), ("shanxi-changzhi", "长治 第四十四条"),
+                         ("liaoning", "辽宁 第二十八条"), ("national", "国家 第二十五条")):
+        s = new_school(tmp_path, profile=profile, stages="primary", sub=profile)
+        with pytest.raises(Refused) as ei:
+            E.check(s, "no-such-approval")
+        assert ei.value.findings[0].article == art and E.article(s) == art
+        s.close()

@@ -39,13 +39,13 @@ def test_approver_records_and_revokes_an_approval(qtbot, monkeypatch, folder):
     assert view.table.rowCount() == 0 and view.add_btn.isEnabled() and not view.revoke_btn.isEnabled()
 
     def fill(dlg):
-        assert dlg.approved_by.text() == "王校长" and dlg.approved_by.isReadOnly()
+        assert dlg.approved_by.text() == "" and not dlg.approved_by.isReadOnly()
         dlg.save()  # empty fields: refused, the dialog stays with the message
         assert dlg.result() != QDialog.DialogCode.Accepted and "审批单号" in dlg.error.text()
         dlg.reference.setText("川教学〔2026〕12号")
         dlg.recipient.setText("县疾控中心")
         dlg.purpose.setText("入学新生预防接种查验")
-        dlg.save()
+        dlg.save()  # no signer typed: the 校领导 signs for the school
         return QDialog.DialogCode.Accepted if dlg.saved else QDialog.DialogCode.Rejected
 
     monkeypatch.setattr(V.AddApprovalDialog, "exec", fill)
@@ -80,11 +80,10 @@ def test_registrar_names_the_approver_and_the_export_dialog_offers_it(qtbot, mon
     view = V.open_export_approvals(win)
 
     def fill(dlg):
-        assert not dlg.approved_by.isReadOnly()
         dlg.reference.setText("校审〔2026〕3号")
         dlg.recipient.setText("县教育局")
         dlg.purpose.setText("学生资助核对")
-        dlg.approved_by.setText("王校长")
+        dlg.approved_by.setText("川汇区教育局 李局长")
         dlg.full_id.setChecked(True)
         dlg.save()
         return QDialog.DialogCode.Accepted

@@ -1,6 +1,6 @@
-"""对外提供审批: the written approvals an export outside the school needs (国家 第二十五条, app/export_approvals.py).
-A 校领导 records one in their own account (the approver is then that account); a registrar records one from the
-paper, naming the approver. An approval can be revoked with a reason; nothing is edited in place.
+"""对外提供审批: the written approvals an export outside the school needs (国家 第二十五条 and the provinces' same
+article, app/export_approvals.py): recorded from the paper by a 校领导 or the registrar, naming who signed it (the
+学籍主管部门); the account that recorded it is kept too. An approval can be revoked with a reason; nothing is edited in place.
 ``open_export_approvals(window)`` opens one window per main window."""
 from __future__ import annotations
 
@@ -43,10 +43,9 @@ class AddApprovalDialog(QDialog):
         self.purpose = QLineEdit()
         self.full_id = QCheckBox(tr("approvalui.full_id"))
         self.approved_by = QLineEdit()
-        acc = session.account
-        if acc is not None and session.role == "approver":  # the approver is the signed-in 校领导
-            self.approved_by.setText(acc.get("display_name") or acc.get("username", ""))
-            self.approved_by.setReadOnly(True)
+        # who signed the written approval: the article asks for the 学籍主管部门's (e.g. 县教育局), so it is typed
+        # from the paper; a 校领导 who leaves it empty signs for the school (app/export_approvals.add)
+        self.approved_by.setPlaceholderText(tr("approvalui.approved_by_hint"))
         today = _dt.date.today()
         self.approved_on = QDateEdit(_qdate(today))
         self.approved_on.setCalendarPopup(True)
@@ -62,7 +61,7 @@ class AddApprovalDialog(QDialog):
         form.addRow(tr("export_approval.field.approved_by"), self.approved_by)
         form.addRow(tr("export_approval.field.approved_on"), self.approved_on)
         form.addRow(tr("export_approval.field.valid_until"), self.valid_until)
-        note = QLabel(tr("approvalui.add_note", article=E.article()))
+        note = QLabel(tr("approvalui.add_note", article=E.article(session)))
         note.setWordWrap(True)
         self.error = QLabel()
         self.error.setWordWrap(True)
@@ -119,7 +118,7 @@ class ExportApprovalsView(QDialog):
         self.revoke_btn.clicked.connect(self.revoke)
         close = QPushButton(tr("common.close"))
         close.clicked.connect(self.close)
-        hint = QLabel(tr("approvalui.hint", article=E.article()))
+        hint = QLabel(tr("approvalui.hint", article=E.article(session)))
         hint.setWordWrap(True)
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_btn)
