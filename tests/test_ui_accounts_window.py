@@ -201,6 +201,11 @@ def test_approver_opens_the_editor_read_only(qtbot, school):
     dlg.inputs["name"].widget.setText("改名")
     assert dlg.save() is False and not dlg.is_dirty()
     assert "只读" in dlg.windowTitle()
+    # the tabs that change the record: their buttons go; a 校领导 still records a party's approval
+    fp, sh = dlg.folder_panel, dlg.state_history
+    assert fp.attach_btn.isHidden() and fp.lend_btn.isHidden() and fp.move_btn.isHidden() and not fp.view_btn.isHidden()
+    assert fp.label_btn.isHidden()  # an approver does not print
+    assert sh.change_button.isHidden() and not sh.approval_button.isHidden()
 
 
 def test_head_teacher_sees_only_their_class(qtbot, school, shown):  # noqa: F811
@@ -214,6 +219,7 @@ def test_head_teacher_sees_only_their_class(qtbot, school, shown):  # noqa: F811
     dlg = win.open_editor(school.ids3[0])
     qtbot.addWidget(dlg)
     assert dlg.read_only and "*" in dlg.inputs["id_number"].value()  # masked without view_full_id
+    assert dlg.state_history.approval_button.isHidden() and dlg.folder_panel.attach_btn.isHidden()
 
 
 def test_registrar_editor_is_not_read_only(qtbot, school):

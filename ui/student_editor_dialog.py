@@ -262,6 +262,21 @@ class StudentEditorDialog(QDialog):
         self.save_button.hide()
         self.cancel_button.setText(tr("common.close"))
         self.keys_hint.setText(tr("editor.keys_hint_read_only"))
+        # the 档案袋 and 学籍状态 tabs: what changes the record goes; reading a scan stays, and a 校领导 still
+        # records a party's approval (approve) and may print a folder label if the role prints
+        fp = getattr(self, "folder_panel", None)
+        if fp is not None:
+            for name in ("move_btn", "sign_btn", "handover_btn", "mark_btn", "attach_btn", "lend_btn", "return_btn"):
+                if getattr(fp, name, None) is not None:
+                    getattr(fp, name).hide()
+            if getattr(fp, "label_btn", None) is not None and not self.session.can("print"):
+                fp.label_btn.hide()
+        sh = getattr(self, "state_history", None)
+        if sh is not None:
+            if getattr(sh, "change_button", None) is not None:
+                sh.change_button.hide()
+            if getattr(sh, "approval_button", None) is not None and not self.session.can("approve"):
+                sh.approval_button.hide()
         for b in (self.photo_button, self.recrop_button):
             b.setEnabled(False)
             b.setToolTip(tr("editor.read_only_tip"))
