@@ -116,8 +116,9 @@ def set_policy(session, **values) -> dict:
 
 
 def password_findings(session, password: str, username: str = "") -> list[Finding]:
+    """What is wrong with a new password (``session`` None: a new archive, the default policy)."""
     out = []
-    n = policy(session)["min_password_length"]
+    n = (policy(session) if session is not None else perms.policy_defaults())["min_password_length"]
     pw = _norm(password)
     if len(pw) < n:
         out.append(Finding("weak_password", tr("account.password_short", n=n), field=tr("account.field.password")))

@@ -77,9 +77,13 @@ def cmd_init(args, out):
 
     password = None
     if args.registrar_user:  # asked before anything is written
+        from app import accounts
         from app.cli_accounts import _new_password
 
         password = _new_password()
+        weak = accounts.password_findings(None, password, args.registrar_user)
+        if weak:  # refused before the school is created, so nothing is left half set up
+            raise Refused(weak)
     session = init_school(archive_dir(args), name=args.school_name, code=args.school_code, stages=args.stages,
                           profile=args.profile, address=args.address, principal=args.principal,
                           registrar=args.registrar, phone=args.phone)

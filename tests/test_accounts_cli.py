@@ -218,3 +218,11 @@ def test_audit_list_filters_by_actor_category_and_text(capsys, monkeypatch, arch
     rc, obj = run(capsys, monkeypatch, "--archive", arch, "--json", "audit", "list", "--kind", "view",
                   "--category", "sign", **reg)
     assert rc == 2 and err(obj) == "usage"
+
+
+def test_init_with_a_weak_registrar_password_creates_nothing(capsys, monkeypatch, tmp_path):
+    a = tmp_path / "weak"
+    rc, obj = run(capsys, monkeypatch, "--archive", a, "--json", "init", "--school-name", "丙校", "--school-code",
+                  SCHOOL_CODE, "--stages", "primary", "--registrar-user", "admin", new_password="123")
+    assert rc == 1 and err(obj) == "weak_password"
+    assert not (a / "archive.sqlite").exists()
