@@ -7,13 +7,13 @@ from __future__ import annotations
 import datetime as _dt
 
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout,
-                               QHBoxLayout, QHeaderView, QInputDialog, QLabel, QLineEdit, QPushButton, QTableWidget,
+from PySide6.QtWidgets import (QCheckBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout,
+                               QHBoxLayout, QInputDialog, QLabel, QLineEdit, QPushButton,
                                QTableWidgetItem, QVBoxLayout)
 
 from app import export_approvals as E
 from app.errors import Refused
-from ui import messages
+from ui import messages, record_list
 from ui.i18n import tr
 
 COLUMNS = ("id", "reference", "recipient", "purpose", "ids", "approved_by", "approved_on", "valid_until",
@@ -103,14 +103,7 @@ class ExportApprovalsView(QDialog):
         self.resize(1150, 520)
         self.show_all = QCheckBox(tr("approvalui.show_all"))
         self.show_all.toggled.connect(self.reload)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(_headers())
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = record_list.make_table(_headers())
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.add_btn = QPushButton(tr("approvalui.add"))
         self.revoke_btn = QPushButton(tr("approvalui.revoke"))
@@ -151,8 +144,7 @@ class ExportApprovalsView(QDialog):
         self._update_buttons()
 
     def selected(self) -> dict | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.rows[rows[0].row()] if rows else None
+        return record_list.selected(self.table, self.rows)
 
     def _update_buttons(self) -> None:
         can = self.session.can("approve")
@@ -186,13 +178,4 @@ def open_export_approvals(window) -> ExportApprovalsView | None:
     if not (session.can("approve") or session.can("export_external")):
         messages.error(window, tr("approvalui.not_allowed"))
         return None
-    view = getattr(window, "_export_approvals_view", None)
-    if view is None:
-        view = ExportApprovalsView(session, window)
-        window._export_approvals_view = view
-    else:
-        view.reload()
-    view.show()
-    view.raise_()
-    view.activateWindow()
-    return view
+    return record_list.show_single(window, "_export_approvals_view", lambda: ExportApprovalsView(session, window))

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
-                               QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout)
+from PySide6.QtWidgets import (QComboBox, QDialog, QHBoxLayout, QInputDialog, QLabel,
+                               QPushButton, QTableWidgetItem, QVBoxLayout)
 
 from app import override_approvals as O
 from app.errors import NotFound, Refused
-from ui import messages
+from ui import messages, record_list
 from ui.i18n import tr
 
 COLUMNS = ("state_name", "student_name", "rule_id", "article", "override_reason", "approved_by", "decided_by",
@@ -40,14 +40,7 @@ class OverrideView(QDialog):
             self.state.addItem(label, s)
         self.state.setCurrentIndex(1)
         self.state.currentIndexChanged.connect(self.reload)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(_headers())
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = record_list.make_table(_headers())
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.approve_btn = QPushButton(tr("overrideui.approve"))
         self.reject_btn = QPushButton(tr("overrideui.reject"))
@@ -95,8 +88,7 @@ class OverrideView(QDialog):
         self._update_buttons()
 
     def selected(self) -> dict | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.rows[rows[0].row()] if rows else None
+        return record_list.selected(self.table, self.rows)
 
     def _update_buttons(self) -> None:
         o = self.selected()
@@ -125,13 +117,4 @@ def open_override_view(window) -> OverrideView | None:
     if not session.can("read_all"):
         messages.error(window, tr("overrideui.not_allowed"))
         return None
-    view = getattr(window, "_override_view", None)
-    if view is None:
-        view = OverrideView(session, window)
-        window._override_view = view
-    else:
-        view.reload()
-    view.show()
-    view.raise_()
-    view.activateWindow()
-    return view
+    return record_list.show_single(window, "_override_view", lambda: OverrideView(session, window))
