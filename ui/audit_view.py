@@ -569,28 +569,28 @@ def print_access_register(window, *, since: str | None = None, until: str | None
 
         def _build(self) -> None:
             super()._build()
-            for w in (self.overlay_box, self.cal_combo, self.cal_button):  # plain A4: no overlay, no calibration
+            # plain A4: no overlay, no calibration, nothing to mask (the register names who read whom)
+            for w in (self.overlay_box, self.cal_combo, self.cal_button, self.mask_box):
                 w.hide()
             for lbl in self.findChildren(QLabel):
                 if lbl.text() == tr("printui.calibration"):
                     lbl.hide()
 
-        def refresh(self) -> None:
+        TEMP_PREFIX = "xueji-register-"
+
+        def _render_preview(self, path, progress, cancel, **kw):
+            from app import audit
+
+            return _Result(audit.write_access_register(session, path, since=since, until=until))
+
+        def _render_final(self, out, printer, progress, cancel, **kw):
             from app import audit
             from ui import print_jobs as pj
 
-            if self.job is not None and not self.job.delivered:
-                self._pending = True
-                return
-            path = pj.temp_pdf("xueji-register-")
-            self._temps.append(path)
-            self.status.setText(tr("printui.rendering"))
-            self._busy(True)
-
-            def fn(progress, cancel):
-                return _Result(audit.write_access_register(session, path, since=since, until=until))
-
-            self.job = run_job(fn, on_done=lambda res: self._show(path, res, final=False), on_error=self._failed)
+            res = _Result(audit.write_access_register(session, out, since=since, until=until, record=True))
+            if printer is not None:
+                res.sent = pj.print_pdf(printer, res.path, cancel=cancel)
+            return res
 
         def _show(self, path: str, res, *, final: bool) -> None:
             super()._show(path, res, final=final)
@@ -601,29 +601,6 @@ def print_access_register(window, *, since: str | None = None, until: str | None
                 if res.warnings:
                     text += "\n" + res.warnings[0]
                 self.status.setText(text)
-
-        def _final(self, out: str, printer=None, on_done=None) -> None:
-            from app import audit
-            from ui import print_jobs as pj
-
-            def fn(progress, cancel):
-                res = _Result(audit.write_access_register(session, out, since=since, until=until, record=True))
-                if printer is not None:
-                    res.sent = pj.print_pdf(printer, res.path, cancel=cancel)
-                return res
-
-            def done(res):
-                self._show(res.path, res, final=True)
-                if on_done:
-                    on_done(res)
-
-            def failed(err):
-                self._busy(False)
-                messages.job_error(self, err)
-
-            self._busy(True)
-            label = tr("printui.printing") if printer is not None else tr("printui.saving")
-            self.job = run_with_progress(self, label, fn, on_done=done, on_error=failed)
 
     preview = RegisterPreview(session, "access-register", parent=main)
     last = until

@@ -173,19 +173,35 @@ class PrintPreviewDialog(QDialog):
         if self.job is not None and not self.job.delivered:
             self._pending = True
             return
-        path = pj.temp_pdf()
+        path = pj.temp_pdf(self.TEMP_PREFIX)
         self._temps.append(path)
         self.status.setText(tr("printui.rendering"))
         self._busy(True)
-        kw = dict(student_ids=self.student_ids, class_id=self.class_id, school_year=self.school_year,
-                  overlay=self.overlay, calibration=self.calibration, mask_ids=self.mask_ids)
+        kw = self._options()
+        self.job = run_job(lambda progress, cancel: self._render_preview(path, progress, cancel, **kw),
+                           on_done=lambda res: self._show(path, res, final=False), on_error=self._failed)
 
-        def fn(progress, cancel):
-            if self.event_ids:  # a form writes nothing to the archive: the draft is the document itself
-                return self._render_forms(path, progress, cancel, **kw)
-            return pj.render_draft(self.session, self.kind, path, progress=progress, cancel=cancel, **kw)
+    TEMP_PREFIX = "xueji-print-"
 
-        self.job = run_job(fn, on_done=lambda res: self._show(path, res, final=False), on_error=self._failed)
+    def _options(self) -> dict:
+        """What the document is drawn from, read on the GUI thread before a job starts."""
+        return dict(student_ids=self.student_ids, class_id=self.class_id, school_year=self.school_year,
+                    overlay=self.overlay, calibration=self.calibration, mask_ids=self.mask_ids)
+
+    def _render_preview(self, path, progress, cancel, **kw):
+        """The preview PDF (worker thread): writes nothing to the archive. Subclasses draw other documents."""
+        if self.event_ids:  # a form writes nothing to the archive: the draft is the document itself
+            return self._render_forms(path, progress, cancel, **kw)
+        return pj.render_draft(self.session, self.kind, path, progress=progress, cancel=cancel, **kw)
+
+    def _render_final(self, out, printer, progress, cancel, **kw):
+        """The final PDF (worker thread, issuing numbers) and, with a printer, the print."""
+        if self.event_ids:
+            res = self._render_forms(out, progress, cancel, **kw)
+            if printer is not None:
+                res.sent = pj.print_pdf(printer, res.path, cancel=cancel)
+            return res
+        return pj.batch_print(self.session, self.kind, out, printer, progress=progress, cancel=cancel, **kw)
 
     def _render_forms(self, out, progress, cancel, **kw):
         """The status-change forms of ``self.event_ids`` (worker thread; writes nothing to the archive)."""
@@ -279,16 +295,10 @@ class PrintPreviewDialog(QDialog):
     # ------------------------------------------------------------------ final output
     def _final(self, out: str, printer=None, on_done=None) -> None:
         """Render the final PDF to ``out`` (issuing numbers) and, with a printer, print it; one job."""
-        kw = dict(student_ids=self.student_ids, class_id=self.class_id, school_year=self.school_year,
-                  overlay=self.overlay, calibration=self.calibration, mask_ids=self.mask_ids)
+        kw = self._options()
 
         def fn(progress, cancel):
-            if self.event_ids:
-                res = self._render_forms(out, progress, cancel, **kw)
-                if printer is not None:
-                    res.sent = pj.print_pdf(printer, res.path, cancel=cancel)
-                return res
-            return pj.batch_print(self.session, self.kind, out, printer, progress=progress, cancel=cancel, **kw)
+            return self._render_final(out, printer, progress, cancel, **kw)
 
         def done(res):
             if self.after_write and not self.event_ids:  # a change form writes nothing to the archive
