@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QComboBox, QDialog, QFileDialog, QHBoxLayout, QLab
 from app.errors import Refused
 from ui import messages
 from ui.i18n import tr
-from ui.paper_menu import fill_table, make_table
+from ui.record_list import fill_table, make_table
 
 
 class DiscrepanciesView(QDialog):

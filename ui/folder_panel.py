@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QComboBox, QDateEdit, QDialog, QDialogButtonBox, 
 from app.errors import Refused
 from ui import messages
 from ui.i18n import tr
-from ui.paper_menu import fill_table, make_table
+from ui.record_list import fill_table, make_table
 
 MISSING_BG, MISSING_FG = "#ffebee", "#b71c1c"
 LENT_BG, LENT_FG = "#fff8e1", "#8d4e00"

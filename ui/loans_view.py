@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QCheckBox, QDialog, QHBoxLayout, QLabel, QPushButt
 from app.errors import Refused
 from ui import messages
 from ui.i18n import tr
-from ui.paper_menu import fill_table, make_table
+from ui.record_list import fill_table, make_table
 
 OVERDUE_BG, OVERDUE_FG = "#ffebee", "#b71c1c"
 

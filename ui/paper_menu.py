@@ -186,45 +186,6 @@ def verify_files(win):
 
 
 # ------------------------------------------------------------------ helpers shared by the paper-archive views
-def make_table(headers: list[str], widths=(), *, name: str = ""):
-    """A read-only, row-selecting table with the house look."""
-    from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget
-
-    t = QTableWidget(0, len(headers))
-    if name:
-        t.setObjectName(name)
-    t.setHorizontalHeaderLabels(headers)
-    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    t.setWordWrap(False)
-    t.setAlternatingRowColors(True)
-    t.verticalHeader().hide()
-    hh = t.horizontalHeader()
-    hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    hh.setStretchLastSection(True)
-    for c, w in enumerate(widths):
-        t.setColumnWidth(c, w)
-    return t
-
-
-def fill_table(table, rows: list[list], *, colors=None) -> None:
-    """Rows of texts; ``colors`` a per-row (background, foreground) or None."""
-    from PySide6.QtGui import QBrush, QColor
-    from PySide6.QtWidgets import QTableWidgetItem
-
-    table.setRowCount(len(rows))
-    for r, vals in enumerate(rows):
-        col = colors[r] if colors else None
-        for c, v in enumerate(vals):
-            cell = QTableWidgetItem("" if v is None else str(v))
-            cell.setToolTip(cell.text())
-            if col:
-                cell.setBackground(QBrush(QColor(col[0])))
-                cell.setForeground(QBrush(QColor(col[1])))
-            table.setItem(r, c, cell)
-
-
 class RunRow:
     """In-window progress of a background job (a label, a bar and 取消), instead of a nested modal dialog."""
 

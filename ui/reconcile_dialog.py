@@ -15,7 +15,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 from app.errors import Refused
 from ui import messages
 from ui.i18n import tr
-from ui.paper_menu import RunRow, fill_table, make_table
+from ui.paper_menu import RunRow
+from ui.record_list import fill_table, make_table
 
 OPEN_BG, OPEN_FG = "#fff8e1", "#5d4037"
 

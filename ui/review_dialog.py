@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QHBox
 from app.errors import NotFound, Refused
 from ui import messages
 from ui.i18n import tr
-from ui.paper_menu import fill_table, make_table
+from ui.record_list import fill_table, make_table
 
 DONE_BG, DONE_FG = "#e8f5e9", "#1b5e20"
 ERROR_FG = "#b71c1c"

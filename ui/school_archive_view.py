@@ -18,7 +18,8 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
 from app.errors import NotFound, Refused
 from ui import messages
 from ui.i18n import tr
-from ui.paper_menu import RunRow, fill_table, make_table
+from ui.paper_menu import RunRow
+from ui.record_list import fill_table, make_table
 
 BAD_BG, BAD_FG = "#ffebee", "#b71c1c"
 
