@@ -1,7 +1,7 @@
 """Audit-log figure for docs/reliability.md: ``xueji audit verify`` over a chain of 1 million entries.
 
 Builds a real archive (migrations, triggers), appends N entries with precomputed hashes through
-executemany (the same hash function the triggers use), then times ``app.audit.verify`` and the CLI verb
+executemany (the same hash function the triggers use), then times ``app.audit.log.verify`` and the CLI verb
 (``xueji audit verify``, a fresh process: opening the archive included). Also times appending entries
 through the triggers (change_history rows) to show the per-write cost.
 
@@ -20,9 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app import audit  # noqa: E402
-from app.school_service import init_school  # noqa: E402
-from db import audit as aq  # noqa: E402
+from app.audit import log as audit  # noqa: E402
+from app.school.service import init_school  # noqa: E402
+from app.audit import store as aq  # noqa: E402
 
 DETAIL = json.dumps({"table": "change_history", "row": 0, "field": "phone", "reason": "", "evidence": "",
                      "batch": ""}, separators=(",", ":"))

@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from app import audit  # noqa: E402
-from app.school_service import init_school  # noqa: E402
-from db import audit as aq  # noqa: E402
+from app.audit import log as audit  # noqa: E402
+from app.school.service import init_school  # noqa: E402
+from app.audit import store as aq  # noqa: E402
 
 ACTIONS = ("view", "change.edit", "view", "print", "change.edit", "status.promote", "export", "signin", "signout",
            "view")
@@ -119,8 +119,8 @@ def main() -> None:
     total = audit.total(s)
     size = (folder / "archive.sqlite").stat().st_size
     print(f"entries: {total:,}; archive {size / 2**20:.0f} MiB; built in {t_build:.1f} s")
-    from app import student_service as ss
-    from ui import audit_view as av
+    from app.students import service as ss
+    from ui.audit import audit_view as av
 
     student_name = ss.get_student(s, sids[7])["name"]
 
@@ -175,7 +175,7 @@ def main() -> None:
         view.close()
         app.processEvents()
     # 校验 in the background: how long, and the GUI thread's longest stall meanwhile
-    import ui.messages as messages
+    import ui.common.messages as messages
 
     messages.info = lambda *a_, **k: None
     messages.error = lambda *a_, **k: None

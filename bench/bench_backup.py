@@ -6,7 +6,7 @@ archive with photos (goal ≤ 10 s for the database part), and SIGKILL trials du
                                            [--skip-kill] [--skip-backup]
 
 The archive: ``build_demo`` with ``--students``, every student given a spec photo row (a real
-pipeline-made JPEG in the database, as app.photo_service stores it) and ``--originals`` random files
+pipeline-made JPEG in the database, as app.photos.service stores it) and ``--originals`` random files
 of ``--original-kb`` in the files/ store, referred to by the first photo rows. The archive is kept in
 ``--work`` and reused by later runs. Kill trials run on a smaller archive (1,500 students, 120 files)
 through tests/test_backup_faults.py's helpers so that each trial is a few seconds.
@@ -24,8 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app import backup as B  # noqa: E402
-from app.session import Session  # noqa: E402
+from app.backup import service as B  # noqa: E402
+from app.core.session import Session  # noqa: E402
 
 GOAL_DB_S = 10.0
 
@@ -53,8 +53,8 @@ def spec_jpeg(noise_level: float = 0.15) -> bytes:
 def ensure_archive(folder: Path, students: int, originals: int, original_kb: int, noise: float) -> None:
     if (folder / "archive.sqlite").exists():
         return
-    from app.demo import build_demo
-    from app.photos import store
+    from app.school.demo import build_demo
+    from app.core import filestore as store
 
     t = time.perf_counter()
     print(f"building {students} students in {folder} …", flush=True)

@@ -18,11 +18,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app import class_service as cs  # noqa: E402
-from app.demo import build_demo  # noqa: E402
+from app.school import classes as cs  # noqa: E402
+from app.school.demo import build_demo  # noqa: E402
 from app.exchange import export_students, import_students  # noqa: E402
-from app.school_service import init_school  # noqa: E402
-from app.session import Session  # noqa: E402
+from app.school.service import init_school  # noqa: E402
+from app.core.session import Session  # noqa: E402
 
 FLOORS = {"import": 5.0, "export": 3.0, "demo": 30.0}  # seconds, for 5,000 / 5,000 / 30,000 students
 

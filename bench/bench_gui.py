@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 def ensure_archive(folder: Path, students: int) -> None:
     if (folder / "archive.sqlite").exists():
         return
-    from app.demo import build_demo
+    from app.school.demo import build_demo
 
     t = time.perf_counter()
     print(f"building a demo archive of {students} students in {folder} …", flush=True)
@@ -67,7 +67,7 @@ def bench_startup(folder: Path, runs: int, drop_caches: bool) -> list[float]:
 
 def queries(session, n_each: int, rng: random.Random) -> list[tuple[str, list[str]]]:
     """(kind, [keystroke texts]) — each keystroke is the text one key event / IME commit adds."""
-    from app import student_service as ss
+    from app.students import service as ss
 
     ids = ss.search_ids(session, "")
     rows = ss.rows(session, rng.sample(ids, n_each * 4))
@@ -93,8 +93,8 @@ def bench_search(folder: Path, n_each: int, use_index: bool) -> dict:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    from app.session import Session
-    from ui.fonts import setup_fonts
+    from app.core.session import Session
+    from ui.common.fonts import setup_fonts
     from ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([])

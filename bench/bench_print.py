@@ -24,10 +24,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app import photo_service  # noqa: E402
-from app.demo import build_demo  # noqa: E402
-from app.printing import Calibration, render  # noqa: E402
-from app.session import Session  # noqa: E402
+from app.photos import service as photo_service  # noqa: E402
+from app.school.demo import build_demo  # noqa: E402
+from app.printing.renderer import Calibration, render  # noqa: E402
+from app.core.session import Session  # noqa: E402
 
 FLOOR_S = 3.0
 

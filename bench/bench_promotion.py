@@ -16,9 +16,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app import deadlines, promotion, workdays  # noqa: E402
-from app.demo import build_demo  # noqa: E402
-from app.session import Session  # noqa: E402
+from app.changes import deadlines
+from app.promotion import service as promotion
+from app.core import workdays  # noqa: E402
+from app.school.demo import build_demo  # noqa: E402
+from app.core.session import Session  # noqa: E402
 
 
 def timed(fn):

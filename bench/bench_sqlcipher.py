@@ -8,7 +8,7 @@ Figures for docs/encryption-at-rest.md. Not part of the test suite and not impor
     .venv/bin/xueji --archive /tmp/x demo --students 30000
     /tmp/sqlc-venv/bin/python bench/bench_sqlcipher.py --archive /tmp/x [--json-out figures.json]
 
-Without ``sqlcipher3`` it prints why and exits 0. It only imports ``db.audit`` from the project (the audit
+Without ``sqlcipher3`` it prints why and exits 0. It only imports ``app.audit.store`` from the project (the audit
 hash function, pure standard library), so the scratch venv needs nothing else. The archive given is only
 read (copied through the online backup API); everything is written to a temporary folder.
 
@@ -16,7 +16,7 @@ What it measures, each on the plain copy (standard ``sqlite3``) and on the encry
 migration (``sqlcipher_export``), open (as ``db.archive.connect`` does, plus the first read, where SQLCipher
 derives the key), a 30,000-row insert transaction through the audited ``change_history`` table (its trigger
 calls the ``xueji_audit_hash`` function registered with ``deterministic=True``), the roster search
-(``db.queries.search_student_ids``' SQL), an audit chain walk, ``PRAGMA integrity_check``, the online backup
+(``app.students.store.search_student_ids``' SQL), an audit chain walk, ``PRAGMA integrity_check``, the online backup
 API, ``PRAGMA rekey`` (a passphrase change) and whether sqlite-utils accepts the connection.
 """
 from __future__ import annotations
@@ -59,7 +59,7 @@ def timed(fn, repeat: int = 1):
 
 def register(conn) -> None:
     sys.path.insert(0, str(ROOT))
-    from db import audit as aq
+    from app.audit import store as aq
 
     aq.register(conn)  # create_function(..., deterministic=True), exactly as db.archive.connect does
 
@@ -129,7 +129,7 @@ def insert_history(conn, n: int) -> float:
 
 def walk_chain(conn) -> tuple[int, int]:
     """Recompute every audit entry's hash (what `xueji audit verify` does first); (entries, mismatches)."""
-    from db import audit as aq
+    from app.audit import store as aq
 
     n = bad = 0
     prev = b""
@@ -299,7 +299,7 @@ def bench(archive: Path, work: Path, rows: int, repeat: int) -> dict:
         r["backup_enc_to_stdlib_connection"] = f"{type(e).__name__}: {e}"
     d.close()
 
-    # the way to a plain copy (for app/backup.py, which encrypts backups itself): sqlcipher_export
+    # the way to a plain copy (for app/backup/service.py, which encrypts backups itself): sqlcipher_export
     p = work / "export-plain.sqlite"
     t0 = time.perf_counter()
     ec.execute(f"ATTACH DATABASE {quote(str(p))} AS plainout KEY ''")

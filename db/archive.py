@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.i18n import tr
+from app.core.i18n import tr
 
 DB_NAME = "archive.sqlite"
 LOCK_NAME = "archive.lock"
@@ -141,7 +141,7 @@ def connect(db_path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
-    from db import audit as _audit
+    from app.audit import store as _audit
 
     _audit.register(conn)  # the audit log's hash function: its triggers need it on every connection
     return conn

@@ -44,8 +44,9 @@ def archive_factory(tmp_path):
 
     def make(students: int = 0, *, classes: int = 2, profile: str = "national", name: str = "测试实验小学",
              code: str = "4101000001", stages: str = "primary,junior", folder=None):
-        from app import class_service, student_service
-        from app.school_service import init_school
+        from app.school import classes as class_service
+        from app.students import service as student_service
+        from app.school.service import init_school
 
         folder = folder or tmp_path / f"archive{len(sessions)}"
         session = init_school(folder, name=name, code=code, stages=stages, profile=profile)

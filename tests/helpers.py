@@ -1,7 +1,7 @@
 """Shared helpers for tests/test_rules.py, tests/test_student_service.py and tests/test_cli.py.
 
 Real archives only: every helper works on a SQLite archive created in a pytest ``tmp_path`` through
-app.school_service.init_school (or the CLI). Nothing here mocks storage.
+app.school.service.init_school (or the CLI). Nothing here mocks storage.
 Import explicitly: ``from tests.helpers import ...`` (this is not a conftest).
 """
 from __future__ import annotations
@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from app.class_service import add_class
-from app.errors import Finding, Refused
-from app.school_service import init_school
-from app.student_service import SaveResult, create_student
+from app.school.classes import add_class
+from app.core.errors import Finding, Refused
+from app.school.service import init_school
+from app.students.service import SaveResult, create_student
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK = "10X98765432"

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CATALOG_MODULE = "app/i18n.py"  # tr() itself: its calls pass keys through, they do not name them
+CATALOG_MODULE = "app/core/i18n.py"  # tr() itself: its calls pass keys through, they do not name them
 
 # Chinese as written in source: CJK radicals, symbols and punctuation (「」、。), kana/bopomofo blocks,
 # ideographs (incl. Ext A–G and compatibility), CJK compatibility forms and full-width forms (，：（）).
@@ -21,7 +21,7 @@ CJK = re.compile("[\u2e80-\u2fdf\u3000-\u303f\u3040-\u31ff\u3400-\u4dbf\u4e00-\u
 
 @dataclass(frozen=True)
 class TrCall:
-    path: str                     # relative to the repository, e.g. "app/cli.py"
+    path: str                     # relative to the repository, e.g. "app/cli/__init__.py"
     line: int
     key: str | None               # the literal key; None when the key is built (f-string, variable)
     prefix: str                   # a built key's leading literal part ("roster.col.")
@@ -29,7 +29,7 @@ class TrCall:
 
 
 def sources(*layers: str) -> dict[str, str]:
-    """``{"app/cli.py": source, …}`` for every .py file under the given top-level folders."""
+    """``{"app/cli/__init__.py": source, …}`` for every .py file under the given top-level folders."""
     return {p.relative_to(ROOT).as_posix(): p.read_text(encoding="utf-8")
             for layer in layers for p in sorted((ROOT / layer).rglob("*.py"))}
 
@@ -63,7 +63,7 @@ def tr_calls(*layers: str) -> list[TrCall]:
 
 
 def names_keys(*layers: str) -> list[tuple[str, int, str]]:
-    """(path, line, key) for every key in a ``Names({…: "key"})`` table (app.i18n.Names: values are keys)."""
+    """(path, line, key) for every key in a ``Names({…: "key"})`` table (app.core.i18n.Names: values are keys)."""
     out = []
     for path in sources(*layers):
         for node in ast.walk(_tree(path)):

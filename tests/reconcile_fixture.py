@@ -97,8 +97,8 @@ def write(path: Path = FIXTURE) -> Path:
 
 def build_archive(session) -> dict[str, int]:
     """Classes and students of ARCHIVE in ``session`` (national profile); key -> student id."""
-    from app.class_service import add_class
-    from app.student_service import create_student
+    from app.school.classes import add_class
+    from app.students.service import create_student
 
     classes = [add_class(session, stage="primary", grade=1, number=i + 1, entry_year=2025, code=code, capacity=60)
                for i, code in enumerate(CLASS_CODES)]

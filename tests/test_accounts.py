@@ -8,12 +8,13 @@ import sqlite3
 
 import pytest
 
-from app import accounts, audit
+from app.accounts import service as accounts
+from app.audit import log as audit
 from app.changes import service as changes
-from app.class_service import list_classes
-from app.errors import AuthError, Forbidden, Refused
-from app.session import Session
-from app.student_service import edit_student, search_ids, view_student
+from app.school.classes import list_classes
+from app.core.errors import AuthError, Forbidden, Refused
+from app.core.session import Session
+from app.students.service import edit_student, search_ids, view_student
 from tests.helpers import add, birth_for_grade, new_class, new_school, unique_id
 
 PW = "correct horse 7"

@@ -8,10 +8,10 @@ import tomllib
 
 import pytest
 
-from app import cli_accounts
+from app.accounts import cli as cli_accounts
 from app.cli import _extensions, main
-from app.paths import resources_dir
-from app.permissions import all_permissions
+from app.core.paths import resources_dir
+from app.core.permissions import all_permissions
 from tests.helpers import SCHOOL_CODE, birth_for_grade, make_id
 
 PW = "registrar pw 1"
@@ -164,7 +164,7 @@ def test_every_command_has_a_known_permission():
     table = {}
     for mod in _extensions():
         table.update(mod.COMMANDS)
-    from app import cli_commands
+    from app.cli import commands as cli_commands
 
     table.update(cli_commands.COMMANDS)
     with open(resources_dir() / "security" / "commands.toml", "rb") as fh:

@@ -9,12 +9,13 @@ import sqlite3
 
 import pytest
 
-from app import audit, paper
-from app import backup as B
-from app import student_service as ss
+from app.audit import log as audit
+from app import paper
+from app.backup import service as B
+from app.students import service as ss
 from app.cli import main
-from app.errors import Refused
-from db import audit as aq
+from app.core.errors import Refused
+from app.audit import store as aq
 from tests.helpers import birth_for_grade, cjk_name, make_id, new_class, new_school
 
 
@@ -226,7 +227,7 @@ def test_views_prints_exports_make_the_access_register(school, tmp_path):
 
 
 def test_print_adds_one_entry(school, tmp_path):
-    from app import print_service as ps
+    from app.printing import service as ps
 
     s = school(1)
     before = n_audit(s)
@@ -270,7 +271,7 @@ def test_cli_verify_list_register(school, tmp_path, capsys):
 def test_certificate_issue_and_void_are_entries(tmp_path):
     import datetime as dt
 
-    from app import cert_service as cs
+    from app.certificates import service as cs
     from tests.helpers import fill_class
 
     s = new_school(tmp_path, sub="certs")
@@ -403,8 +404,8 @@ def test_export_csv_neutralises_and_is_recorded(school, tmp_path):
 
 
 def test_reading_the_log_needs_the_audit_permission(school):
-    from app import accounts
-    from app.errors import Forbidden
+    from app.accounts import service as accounts
+    from app.core.errors import Forbidden
 
     s = school(1)
     accounts.setup_first_registrar(s, "admin", "correct horse 7")

@@ -1,4 +1,4 @@
-"""Verified backups, restore, thinning and integrity checks (app/backup.py, `xueji backup`/`restore`).
+"""Verified backups, restore, thinning and integrity checks (app/backup/service.py, `xueji backup`/`restore`).
 
 Real archives in tmp_path, real backup folders written and read back; damage is done to the files on
 disk (truncate, flip a byte, delete), never by mocking our storage."""
@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from app import backup as B
+from app.backup import service as B
 from app.cli import main
-from app.errors import Refused
-from app.photos import store
-from app.session import Session
+from app.core.errors import Refused
+from app.core import filestore as store
+from app.core.session import Session
 
 
 def photo_bytes(i: int, n: int = 40_000) -> bytes:
@@ -45,7 +45,7 @@ def n_students(conn) -> int:
 
 def add_student(session, n: int):
     from tests.conftest import make_id_number
-    from app import student_service
+    from app.students import service as student_service
 
     student_service.create_student(session, {"name": "新生" + "甲乙丙丁戊己庚辛壬癸"[n % 10], "ethnicity": "01",
                                              "id_number": make_id_number("20170505", 900 + n)},
@@ -437,7 +437,7 @@ def test_damaged_archive_is_named_and_restore_sets_it_aside(arch, tmp_path, caps
 def test_without_cryptography_encryption_is_refused_and_plain_backups_work(arch, tmp_path, monkeypatch):
     import sys
 
-    from app import backup_crypto
+    from app.backup import crypto as backup_crypto
 
     for mod in ("cryptography.hazmat.primitives.ciphers.aead", "cryptography.exceptions"):
         monkeypatch.setitem(sys.modules, mod, None)  # import fails as if the package were not installed

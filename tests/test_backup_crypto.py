@@ -1,4 +1,4 @@
-"""Passphrase-encrypted backups (app/backup_crypto.py): nothing readable on the stick, a round trip
+"""Passphrase-encrypted backups (app/backup/crypto.py): nothing readable on the stick, a round trip
 restores the same archive, and a wrong passphrase, an altered, truncated or swapped file each get
 their own clear refusal. Real files on disk throughout."""
 from __future__ import annotations
@@ -11,11 +11,11 @@ import pytest
 
 pytest.importorskip("cryptography")
 
-from app import backup as B  # noqa: E402
-from app import backup_crypto as crypto  # noqa: E402
-from app.errors import Refused  # noqa: E402
-from app.photos import store  # noqa: E402
-from app.session import Session  # noqa: E402
+from app.backup import service as B  # noqa: E402
+from app.backup import crypto  # noqa: E402
+from app.core.errors import Refused  # noqa: E402
+from app.core import filestore as store  # noqa: E402
+from app.core.session import Session  # noqa: E402
 from tests.test_backup import n_students, photo_bytes, run_cli  # noqa: E402
 
 PASS = "学籍备份口令2026"

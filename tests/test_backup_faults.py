@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from app import backup as B
-from app.photos import store
-from app.session import Session
+from app.backup import service as B
+from app.core import filestore as store
+from app.core.session import Session
 
 ROOT = Path(__file__).resolve().parents[1]
 XUEJI = ROOT / ".venv" / "bin" / "xueji"
@@ -36,7 +36,7 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL and RLI
 def build_archive(folder: Path, students: int = 1500, files: int = 120, file_bytes: int = 60_000,
                   big_file: int = 0) -> None:
     """A demo archive with ``files`` random store files (and one of ``big_file`` bytes)."""
-    from app.demo import build_demo
+    from app.school.demo import build_demo
 
     build_demo(folder, students=students, seed=7)
     rng = random.Random(5)
@@ -174,7 +174,7 @@ def test_disk_full_message_says_so(tmp_path):
     db_size = (archive / "archive.sqlite").stat().st_size
     r = run_backup(archive, tmp_path / "usb", preexec=_limit(db_size * 2 + 500_000))
     msg = json.loads(r.stdout)["errors"][0]["message"]
-    from app.i18n import tr
+    from app.core.i18n import tr
 
     assert tr("backup.disk_full", error="").split("（")[0] in msg
 
@@ -210,7 +210,7 @@ def run_restore_kill_trials(work: Path, n: int, seed: int = 99) -> list[str]:
     moments up to the length of a whole restore. Returns which state each trial found."""
     import shutil
 
-    from app.demo import build_demo
+    from app.school.demo import build_demo
 
     pristine = work / "pristine"
     build_archive(pristine, students=1500, files=20, file_bytes=30_000)

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from app.changes import KINDS, ChangeRequest, apply_change, events_for, kind_info, plan_change, state_on
-from app.errors import Refused
-from app.student_service import Override
+from app.core.errors import Refused
+from app.students.service import Override
 from tests.helpers import PROFILES, add, birth_for_grade, cjk_name, new_class, new_school, unique_id
 
 D = dt.date
@@ -438,7 +438,7 @@ def test_automatic_withdrawal_only_in_changzhi_high_school(school):
 
 
 def test_death_cancellation_due_in_ten_working_days_across_a_holiday(school):
-    from app.workdays import add_working_days
+    from app.core.workdays import add_working_days
 
     s = school("national")
     sid = pupil(s, 8)
@@ -645,8 +645,8 @@ def test_form_data_for_printing(school):
 
 
 def test_demo_and_every_created_student_have_their_starting_event(tmp_path):
-    from app.demo import build_demo
-    from app.session import Session
+    from app.school.demo import build_demo
+    from app.core.session import Session
 
     build_demo(tmp_path / "demo", students=40)
     with Session.open(tmp_path / "demo") as s:
@@ -664,7 +664,7 @@ def test_demo_and_every_created_student_have_their_starting_event(tmp_path):
     ("医院证明", "县级以上医院诊断证明", False), ("户口本", "居民户口簿", False), ("居民户口簿复印件", "居民户口簿", True),
     ("退学申请表", "山西省中小学生退学申请表", True), ("申请表", "山西省中小学生退学申请表", False)])
 def test_evidence_names_match_the_rules_documents(given, doc, match):
-    from app.rules.checks_changes import evidence_given
+    from app.changes.checks import evidence_given
 
     assert (evidence_given([given], doc) is not None) is match
 
@@ -772,7 +772,7 @@ def test_every_change_rule_cites_its_own_text(profile):
     import re
     import tomllib
 
-    from app.paths import resource
+    from app.core.paths import resource
 
     data = tomllib.loads(resource("rules", "changes", f"{profile}.toml").read_text(encoding="utf-8"))
     assert data["rules"]
@@ -818,9 +818,9 @@ def test_zhoukou_cross_province_high_school_transfer_documents(school):
 
 def test_imported_students_start_with_their_enrol_event(tmp_path):
     """The importer creates through the same path: one enrol event per imported record, in its transaction."""
-    from app.demo import build_demo
+    from app.school.demo import build_demo
     from app.exchange import export_students, import_students
-    from app.session import Session
+    from app.core.session import Session
     from tests.test_exchange import clone_archive
 
     build_demo(tmp_path / "src", students=30, seed=5)

@@ -13,7 +13,7 @@ import pytest
 
 from app.cli import main
 from app.rules.engine import ProfileError
-from app.session import Session
+from app.core.session import Session
 from tests.helpers import SCHOOL_CODE, make_id
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -371,7 +371,7 @@ def test_usage_error_without_json_goes_to_stderr(capsys, arch):
 
 # ------------------------------------------------------------------ other verbs of the contract
 def test_demo_verb(capsys, tmp_path):
-    pytest.importorskip("app.demo")
+    pytest.importorskip("app.school.demo")
     d = tmp_path / "demo"
     rc, o, _ = run(capsys, "--archive", d, "--json", "demo", "--students", 12)
     assert rc == 0 and o["ok"] is True, o
@@ -457,7 +457,7 @@ def test_in_process_second_open_is_refused_too(capsys, arch):
 def test_broken_profile_file_is_reported_as_json(capsys, arch, tmp_path, monkeypatch):
     import shutil
 
-    from app.paths import resources_dir
+    from app.core.paths import resources_dir
     from app.rules.engine import load_profile
 
     bundle = tmp_path / "bundle"

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from app import deadlines as DL
-from app import workdays as W
+from app.changes import deadlines as DL
+from app.core import workdays as W
 from app.cli import main
 from tests.helpers import add, fill_class, make_id, new_class, new_school
 
@@ -220,8 +220,8 @@ def test_semester_reviews_per_profile(tmp_path):
 def test_every_deadline_kind_a_rule_can_write_has_a_name():
     import re
 
-    from app.deadlines import KIND_NAMES
-    from app.paths import resource
+    from app.changes.deadlines import KIND_NAMES
+    from app.core.paths import resource
 
     kinds = set()
     for p in resource("rules").rglob("*.toml"):

@@ -1,19 +1,19 @@
-"""app/demo.py: demo archives whose every record passes validation and the school's rules."""
+"""app/school/demo.py: demo archives whose every record passes validation and the school's rules."""
 import datetime as dt
 
 import pytest
 
-from app import class_service as cs
-from app import fields as F
-from app.demo import build_demo, class_size_limit
-from app.errors import Refused
-from app.idcard import parse_id
+from app.school import classes as cs
+from app.students import fields as F
+from app.school.demo import build_demo, class_size_limit
+from app.core.errors import Refused
+from app.students.idcard import parse_id
 from app.rules.engine import load_profile
-from app.school_service import init_school
-from app.session import Session
-from app.validation import validate_student
-from app.xjh import parse_xjh
-from db import queries as q
+from app.school.service import init_school
+from app.core.session import Session
+from app.students.validation import validate_student
+from app.students.xjh import parse_xjh
+from app.students import store as q
 
 RARE = set("𠮷堃喆珺䶮龑")
 

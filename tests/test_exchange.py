@@ -12,16 +12,16 @@ import openpyxl
 import pytest
 import xlrd
 
-from app import class_service as cs
-from app import fields as F
-from app.demo import build_demo
-from app.errors import Refused
+from app.school import classes as cs
+from app.students import fields as F
+from app.school.demo import build_demo
+from app.core.errors import Refused
 from app.exchange import export_students, import_students
 from app.exchange import template_io as T
-from app.idcard import check_digit
-from app.school_service import init_school
-from app.session import Session
-from db import queries as q
+from app.students.idcard import check_digit
+from app.school.service import init_school
+from app.core.session import Session
+from app.students import store as q
 
 SCHOOL_CODE = "2411000001"
 TODAY = dt.date.today()
@@ -568,10 +568,10 @@ def test_a_file_without_class_column_is_reported_once(tmp_path):
 
 
 def test_export_warns_about_classes_without_a_national_class_code(tmp_path):
-    from app import class_service as cs
-    from app import student_service as ss
+    from app.school import classes as cs
+    from app.students import service as ss
     from app.exchange import export_students
-    from app.school_service import init_school
+    from app.school.service import init_school
     from tests.helpers import make_id
 
     with init_school(tmp_path / "a", name="无班号学校", code="4116000009", stages="junior", profile="national") as s:

@@ -15,15 +15,16 @@ import pytest
 import xlrd
 from python_calamine import CalamineWorkbook
 
-from app import accounts, audit
-from app import export_approvals as E
+from app.accounts import service as accounts
+from app.audit import log as audit
+from app.exchange import approvals as E
 from app.cli import main
-from app.errors import Forbidden, Refused
+from app.core.errors import Forbidden, Refused
 from app.exchange import export_students, import_students
 from app.exchange import template_io as T
 from app.exchange.neutralise import safe_cell, unneutralise
-from app.masking import mask_id
-from app.session import Session
+from app.core.masking import mask_id
+from app.core.session import Session
 from tests.helpers import add, birth_for_grade, make_id, new_class, new_school
 
 PW = "correct horse 7"
@@ -90,7 +91,7 @@ def test_safe_cell_and_its_inverse_are_lossless():
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
 def test_written_sheets_hold_no_formula_and_read_back_unchanged(tmp_path, suffix):
-    from app import fields as F
+    from app.students import fields as F
 
     headers = F.template_columns()[:4]
     rows = [[v, "x", v, ""] for v in TRICKY]
@@ -253,9 +254,9 @@ def test_roles_decide_purposes_and_who_records_approvals(school, tmp_path):
     b = E.add(s, reference="R-B", recipient="派出所", purpose="户籍核对")
     assert b["approved_by"] == "张校长"  # nobody named: the 校领导 signs for the school
     with pytest.raises(Forbidden):  # photo package and reconciliation export are national
-        __import__("app.photo_service", fromlist=["x"]).export_photos(s, tmp_path / "photos")
+        __import__("app.photos.service", fromlist=["x"]).export_photos(s, tmp_path / "photos")
     with pytest.raises(Forbidden):
-        __import__("app.reconcile", fromlist=["x"]).export_changes_since_last(s, tmp_path / "c.xlsx")
+        __import__("app.paper.reconcile", fromlist=["x"]).export_changes_since_last(s, tmp_path / "c.xlsx")
     s.close()
     s = Session.open(school.folder)
     accounts.sign_in(s, "admin", PW)
@@ -272,7 +273,8 @@ def test_roles_decide_purposes_and_who_records_approvals(school, tmp_path):
 
 
 def test_national_side_exports_are_audited_and_discrepancies_carry_no_id(school, tmp_path):
-    from app import paper_review, photo_service
+    from app.paper import review as paper_review
+    from app.photos import service as photo_service
 
     from tests.test_photos_service import jpeg, portrait
 
@@ -330,8 +332,8 @@ def test_cli_export_approval_and_student_export_purposes(school, tmp_path, capsy
 
 # ------------------------------------------------------------------ the window's question
 def test_export_dialog_offers_only_the_roles_purposes_and_valid_approvals(school, qtbot, monkeypatch):
-    from ui import export_dialog as D
-    from ui import messages
+    from ui.exchange import export_dialog as D
+    from ui.common import messages
 
     a = E.add(school, reference="R-1", recipient="区卫健委", purpose="体检", approved_by="李局长", allow_full_id=True)
     old = E.add(school, reference="R-0", recipient="x", purpose="y", approved_by="z",

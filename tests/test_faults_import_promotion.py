@@ -29,12 +29,12 @@ from pathlib import Path
 
 import pytest
 
-from app import class_service as cs
-from app.demo import build_demo
-from app.errors import Refused
+from app.school import classes as cs
+from app.school.demo import build_demo
+from app.core.errors import Refused
 from app.exchange import export_students, import_students
-from app.school_service import init_school
-from app.session import Session
+from app.school.service import init_school
+from app.core.session import Session
 
 ROOT = Path(__file__).resolve().parents[1]
 XUEJI = ROOT / ".venv" / "bin" / "xueji"
@@ -72,7 +72,7 @@ def build_import_case(work: Path, rows: int = 5000) -> tuple[Path, Path]:
 
 def promote_year() -> int:
     """The school year a demo school built today is promoted into."""
-    from app.demo import _school_year
+    from app.school.demo import _school_year
     import datetime as dt
 
     return _school_year(dt.date.today()) + 1
@@ -227,7 +227,7 @@ def test_disk_full_during_import_refuses_and_keeps_nothing(tmp_path, extra):
             import_students(s, sheet)
         f = e.value.findings[0]
         assert f.code == "disk_full", f
-        from app.i18n import tr
+        from app.core.i18n import tr
 
         assert tr("backup.disk_full", error="").split("（")[0] in f.message
         assert s.conn.execute("SELECT COUNT(*) FROM students").fetchone()[0] == 0
@@ -260,7 +260,7 @@ def _photo_folder(session: Session, folder: Path, count: int) -> list[int]:
 
 def test_disk_full_during_photo_import_database(tmp_path):
     """The photos' rows hit SQLITE_FULL: a clear Refused, no photo row, the same session then stores them."""
-    from app import photo_service as ps
+    from app.photos import service as ps
 
     folder = tmp_path / "archive"
     build_demo(folder, students=40, seed=6)
@@ -288,8 +288,8 @@ def test_disk_full_during_photo_store_files(tmp_path):
     script = (
         "import json, resource, signal, sys\n"
         "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
-        "from app import photo_service as ps\n"
-        "from app.session import Session\n"
+        "from app.photos import service as ps\n"
+        "from app.core.session import Session\n"
         "with Session.open(sys.argv[1]) as s:\n"
         "    resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))\n"
         "    r = ps.import_photos(s, sys.argv[2])\n"
@@ -299,7 +299,7 @@ def test_disk_full_during_photo_store_files(tmp_path):
     assert p.returncode == 0, p.stderr
     got = json.loads(p.stdout.strip().splitlines()[-1])
     assert got["stored"] == 0 and len(got["rejected"]) == 4, got
-    from app.i18n import tr
+    from app.core.i18n import tr
 
     prefix = tr("photo.err.store", error="").split("（")[0]
     assert all(name.endswith(".jpg") and prefix in msg for name, msg in got["rejected"]), got
@@ -307,7 +307,7 @@ def test_disk_full_during_photo_store_files(tmp_path):
     for f in leftovers:  # nothing half-written under a final name
         assert not f.name.startswith(".tmp") and hashlib.sha256(f.read_bytes()).hexdigest() == f.name.split(".")[0], f
     with Session.open(folder) as s:
-        from app import photo_service as ps
+        from app.photos import service as ps
 
         assert s.conn.execute("SELECT COUNT(*) FROM photos").fetchone()[0] == 0
         assert ps.import_photos(s, tmp_path / "photos").stored == 4
@@ -316,7 +316,7 @@ def test_disk_full_during_photo_store_files(tmp_path):
 def test_disk_full_during_promotion_refuses_and_changes_nothing(tmp_path):
     """SQLITE_FULL while the promotion writes its events: a clear Refused, no class moved up, and the
     same session promotes once there is room."""
-    from app.promotion import promote
+    from app.promotion.service import promote
 
     folder = tmp_path / "archive"
     build_demo(folder, students=400, seed=8)

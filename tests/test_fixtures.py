@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from app import student_service as ss
-from app.check_service import check_archive
-from app.session import Session
+from app.students import service as ss
+from app.students.check import check_archive
+from app.core.session import Session
 from db.archive import latest_version
 
 FIXTURES = sorted((Path(__file__).parent / "fixtures").glob("archive-schema-v*.sqlite"))
@@ -33,14 +33,14 @@ def test_released_archive_opens_migrates_and_keeps_everything(tmp_path, fixture)
         # chain the migration started verifies
         import datetime as dt
 
-        from app import audit
+        from app.audit import log as audit
         from app.changes import state_on
 
         for sid, status in s.conn.execute("SELECT id, status FROM students"):
             assert state_on(s, sid, dt.date.today()) == status
         assert audit.verify(s).ok
         # made before accounts: open (acting as the registrar) until its first registrar is set up
-        from app import accounts
+        from app.accounts import service as accounts
 
         assert not accounts.has_accounts(s) and s.role == "registrar" and s.can("write")
         accounts.setup_first_registrar(s, "admin", "fixture pw 1")

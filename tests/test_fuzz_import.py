@@ -18,11 +18,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.demo import build_demo
-from app.errors import Refused
+from app.school.demo import build_demo
+from app.core.errors import Refused
 from app.exchange import export_students, import_students
 from app.exchange import template_io as T
-from app.session import Session
+from app.core.session import Session
 from tests.test_faults_import_promotion import clone_school
 
 EXAMPLES = int(os.environ.get("XUEJI_FUZZ_EXAMPLES", "40"))

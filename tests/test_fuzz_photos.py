@@ -2,7 +2,7 @@
 bytes, huge declared dimensions (decompression bombs built by hand with valid checksums), zero-size
 and garbage files. Every case ends in a spec photo or a PhotoError with a PHOTO.* code and a message
 for the registrar — never another exception — and a refused photo leaves no row and no new file in the
-archive's store (tried through app.photo_service.set_photo on a real archive)."""
+archive's store (tried through app.photos.service.set_photo on a real archive)."""
 from __future__ import annotations
 
 import io
@@ -16,11 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from app import photo_service as ps
-from app.demo import build_demo
+from app.photos import service as ps
+from app.school.demo import build_demo
 from app.photos import pipeline
 from app.photos.errors import PhotoError
-from app.session import Session
+from app.core.session import Session
 
 EXAMPLES = int(os.environ.get("XUEJI_FUZZ_EXAMPLES", "40"))
 FUZZ = settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,

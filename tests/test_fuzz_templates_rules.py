@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.paths import resource
+from app.core.paths import resource
 from app.printing.template import TemplateError, load_template
 from app.rules import engine
 

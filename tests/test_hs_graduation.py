@@ -8,8 +8,8 @@ import datetime as dt
 import openpyxl
 import pytest
 
-from app import hs_graduation as hs
-from app import promotion as P
+from app.promotion import hs_records as hs
+from app.promotion import service as P
 from tests.helpers import by_rule, fill_class, new_class, new_school, refused
 
 CZ_OK = dict(credits_total=144, credits_required=116, credits_elective=22, credits_school=6,
@@ -183,7 +183,7 @@ def test_cli_hs_record_import_and_show(cz, tmp_path, capsys):
 
 
 def test_import_merges_a_combined_exam_column_with_subject_columns(cz, tmp_path):
-    from app.hs_graduation import field_label
+    from app.promotion.hs_records import field_label
 
     s = cz
     idn = dict(s.conn.execute("SELECT id, id_number FROM students").fetchall())

@@ -1,5 +1,5 @@
-"""One translation catalog for every user-facing text (resources/i18n/zh_CN.json, read by app/i18n.py
-and re-exported by ui/i18n.py): every key the code names exists, placeholders agree between the texts
+"""One translation catalog for every user-facing text (resources/i18n/zh_CN.json, read by app/core/i18n.py
+and re-exported by ui/common/i18n.py): every key the code names exists, placeholders agree between the texts
 and their call sites, and app/ and db/ write no Chinese string literal of their own
 outside docstrings and the data tables allowed below — so the rule cannot silently regress.
 (tests/test_ui_i18n.py adds the UI's checks: built keys, widget texts, and that every key is used.)"""
@@ -10,39 +10,39 @@ from collections import Counter
 
 import pytest
 
-from app import i18n
-from app.paths import resource
+from app.core import i18n
+from app.core.paths import resource
 from tests.i18n_scan import chinese_literals, module_level_names, names_keys, placeholders, sources, tr_calls
 
 LAYERS = ("app", "db", "ui")
 
 # Modules that are data, not UI: every Chinese literal in them is allowed.
 ALLOWED_MODULES = {
-    "app/demo.py": "the demo generator's data: surnames, given names, streets, villages, employers, school "
+    "app/school/demo.py": "the demo generator's data: surnames, given names, streets, villages, employers, school "
                    "names, the demo batch label (its messages go through the catalog all the same)",
 }
 
 # Module-level data tables that must stay as written, by module and name, with the reason.
 ALLOWED_TABLES = {
-    ("app/idcard.py", "HKMOTW_CODES"): "division names of the permit codes (same data as resources/divisions)",
-    ("app/idcard.py", "_GENERIC_PARENTS"): "division names matched against resources/divisions/divisions.tsv",
-    ("app/idcard.py", "_LEGACY_SUFFIXES"): "historical GB/T 2260 district names (division data)",
-    ("app/fields.py", "MEMBER_PREFIX"): "template vocabulary: the national template's member columns (成员1姓名)",
-    ("app/fields.py", "MEMBER_PREFIX_ALIASES"): "template vocabulary: member-column prefixes accepted on import",
-    ("app/fields.py", "MEMBERS_HEADING"): "template vocabulary: the heading of family-member findings (the UI matches it)",
-    ("app/fields.py", "_HEADER_FOLD"): "input normalisation: full-width brackets in header names",
-    ("app/record_io.py", "STATUS_KEY"): "record format: a key of `xueji student show --json`, read back by `student add`",
-    ("app/record_io.py", "GRADE_KEY"): "record format: roster column skipped on import",
-    ("app/record_io.py", "CLASS_NAME_KEY"): "record format: a key of `xueji student show --json`",
-    ("app/record_io.py", "CLASS_ID_KEY"): "record format: a key of `xueji student show --json` and `--set`",
+    ("app/students/idcard.py", "HKMOTW_CODES"): "division names of the permit codes (same data as resources/divisions)",
+    ("app/students/idcard.py", "_GENERIC_PARENTS"): "division names matched against resources/divisions/divisions.tsv",
+    ("app/students/idcard.py", "_LEGACY_SUFFIXES"): "historical GB/T 2260 district names (division data)",
+    ("app/students/fields.py", "MEMBER_PREFIX"): "template vocabulary: the national template's member columns (成员1姓名)",
+    ("app/students/fields.py", "MEMBER_PREFIX_ALIASES"): "template vocabulary: member-column prefixes accepted on import",
+    ("app/students/fields.py", "MEMBERS_HEADING"): "template vocabulary: the heading of family-member findings (the UI matches it)",
+    ("app/students/fields.py", "_HEADER_FOLD"): "input normalisation: full-width brackets in header names",
+    ("app/students/record_io.py", "STATUS_KEY"): "record format: a key of `xueji student show --json`, read back by `student add`",
+    ("app/students/record_io.py", "GRADE_KEY"): "record format: roster column skipped on import",
+    ("app/students/record_io.py", "CLASS_NAME_KEY"): "record format: a key of `xueji student show --json`",
+    ("app/students/record_io.py", "CLASS_ID_KEY"): "record format: a key of `xueji student show --json` and `--set`",
     ("app/exchange/template_io.py", "IGNORED_HEADERS"): "template vocabulary: roster columns without a template field",
     ("app/exchange/sheet_writer.py", "_STYLES"): "the .xlsx style sheet: the font name 宋体 (file format data)",
     ("app/exchange/export_service.py", "ALL_STATUSES"): "input grammar: words that select every status",
     ("app/exchange/export_service.py", "_FULLWIDTH_COMMA"): "input grammar: separator accepted between statuses",
-    ("app/textnorm.py", "_FW"): "input normalisation: full-width digits and punctuation to ASCII",
-    ("app/textnorm.py", "_DATE8_SPELLED"): "input grammar: dates typed as 2011年1月1日",
-    ("app/textnorm.py", "_YM6_SPELLED"): "input grammar: months typed as 2011年1月",
-    ("app/school_service.py", "_STAGE_SPLIT"): "input grammar: separators accepted between stages (，、)",
+    ("app/core/textnorm.py", "_FW"): "input normalisation: full-width digits and punctuation to ASCII",
+    ("app/core/textnorm.py", "_DATE8_SPELLED"): "input grammar: dates typed as 2011年1月1日",
+    ("app/core/textnorm.py", "_YM6_SPELLED"): "input grammar: months typed as 2011年1月",
+    ("app/school/service.py", "_STAGE_SPLIT"): "input grammar: separators accepted between stages (，、)",
 }
 
 
@@ -122,14 +122,14 @@ def test_placeholder_values_are_not_reformatted(probe):
 
 
 def test_ui_reexports_the_same_catalog():
-    from ui import i18n as ui_i18n
+    from ui.common import i18n as ui_i18n
 
     assert ui_i18n.tr is i18n.tr and ui_i18n.catalog is i18n.catalog and ui_i18n.has is i18n.has
 
 
 def test_names_table_follows_the_catalog():
-    from app.class_service import GRADE_NAMES, grade_name
-    from app.school_service import STAGE_NAMES
+    from app.school.classes import GRADE_NAMES, grade_name
+    from app.school.service import STAGE_NAMES
 
     assert STAGE_NAMES["primary"] == i18n.tr("school.stage.primary") == "小学"
     assert dict(STAGE_NAMES) == {"primary": "小学", "junior": "初中", "senior": "高中"}

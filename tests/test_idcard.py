@@ -1,4 +1,4 @@
-"""app/idcard.py: GB 11643 numbers, residence permits, foreigners' cards, legacy numbers, the division table."""
+"""app/students/idcard.py: GB 11643 numbers, residence permits, foreigners' cards, legacy numbers, the division table."""
 import datetime as dt
 import subprocess
 import sys
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from app import idcard
-from app.idcard import IdError, IdInfo, check_digit, division_name, is_known_division, normalize_id, parse_id
+from app.students import idcard
+from app.students.idcard import IdError, IdInfo, check_digit, division_name, is_known_division, normalize_id, parse_id
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 3, 1)
@@ -243,7 +243,7 @@ def test_error_is_value_error_with_code_and_message():
 
 
 def test_table_is_not_loaded_at_import():
-    code = "import app.idcard as m; assert m._table is None; m.parse_id('11010519491231002X'); assert m._table"
+    code = "import app.students.idcard as m; assert m._table is None; m.parse_id('11010519491231002X'); assert m._table"
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
 
 

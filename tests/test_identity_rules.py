@@ -2,8 +2,8 @@
 on edits, family members' ID numbers, ID type vs number kind, history shown by name."""
 import pytest
 
-from app import student_service as ss
-from app.student_service import Override
+from app.students import service as ss
+from app.students.service import Override
 from tests.helpers import add, counts, make_id, new_class, new_school, refused, rule_ids
 
 GUARDIAN = {"seq": 1, "name": "李父", "relation": "父亲", "id_number": make_id("19880101", 50)}

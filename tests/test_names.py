@@ -1,7 +1,7 @@
-"""app/names.py: name normalisation, validation and the pinyin used by search."""
+"""app/students/names.py: name normalisation, validation and the pinyin used by search."""
 import pytest
 
-from app.names import MIDDLE_DOT, name_problem, normalize_name, pinyin_of
+from app.students.names import MIDDLE_DOT, name_problem, normalize_name, pinyin_of
 
 
 @pytest.mark.parametrize("typed, stored", [

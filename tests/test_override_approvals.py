@@ -6,11 +6,12 @@ import sqlite3
 
 import pytest
 
-from app import accounts, audit
-from app import override_approvals as O
-from app.errors import Forbidden, Refused
-from app.session import Session
-from app.student_service import Override
+from app.accounts import service as accounts
+from app.audit import log as audit
+from app.changes import overrides as O
+from app.core.errors import Forbidden, Refused
+from app.core.session import Session
+from app.students.service import Override
 from tests.helpers import add, make_id, new_class, new_school
 
 GUARDIAN = {"seq": 1, "name": "李父", "relation": "父亲", "id_number": make_id("19880101", 50)}

@@ -12,8 +12,8 @@ from PIL import Image
 
 from app import paper
 from app.changes import ChangeRequest, apply_change
-from app.errors import Refused
-from app.photos import store
+from app.core.errors import Refused
+from app.core import filestore as store
 from tests.helpers import PROFILES, add, birth_for_grade, cjk_name, make_id, new_class, new_school
 
 _n = iter(range(1, 10000))
@@ -302,7 +302,7 @@ def test_sweep_reports_tampered_and_missing_files_and_deletes_nothing(school, tm
 
 
 def test_sweep_covers_photo_originals(school):
-    from app import photo_service
+    from app.photos import service as photo_service
     from tests.test_photos import jpeg, portrait
 
     s = school()

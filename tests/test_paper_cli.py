@@ -2,7 +2,7 @@
 object per call, exit 0 ok / 1 refused / 2 usage (in-process, real archive and real files)."""
 from __future__ import annotations
 
-from app.photos import store
+from app.core import filestore as store
 from tests.helpers import add, birth_for_grade, make_id, new_class, new_school
 from tests.test_cli import run
 from tests.test_paper import jpeg_bytes, pdf_bytes

@@ -14,11 +14,11 @@ from PIL import Image
 from pypdf import PdfReader
 
 from app import paper
-from app import paper_review as P
+from app.paper import review as P
 from app.changes import ChangeRequest, apply_change
 from app.cli import main
-from app.session import Session
-from app.student_service import edit_student
+from app.core.session import Session
+from app.students.service import edit_student
 from tests import reconcile_fixture as RF
 from tests.helpers import new_school, refused
 
@@ -128,7 +128,7 @@ def test_record_edited_since_the_guardian_signed(school):
     sid = ids["state"]
     P.record_signature(s, sid, "2025-09-10", "周父")
     assert not _kinds(s, sid, "form_outdated")
-    from app.student_service import history
+    from app.students.service import history
 
     (h,) = [h for h in history(s, sid) if h["action"] == "signature"]
     assert h["new_value"] == "2025-09-10" and h["reason"] == "周父"

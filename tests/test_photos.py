@@ -7,7 +7,7 @@ import io
 import pytest
 from PIL import Image, ImageDraw
 
-from app.photos import store
+from app.core import filestore as store
 from app.photos.pipeline import PhotoError, load_image, process
 from app.photos.presets import custom_preset, get_preset, names
 

@@ -10,8 +10,8 @@ import zipfile
 import pytest
 from PIL import Image, ImageDraw
 
-from app import photo_service as ps
-from app.errors import NotFound
+from app.photos import service as ps
+from app.core.errors import NotFound
 from app.photos.pipeline import PhotoError
 from tests.helpers import SCHOOL_CODE, add, birth_for_grade, history_rows, make_id, new_class, new_school
 from tests.test_photos import RED, assert_spec, decode, is_red, jpeg, png, portrait

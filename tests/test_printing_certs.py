@@ -10,10 +10,10 @@ import threading
 
 import pytest
 
-from app import cert_service as cs
-from app.errors import NotFound, Refused
-from db import cert_queries as cq
-from db import queries as q
+from app.certificates import service as cs
+from app.core.errors import NotFound, Refused
+from app.certificates import store as cq
+from app.students import store as q
 from tests.helpers import by_rule, count, fill_class, new_class, new_school, refused, rule_ids
 
 DAY = dt.date(2026, 6, 20)
@@ -110,7 +110,7 @@ def test_void_and_reprint_need_a_reason_and_voided_takes_nothing_more(tmp_path):
 
 
 def test_every_action_is_in_the_student_history(tmp_path):
-    from app.student_service import history
+    from app.students.service import history
 
     s, final, _ = school(tmp_path)
     with s:
@@ -285,7 +285,7 @@ def test_issues_racing_in_threads_get_unique_numbers(tmp_path):
     ids = [r.id for r in fill_class(s, g6, 40, 6)]
     folder = s.folder
     s.close()
-    from app.session import Session
+    from app.core.session import Session
     from db.archive import Archive, _FileLock, connect
 
     results, errors = [], []
@@ -312,7 +312,7 @@ def test_issues_racing_in_threads_get_unique_numbers(tmp_path):
 
 # ------------------------------------------------------------------ calibration
 def test_calibrations_round_trip_through_the_archive(tmp_path):
-    from app import print_service as ps
+    from app.printing import service as ps
 
     s, _, _ = school(tmp_path)
     folder = s.folder
@@ -325,7 +325,7 @@ def test_calibrations_round_trip_through_the_archive(tmp_path):
         f = refused(ps.save_calibration, s, "bad", dx_mm=0, dy_mm=0, scale=3)
         assert f[0].code == "calibration_out_of_range"
         assert refused(ps.save_calibration, s, " ", dx_mm=0, dy_mm=0)[0].code == "calibration_name_required"
-    from app.session import Session
+    from app.core.session import Session
 
     with Session.open(folder) as s2:
         cals = ps.list_calibrations(s2)

@@ -10,11 +10,11 @@ import json
 import pdfplumber
 import pytest
 
-from app import print_service as ps
+from app.printing import service as ps
 from app.changes.service import ChangeRequest, apply_change
 from app.cli import main
 from app.printing import documents as docs
-from app.printing import template_for
+from app.printing.renderer import template_for
 from app.printing.engine import fill
 from app.printing.template import PrintRefused
 from tests.helpers import add, birth_for_grade, make_id, new_class, new_school
@@ -197,7 +197,7 @@ def run(capsys, *argv):
 def test_cli_change_form_shapes_and_exit_codes(school, tmp_path, capsys):
     x = ("--archive", school.folder, "--json")
     school.close()
-    from app.session import Session
+    from app.core.session import Session
 
     s = Session.open(x[1])
     try:

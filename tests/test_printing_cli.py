@@ -37,8 +37,8 @@ def cli(capsys, arch, *argv):
 
 
 def _graduate(arch, sid):
-    from app.session import Session
-    from db import queries as q
+    from app.core.session import Session
+    from app.students import store as q
 
     with Session.open(arch["dir"]) as s, s.transaction() as conn:
         q.update_student(conn, sid, {"status": "graduated"})
@@ -112,7 +112,7 @@ def test_changzhi_second_education_certificate_needs_override(capsys, tmp_path):
     s = new_school(tmp_path, profile="shanxi-changzhi", sub="cz")
     sid = fill_class(s, new_class(s, 9), 1, 9)[0].id
     with s.transaction() as conn:
-        from db import queries as q
+        from app.students import store as q
 
         q.update_student(conn, sid, {"status": "graduated"})
     folder = str(s.folder)
@@ -146,8 +146,8 @@ def test_pattern_and_calibration_verbs(capsys, arch):
 
 
 def test_cli_kinds_match_the_renderer():
-    from app import cert_service as cs
-    from app import cli_print
+    from app.certificates import service as cs
+    from app.printing import cli as cli_print
 
     printing = pytest.importorskip("app.printing")
     assert tuple(cli_print.KINDS) == tuple(printing.KINDS)

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pdfplumber
 import pytest
 
-from app import photo_service
-from app.printing import KINDS, render, template_for
+from app.photos import service as photo_service
+from app.printing.renderer import KINDS, render, template_for
 from app.printing.engine import rows_per_page
 from tests.helpers import add, birth_for_grade, make_id, new_class, new_school
 from tests.test_printing_engine import jpeg
@@ -299,7 +299,7 @@ def test_students_can_be_named_by_id_number_or_xueji_number(school, tmp_path):
     out = tmp_path / "by.pdf"
     res = render(school, "folder-label", out, student_ids=[idn, xjh, str(sid)])
     assert res.pages == 3 and flat(out).count("钱堃") == 3
-    from app.errors import NotFound
+    from app.core.errors import NotFound
 
     with pytest.raises(NotFound):
         render(school, "folder-label", out, student_ids=["110105200001010000"])
@@ -308,9 +308,10 @@ def test_students_can_be_named_by_id_number_or_xueji_number(school, tmp_path):
 def test_a_masked_roster_prints_no_full_id_number_and_certificates_refuse_masking(tmp_path):
     """A roster for a head teacher or a notice board: ``mask_ids`` prints every ID number and 学籍号 masked
     (国家 第二十五条); the print's audit entry says so; a certificate cannot be masked."""
-    from app import audit, print_service
-    from app.errors import Refused
-    from app.masking import mask_id
+    from app.audit import log as audit
+    from app.printing import service as print_service
+    from app.core.errors import Refused
+    from app.core.masking import mask_id
 
     s = new_school(tmp_path)
     cid = new_class(s, 3)

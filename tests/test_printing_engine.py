@@ -14,9 +14,9 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image, ImageDraw
 
-from app import photo_service
-from app.printing import (CERT_KINDS, KINDS, Calibration, Cancelled, PrintRefused, TemplateError,
-                          calibration_template, cnum, fonts, load_template, render, template_for)
+from app.photos import service as photo_service
+from app.printing import cnum, fonts
+from app.printing.renderer import CERT_KINDS, KINDS, Calibration, Cancelled, PrintRefused, TemplateError, calibration_template, load_template, render, template_for
 from app.printing.engine import ASCENT, MIDDLE, MM
 from tests.helpers import add, birth_for_grade, make_id, new_class, new_school
 
@@ -391,7 +391,7 @@ def test_a_long_wrapped_text_shrinks_to_stay_in_its_box(school, tmp_path):
 
 
 def test_the_archives_measured_copy_of_a_template_is_used(school, tmp_path):
-    from app.printing import customise_template, effective_template
+    from app.printing.renderer import customise_template, effective_template
 
     path = customise_template(school, "diploma", "junior")
     assert path.parent == Path(school.folder) / "templates" and path.read_text(encoding="utf-8").startswith("#")

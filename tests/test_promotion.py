@@ -9,10 +9,10 @@ import time
 
 import pytest
 
-from app import promotion as P
-from app.demo import build_demo
-from app.session import Session
-from app.student_service import Override
+from app.promotion import service as P
+from app.school.demo import build_demo
+from app.core.session import Session
+from app.students.service import Override
 from tests.helpers import add, by_rule, fill_class, make_id, new_class, new_school, refused
 
 D = dt.date
@@ -242,7 +242,7 @@ def test_zhoukou_problem_xueji_warns_but_graduates(tmp_path):
 
 
 def test_liaoning_failed_assessment_gets_xiuye(tmp_path):
-    from app import hs_graduation as hs
+    from app.promotion import hs_records as hs
 
     s, cid, ids = _grade9(tmp_path, "liaoning")
     with s:

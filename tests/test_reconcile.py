@@ -8,12 +8,12 @@ import sqlite3
 
 import pytest
 
-from app import reconcile as R
+from app.paper import reconcile as R
 from app.cli import main
-from app.errors import Refused
+from app.core.errors import Refused
 from app.exchange import template_io as T
-from app.session import Session
-from app.student_service import edit_student
+from app.core.session import Session
+from app.students.service import edit_student
 from tests import reconcile_fixture as RF
 from tests.helpers import new_school, refused
 

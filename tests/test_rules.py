@@ -8,12 +8,12 @@ import tomllib
 
 import pytest
 
-from app.class_service import list_classes
-from app.errors import Refused
+from app.school.classes import list_classes
+from app.core.errors import Refused
 from app.rules import checks, engine
 from app.rules.engine import Profile, ProfileError, Rule, RuleContext, evaluate, load_profile
-from app.school_service import init_school
-from app.student_service import Override, edit_student, findings as student_findings, get_student
+from app.school.service import init_school
+from app.students.service import Override, edit_student, findings as student_findings, get_student
 from tests.helpers import (PROFILES, add, birth_for_grade, by_rule, count, counts, fill_class,
                            history_rows, make_id, new_class, new_school, refused, rule_ids, stored_findings)
 
@@ -666,8 +666,8 @@ class TestProfiles:
 
 @pytest.fixture
 def rules_dir(tmp_path, monkeypatch):
-    """A private copy of resources/ (the engine reads it through app.paths, like a frozen bundle)."""
-    from app.paths import resources_dir
+    """A private copy of resources/ (the engine reads it through app.core.paths, like a frozen bundle)."""
+    from app.core.paths import resources_dir
 
     root = tmp_path / "bundle"
     shutil.copytree(resources_dir(), root / "resources")
@@ -729,7 +729,7 @@ class TestBrokenProfiles:
 def test_grade_that_does_not_fit_the_entry_year_warns(tmp_path):
     import datetime as dt
 
-    from app import class_service as cs
+    from app.school import classes as cs
     from tests.helpers import new_school
 
     s = new_school(tmp_path, "henan-zhoukou")

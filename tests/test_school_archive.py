@@ -10,10 +10,10 @@ import sqlite3
 import pytest
 from pypdf import PdfReader
 
-from app import school_archive as S
+from app.paper import school_archive as S
 from app.cli import main
-from app.photos import store
-from app.session import Session
+from app.core import filestore as store
+from app.core.session import Session
 from tests import reconcile_fixture as RF
 from tests.helpers import new_school, refused
 
@@ -111,8 +111,8 @@ def test_cli_snapshot_list_verify(school, tmp_path, capsys):
 def test_certificate_stub_snapshot_lists_that_kind_only(tmp_path):
     import datetime as dt
 
-    from app import cert_service as cs
-    from db import queries as q
+    from app.certificates import service as cs
+    from app.students import store as q
     from tests.helpers import fill_class, new_class
 
     s = new_school(tmp_path, sub="certs")

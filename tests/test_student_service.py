@@ -1,4 +1,4 @@
-"""app.student_service on a real archive: create / show / edit / history, the ID number as the source
+"""app.students.service on a real archive: create / show / edit / history, the ID number as the source
 of birth date and gender, normalisation, names, search, refusals that write nothing, and the
 archive's never-delete / append-only guarantees."""
 from __future__ import annotations
@@ -7,8 +7,8 @@ import sqlite3
 
 import pytest
 
-from app.errors import NotFound, Refused
-from app.student_service import (create_student, edit_student, get_student, history, resolve, rows,
+from app.core.errors import NotFound, Refused
+from app.students.service import (create_student, edit_student, get_student, history, resolve, rows,
                                  search_ids)
 from tests.helpers import (add, count, counts, history_rows, make_id, new_class, new_school,
                            refused, student)

@@ -7,10 +7,11 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QApplication, QDialog
 
-from app import accounts, audit
+from app.accounts import service as accounts
+from app.audit import log as audit
 from tests.ui_fixtures import archive, shown  # noqa: F401  (fixtures)
-from ui import signin_dialog
-from ui.account_dialogs import ChangePasswordDialog, RecoverDialog, RecoveryCodeDialog, SetupRegistrarDialog
+from ui.accounts import signin_dialog
+from ui.accounts.account_dialogs import ChangePasswordDialog, RecoverDialog, RecoveryCodeDialog, SetupRegistrarDialog
 
 PW = "Registrar-2026"
 
@@ -193,7 +194,7 @@ def test_main_signs_in_from_the_environment(qapp, archive_factory, monkeypatch, 
     png = tmp_path / "win.png"
     assert ui_main.main(["--archive", str(folder), "--screenshot", str(png)]) == 0
     assert "screenshot saved" in capsys.readouterr().out
-    from app.session import Session
+    from app.core.session import Session
 
     with Session.open(folder) as s:
         signins = [e for e in audit.list_entries(s, kind="signin", limit=20) if e["action"] == "signin"]
@@ -209,7 +210,7 @@ def _scripted_exec(script):
 
 
 def test_open_session_sets_up_the_first_registrar_or_quits(qapp, archive_factory, monkeypatch):
-    from app.session import Session
+    from app.core.session import Session
     from ui import main as ui_main
 
     session = archive_factory(students=1)

@@ -8,12 +8,13 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QDialog
 
-from app import accounts, audit
-from app.errors import AuthError
-from app.permissions import allowed as role_allows
+from app.accounts import service as accounts
+from app.audit import log as audit
+from app.core.errors import AuthError
+from app.core.permissions import allowed as role_allows
 from tests.helpers import fill_class, new_class, new_school
 from tests.ui_fixtures import shown  # noqa: F401  (fixture)
-from ui import lock_screen, security_menu
+from ui.accounts import lock_screen, security_menu
 from ui.main_window import MainWindow
 
 PW = "Registrar-2026"
@@ -178,7 +179,7 @@ def test_every_action_follows_the_role(qtbot, school, user):
 
 
 def test_audit_entries_in_the_menu(qtbot, school, monkeypatch):
-    audit_view = pytest.importorskip("ui.audit_view")
+    audit_view = pytest.importorskip("ui.audit.audit_view")
     sign_in_as(school, "zhao")
     win = window(qtbot, school)
     calls = []
@@ -232,9 +233,9 @@ def test_registrar_editor_is_not_read_only(qtbot, school):
 
 # ------------------------------------------------------------------ 账户管理
 def test_accounts_window_adds_edits_disables_unlocks_and_resets(qtbot, school, monkeypatch, shown):  # noqa: F811
-    from ui import messages
-    from ui.accounts_window import AccountEditDialog, AccountsWindow
-    from ui.account_dialogs import ResetPasswordDialog
+    from ui.common import messages
+    from ui.accounts.accounts_window import AccountEditDialog, AccountsWindow
+    from ui.accounts.account_dialogs import ResetPasswordDialog
 
     monkeypatch.setattr(messages, "confirm", lambda *a, **kw: True)
     sign_in_as(school, "wang")
@@ -297,7 +298,7 @@ def test_accounts_window_adds_edits_disables_unlocks_and_resets(qtbot, school, m
 
 
 def test_policy_dialog_checks_and_sets(qtbot, school, monkeypatch):
-    from ui.accounts_window import PolicyDialog
+    from ui.accounts.accounts_window import PolicyDialog
 
     monkeypatch.setattr(lock_screen, "IDLE_MS", None)
     sign_in_as(school, "wang")
@@ -316,7 +317,7 @@ def test_policy_dialog_checks_and_sets(qtbot, school, monkeypatch):
 
 
 def test_new_recovery_code_and_password_change_from_the_menu(qtbot, school, monkeypatch):
-    from ui import account_dialogs
+    from ui.accounts import account_dialogs
 
     sign_in_as(school, "wang")
     win = window(qtbot, school)

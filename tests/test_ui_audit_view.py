@@ -12,13 +12,14 @@ import sqlite3
 import pytest
 from PySide6.QtWidgets import QWidget
 
-from app import accounts, audit
-from app import student_service as ss
+from app.accounts import service as accounts
+from app.audit import log as audit
+from app.students import service as ss
 from app.changes import service as changes
-from app.errors import AuthError
+from app.core.errors import AuthError
 from tests.helpers import add, birth_for_grade, new_class, new_school, unique_id
 from tests.ui_fixtures import shown  # noqa: F401  (fixture)
-from ui import audit_view as av
+from ui.audit import audit_view as av
 
 PW = "correct horse 7"
 
@@ -44,8 +45,8 @@ class FakeWindow(QWidget):
 
 def _rich(tmp_path):
     """A school whose log holds every kind of entry, made the way the registrar makes them."""
-    from app import backup as B
-    from app import print_service as ps
+    from app.backup import service as B
+    from app.printing import service as ps
     from app.exchange import export_service as ex
 
     s = new_school(tmp_path, stages="primary")
@@ -160,7 +161,7 @@ def test_actor_combo_lists_who_is_in_the_log(rich, qtbot):
 
 
 def test_pages_load_on_scroll_and_never_all(rich, qtbot):
-    from db import audit as aq
+    from app.audit import store as aq
 
     conn = rich.conn
     last = conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()

@@ -1,4 +1,4 @@
-"""The backup window and the automatic parts (ui/backup_dialog.py, ui/backup_menu.py) on real archives:
+"""The backup window and the automatic parts (ui/backup/backup_dialog.py, ui/backup/backup_menu.py) on real archives:
 settings saved, a backup made and listed, restore after confirming what the backup holds, the backup
 when the main window closes (and a failed one never keeps it open), the quick check on open."""
 from __future__ import annotations
@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from app import backup as B
-from ui import backup_menu, messages, workers
-from ui.backup_dialog import BackupDialog
+from app.backup import service as B
+from ui.backup import backup_menu
+from ui.common import messages, workers
+from ui.backup.backup_dialog import BackupDialog
 from ui.main_window import MainWindow
 
 

@@ -1,4 +1,4 @@
-"""GUI tests of the guided status-change dialog (ui/change_dialog.py) on real archives: every finding
+"""GUI tests of the guided status-change dialog (ui/changes/change_dialog.py) on real archives: every finding
 is shown before saving — a BLOCK with its rule and article keeps Save disabled, a BLOCK* needs the
 override fields, a WARN needs the acknowledgement tick, each listed document must be attached or
 ticked as in the paper folder — and a saved transfer-out changes the roster row's state; the
@@ -11,13 +11,14 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app import changes
-from app import student_service as ss
-from app.errors import BLOCK, BLOCK_STAR, WARN
+from app.students import service as ss
+from app.core.errors import BLOCK, BLOCK_STAR, WARN
 from tests.helpers import fill_class, new_class, new_school, stored_findings
-from ui import changes_menu, messages
-from ui.change_dialog import ChangeDialog
+from ui.changes import changes_menu
+from ui.common import messages
+from ui.changes.change_dialog import ChangeDialog
 from ui.main_window import MainWindow
-from ui.roster_model import COLUMNS
+from ui.students.roster_model import COLUMNS
 
 STATUS_COL = COLUMNS.index("status")
 
@@ -122,7 +123,7 @@ def test_transfer_out_from_the_menu_changes_the_roster_row(school, qtbot, shown)
     assert (first["decision"], first["decided_by"], first["doc_number"]) == ("approved", "王校长", "教学〔2026〕1号")
     assert {a["decision"] for a in ev["approvals"][1:]} <= {"pending"}
     # the profile's form for the change opens in the print preview for signatures
-    from ui.print_preview_dialog import PrintPreviewDialog
+    from ui.printing.print_preview_dialog import PrintPreviewDialog
 
     assert dlg.print_form.isVisibleTo(dlg) and "》" in dlg.print_form.text()
     previews = [w for w in win.findChildren(PrintPreviewDialog)]
@@ -210,7 +211,7 @@ def test_block_star_needs_override_reason_approver_and_evidence(school, qtbot):
 
 
 def test_state_tab_in_the_student_editor_lists_events(school, qtbot, shown):
-    from ui.student_editor_dialog import StudentEditorDialog
+    from ui.students.student_editor_dialog import StudentEditorDialog
 
     s = school()
     sid = s.test_ids[2]
@@ -319,8 +320,8 @@ def test_transfer_in_from_the_menu_adds_the_student_to_the_roster(school, qtbot,
 def test_roster_state_filter_lists_every_state_a_change_leads_to(school, qtbot):
     import json
 
-    from app.paths import resource
-    from app.status import name
+    from app.core.paths import resource
+    from app.students.status import name
 
     s = school()
     win = MainWindow(s)
@@ -385,8 +386,8 @@ def test_discipline_levels_come_from_the_profile_for_the_stage(school, qtbot):
 
 
 def test_a_partys_later_decision_is_recorded_from_the_state_tab(school, qtbot, shown):
-    from app import deadlines
-    from ui.student_editor_dialog import StudentEditorDialog
+    from app.changes import deadlines
+    from ui.students.student_editor_dialog import StudentEditorDialog
 
     s = school()
     sid = s.test_ids[1]

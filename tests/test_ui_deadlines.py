@@ -1,4 +1,4 @@
-"""GUI tests of the deadlines view (ui/deadlines_view.py) on real archives: stored deadlines of a
+"""GUI tests of the deadlines view (ui/changes/deadlines_view.py) on real archives: stored deadlines of a
 change made a month ago are overdue, listed first and coloured; double-click opens the student in
 the editor; 标记已办结 closes an item for good; at start-up the view shows itself only when
 something is due."""
@@ -9,12 +9,14 @@ import datetime as dt
 import pytest
 from PySide6.QtGui import QColor
 
-from app import changes, deadlines
+from app import changes
+from app.changes import deadlines
 from tests.helpers import fill_class, new_class, new_school
-from ui import changes_menu, messages
-from ui.deadlines_view import OVERDUE_BG, DeadlinesView, needs_attention
+from ui.changes import changes_menu
+from ui.common import messages
+from ui.changes.deadlines_view import OVERDUE_BG, DeadlinesView, needs_attention
 from ui.main_window import MainWindow
-from ui.student_editor_dialog import StudentEditorDialog
+from ui.students.student_editor_dialog import StudentEditorDialog
 from tests.ui_fixtures import archive, shown  # noqa: F401  (pytest fixtures)
 
 
@@ -80,7 +82,7 @@ def test_marking_done_closes_the_item_for_good(archive, qtbot, shown):
     assert did not in {it.deadline_id for it in deadlines.list_deadlines(s)}
     # closing twice is refused by the service and said in words
     assert deadlines.list_deadlines(s)  # other parties still open
-    from app.errors import Refused
+    from app.core.errors import Refused
 
     with pytest.raises(Refused):
         deadlines.close_deadline(s, did, note="again")

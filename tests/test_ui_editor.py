@@ -7,12 +7,12 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 
-from app import student_service
-from app.class_service import list_classes
-from ui import messages
+from app.students import service as student_service
+from app.school.classes import list_classes
+from ui.common import messages
 from ui.main_window import MainWindow
-from ui.roster_model import COLUMNS
-from ui.student_editor_dialog import StudentEditorDialog
+from ui.students.roster_model import COLUMNS
+from ui.students.student_editor_dialog import StudentEditorDialog
 
 
 def ime_type(widget, text: str) -> None:
@@ -173,8 +173,8 @@ def test_key_data_edit_asks_for_reason_and_evidence(qtbot, window):
 
 
 def test_first_run_dialog_creates_school_and_classes(qtbot, tmp_path):
-    from app.session import Session
-    from ui.first_run_dialog import FirstRunDialog
+    from app.core.session import Session
+    from ui.school.first_run_dialog import FirstRunDialog
 
     folder = tmp_path / "new-archive"
     dlg = FirstRunDialog(folder)

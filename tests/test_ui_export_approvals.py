@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QDialog, QWidget
 
-from app import accounts
-from app import export_approvals as E
-from app.session import Session
+from app.accounts import service as accounts
+from app.exchange import approvals as E
+from app.core.session import Session
 from tests.helpers import new_class, new_school
 
 
@@ -29,7 +29,7 @@ def folder(tmp_path):
 
 
 def test_approver_records_and_revokes_an_approval(qtbot, monkeypatch, folder):
-    from ui import export_approvals_view as V
+    from ui.exchange import export_approvals_view as V
 
     s = Session.open(folder)
     accounts.sign_in(s, "wang", "approver pw 1")
@@ -70,8 +70,8 @@ def test_approver_records_and_revokes_an_approval(qtbot, monkeypatch, folder):
 
 
 def test_registrar_names_the_approver_and_the_export_dialog_offers_it(qtbot, monkeypatch, folder):
-    from ui import export_approvals_view as V
-    from ui.export_dialog import ExportPurposeDialog
+    from ui.exchange import export_approvals_view as V
+    from ui.exchange.export_dialog import ExportPurposeDialog
 
     s = Session.open(folder)
     accounts.sign_in(s, "admin", "registrar pw 1")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ui import i18n
+from ui.common import i18n
 
 UI = Path(__file__).resolve().parents[1] / "ui"
 LITERAL_KEY = re.compile(r"""\btr\(\s*["']([a-z_]+(?:\.[a-z_0-9]+)+)["']""")
@@ -25,7 +25,7 @@ BUILT_KEYS = {
 
 
 def _sources():
-    return {p.name: p.read_text(encoding="utf-8") for p in sorted(UI.glob("*.py"))}
+    return {str(p.relative_to(UI)): p.read_text(encoding="utf-8") for p in sorted(UI.rglob("*.py"))}
 
 
 def test_every_literal_key_is_in_the_catalog():

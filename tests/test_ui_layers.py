@@ -8,7 +8,7 @@ UI = Path(__file__).resolve().parents[1] / "ui"
 
 
 def test_ui_calls_app_only():
-    for path in sorted(UI.glob("*.py")):
+    for path in sorted(UI.rglob("*.py")):
         src = path.read_text(encoding="utf-8")
         assert not re.search(r"^\s*(from|import)\s+(db|sqlite3)\b", src, re.M), path.name
         assert not re.search(r"\b(SELECT|INSERT|UPDATE|DELETE)\s+\w", src), path.name

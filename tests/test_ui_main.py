@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QDialog
 
-from app import student_service
-from ui import messages, workers
+from app.students import service as student_service
+from ui.common import messages, workers
 from ui.main_window import MainWindow
 
 
@@ -24,7 +24,7 @@ def shown(monkeypatch):
 
 def _signed_in_by_env(session, monkeypatch) -> dict:
     """The archive gets its first registrar; the start-up signs in from the environment (no dialog)."""
-    from app import accounts
+    from app.accounts import service as accounts
 
     accounts.setup_first_registrar(session, "wang", "Registrar-2026")
     monkeypatch.setenv("XUEJI_USER", "wang")
@@ -63,7 +63,7 @@ def test_main_reports_a_locked_archive(qapp, archive_factory, shown):
 
 
 def test_first_run_demo_builds_and_opens_a_demo_archive(qtbot, tmp_path, shown):
-    from ui.first_run_dialog import FirstRunDialog, demo_folder
+    from ui.school.first_run_dialog import FirstRunDialog, demo_folder
 
     dlg = FirstRunDialog(tmp_path / "archive")
     qtbot.addWidget(dlg)
@@ -78,9 +78,9 @@ def test_first_run_demo_builds_and_opens_a_demo_archive(qtbot, tmp_path, shown):
 
 
 def test_demo_data_job_from_the_menu(qtbot, monkeypatch, tmp_path, shown):
-    import ui.archive_jobs as mw
-    from app.demo import build_demo
-    from app.session import Session
+    import ui.common.archive_jobs as mw
+    from app.school.demo import build_demo
+    from app.core.session import Session
 
     build_demo(tmp_path / "demo", students=3)
     win = MainWindow(Session.open(tmp_path / "demo"))
@@ -96,7 +96,7 @@ def test_demo_data_job_from_the_menu(qtbot, monkeypatch, tmp_path, shown):
 
 
 def test_demo_data_is_refused_in_a_real_archive(qtbot, monkeypatch, archive_factory, shown):
-    import ui.archive_jobs as mw
+    import ui.common.archive_jobs as mw
 
     win = MainWindow(archive_factory(students=3))
     qtbot.addWidget(win)
@@ -108,13 +108,13 @@ def test_demo_data_is_refused_in_a_real_archive(qtbot, monkeypatch, archive_fact
 
 
 def test_export_then_import_round_trip(qtbot, monkeypatch, tmp_path, archive_factory, shown):
-    import ui.import_dialog as imp
-    import ui.archive_jobs as mw
+    import ui.exchange.import_dialog as imp
+    import ui.common.archive_jobs as mw
 
     source = MainWindow(archive_factory(students=15))
     qtbot.addWidget(source)
     path = tmp_path / "export.xlsx"
-    monkeypatch.setattr("ui.export_dialog.ask_export_purpose", lambda *a, **k: ("national", None))
+    monkeypatch.setattr("ui.exchange.export_dialog.ask_export_purpose", lambda *a, **k: ("national", None))
     monkeypatch.setattr(mw.QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(path), "")))
     source.act_export.trigger()
     _last_job(source)
@@ -177,16 +177,16 @@ def test_export_for_use_in_the_school_masks_id_numbers(qtbot, monkeypatch, tmp_p
     """The purpose asked before an export decides the masking (国家 第二十五条); cancelling it exports nothing."""
     import openpyxl
 
-    import ui.archive_jobs as mw
+    import ui.common.archive_jobs as mw
 
     win = MainWindow(archive_factory(students=3))
     qtbot.addWidget(win)
     path = tmp_path / "internal.xlsx"
     monkeypatch.setattr(mw.QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(path), "")))
-    monkeypatch.setattr("ui.export_dialog.ask_export_purpose", lambda *a, **k: None)
+    monkeypatch.setattr("ui.exchange.export_dialog.ask_export_purpose", lambda *a, **k: None)
     win.act_export.trigger()
     assert not path.exists()
-    monkeypatch.setattr("ui.export_dialog.ask_export_purpose", lambda *a, **k: ("internal", None))
+    monkeypatch.setattr("ui.exchange.export_dialog.ask_export_purpose", lambda *a, **k: ("internal", None))
     win.act_export.trigger()
     _last_job(win)
     ws = openpyxl.load_workbook(path, read_only=True).active

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from app import accounts
-from app import override_approvals as O
-from app.session import Session
-from app.student_service import Override
+from app.accounts import service as accounts
+from app.changes import overrides as O
+from app.core.session import Session
+from app.students.service import Override
 from tests.helpers import add, make_id, new_class, new_school
 
 GUARDIAN = {"seq": 1, "name": "李父", "relation": "父亲", "id_number": make_id("19880101", 50)}
@@ -40,7 +40,7 @@ class _Win(QWidget):
 
 
 def test_approver_approves_and_rejects_in_the_window(qtbot, monkeypatch, folder):
-    from ui import override_view as V
+    from ui.changes import override_view as V
 
     s = Session.open(folder)
     accounts.sign_in(s, "wang", "approver pw 1")
@@ -72,7 +72,7 @@ def test_approver_approves_and_rejects_in_the_window(qtbot, monkeypatch, folder)
 
 
 def test_head_teacher_is_refused(qtbot, monkeypatch, folder):
-    from ui import override_view as V
+    from ui.changes import override_view as V
 
     s = Session.open(folder)
     accounts.sign_in(s, "li", "teacher pw 1")

@@ -1,4 +1,4 @@
-"""差异清单 (ui/discrepancies_view.py) on a real archive: paper without a scan, a folder without a location, an
+"""差异清单 (ui/paper/discrepancies_view.py) on a real archive: paper without a scan, a folder without a location, an
 overdue loan and students without a folder are listed with their kind; the kind filter narrows; a checklist
 line opens the student's 档案袋 tab with that item selected, a loan line the borrow register on that loan;
 after attaching the scan the line is gone; the list exports to .xlsx and prints to PDF."""
@@ -13,10 +13,10 @@ from PySide6.QtWidgets import QApplication
 
 from app import paper
 from tests.helpers import fill_class, new_class, new_school
-from ui.discrepancies_view import DiscrepanciesView
-from ui.loans_view import LoansView
+from ui.paper.discrepancies_view import DiscrepanciesView
+from ui.paper.loans_view import LoansView
 from ui.main_window import MainWindow
-from ui.student_editor_dialog import StudentEditorDialog
+from ui.students.student_editor_dialog import StudentEditorDialog
 from tests.ui_fixtures import shown  # noqa: F401  (pytest fixtures)
 
 
@@ -77,8 +77,8 @@ def test_discrepancies_list_open_and_go_away(tmp_path, qtbot, shown):
 
 
 def test_each_kind_of_target_opens_its_place(tmp_path, qtbot, shown):
-    from ui.discrepancies_view import open_target
-    from ui.print_preview_dialog import PrintPreviewDialog
+    from ui.paper.discrepancies_view import open_target
+    from ui.printing.print_preview_dialog import PrintPreviewDialog
 
     s = new_school(tmp_path, stages="primary")
     try:

@@ -1,4 +1,4 @@
-"""档案袋 (ui/folder_panel.py) in the student editor on a real archive: moving the folder shows its new place
+"""档案袋 (ui/paper/folder_panel.py) in the student editor on a real archive: moving the folder shows its new place
 and is kept; marking an item and attaching a real PNG scan show in the checklist (the same file twice is
 stored once and said so); lending and returning fill the folder's loans; the 纸质档案 menu's file sweep
 reports a tampered scan; the loans view lists an overdue loan in red."""
@@ -11,10 +11,11 @@ from PIL import Image
 
 from app import paper
 from tests.helpers import fill_class, new_class, new_school
-from ui import messages, paper_menu
+from ui.common import messages
+from ui.paper import paper_menu
 from ui.main_window import MainWindow
-from ui.student_editor_dialog import StudentEditorDialog
-from ui.workers import wait
+from ui.students.student_editor_dialog import StudentEditorDialog
+from ui.common.workers import wait
 
 
 @pytest.fixture
@@ -86,13 +87,13 @@ def test_folder_tab_moves_marks_attaches_lends(archive, qtbot, tmp_path, shown):
 
 
 def panel_state(state):
-    from ui.folder_panel import paper_names
+    from ui.paper.folder_panel import paper_names
 
     return paper_names()[state]
 
 
 def panel_state_none():
-    from ui.i18n import tr
+    from ui.common.i18n import tr
 
     return tr("paperui.no_scan")
 
@@ -117,7 +118,7 @@ def test_sweep_from_the_menu_reports_a_tampered_scan(archive, qtbot, tmp_path, s
 
 
 def test_loans_view_lists_overdue_first_in_red(archive, qtbot, shown):
-    from ui.loans_view import OVERDUE_BG, LoansView
+    from ui.paper.loans_view import OVERDUE_BG, LoansView
 
     s = archive
     a, b = s.test_ids[0], s.test_ids[1]
@@ -142,8 +143,8 @@ def test_loans_view_lists_overdue_first_in_red(archive, qtbot, shown):
 
 
 def test_signature_and_hand_over_from_the_folder_tab(archive, qtbot, shown):
-    from app import paper_review as PR
-    from app import student_service as ss
+    from app.paper import review as PR
+    from app.students import service as ss
 
     s = archive
     sid = s.test_ids[2]

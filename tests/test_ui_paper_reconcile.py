@@ -1,4 +1,4 @@
-"""与国家系统核对 (ui/reconcile_dialog.py) on a real archive and a generated .xlsx roster with a title row:
+"""与国家系统核对 (ui/paper/reconcile_dialog.py) on a real archive and a generated .xlsx roster with a title row:
 one student missing from the roster, one extra roster row, one name differing — the report lists exactly
 those, a line resolved in the dialog is recorded (and leaves the 只看未处理 list), and the comparison
 survives reopening the dialog."""
@@ -7,10 +7,10 @@ from __future__ import annotations
 import openpyxl
 import pytest
 
-from app import student_service as ss
-from ui import messages
-from ui.reconcile_dialog import ReconcileDialog
-from ui.workers import wait
+from app.students import service as ss
+from ui.common import messages
+from ui.paper.reconcile_dialog import ReconcileDialog
+from ui.common.workers import wait
 from tests.ui_fixtures import archive, shown  # noqa: F401  (pytest fixtures)
 
 

@@ -1,4 +1,4 @@
-"""学期复核 (ui/review_dialog.py) on a real archive: while the review is open a scanner burst anywhere marks the
+"""学期复核 (ui/paper/review_dialog.py) on a real archive: while the review is open a scanner burst anywhere marks the
 folder as seen (and opens no editor); ticking and confirming are saved at once; the progress survives closing
 the dialog AND reopening the archive in a new Session; after the review the scanner opens students again;
 the report prints to a real PDF."""
@@ -9,12 +9,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from app import paper
-from app.session import Session
+from app.core.session import Session
 from tests.helpers import fill_class, new_class, new_school
-from ui import messages, paper_menu
+from ui.common import messages
+from ui.paper import paper_menu
 from ui.main_window import MainWindow
-from ui.review_dialog import ReviewDialog
-from ui.student_editor_dialog import StudentEditorDialog
+from ui.paper.review_dialog import ReviewDialog
+from ui.students.student_editor_dialog import StudentEditorDialog
 
 
 @pytest.fixture
@@ -107,7 +108,7 @@ def test_review_scan_marks_seen_and_progress_survives_reopening(tmp_path, qtbot,
 
 
 def test_the_selected_students_key_data_is_shown_to_compare(tmp_path, qtbot, shown):
-    from app import student_service as ss
+    from app.students import service as ss
 
     s = new_school(tmp_path, stages="primary")
     try:

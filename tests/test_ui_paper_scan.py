@@ -1,4 +1,4 @@
-"""The USB barcode scanner (ui/scan_input.py) on a real archive: a code typed as a fast burst + Enter opens
+"""The USB barcode scanner (ui/paper/scan_input.py) on a real archive: a code typed as a fast burst + Enter opens
 the student — from the roster, from the main window with the focus in the search box, from another
 widget — and the burst's text does not stay in the field; slow human typing of the same text in the
 search box is NOT hijacked (its text stays, nothing opens); a fast burst that is not a code keeps its
@@ -10,13 +10,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from ui.main_window import MainWindow
-from ui.student_editor_dialog import StudentEditorDialog
+from ui.students.student_editor_dialog import StudentEditorDialog
 from tests.ui_fixtures import archive, shown  # noqa: F401  (pytest fixtures)
 
 
 def label(s, sid) -> str:
     """What the folder label's QR code holds (app/printing/documents.py)."""
-    from app import student_service as ss
+    from app.students import service as ss
 
     st = ss.get_student(s, sid)
     return f"XUEJI|{s.school['code']}|{sid}|{st.get('xueji_no') or st.get('id_number') or ''}"
@@ -70,7 +70,7 @@ def test_scan_from_the_roster_opens_the_scanned_student_not_the_selected_one(arc
 
 def test_scan_by_bare_id_number_and_with_focus_on_the_tree(archive, qtbot, shown):
     pytest.importorskip("app.paper")  # resolve_scan reads bare numbers
-    from app import student_service as ss
+    from app.students import service as ss
 
     s = archive
     win = _window(qtbot, s)

@@ -1,4 +1,4 @@
-"""学校学籍档案 (ui/school_archive_view.py) on a real archive: filing a class roster renders it in the background
+"""学校学籍档案 (ui/paper/school_archive_view.py) on a real archive: filing a class roster renders it in the background
 and lists it under its school year; filing again adds version 2 and keeps version 1; open gives the filed bytes;
 printing sends its pages to a (PDF) printer; a tampered file is shown in red by 校验全部 and refused on open."""
 from __future__ import annotations
@@ -7,9 +7,9 @@ import pytest
 from PySide6.QtPrintSupport import QPrinter
 
 from tests.helpers import fill_class, new_class, new_school
-from ui import messages
-from ui.school_archive_view import SchoolArchiveView, current_school_year
-from ui.workers import wait
+from ui.common import messages
+from ui.paper.school_archive_view import SchoolArchiveView, current_school_year
+from ui.common.workers import wait
 
 
 @pytest.fixture

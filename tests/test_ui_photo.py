@@ -1,4 +1,4 @@
-"""Student photos in the UI (ui/photo_capture_dialog.py, ui/photo_intake.py, the roster's photo
+"""Student photos in the UI (ui/photos/photo_capture_dialog.py, ui/photos/photo_intake.py, the roster's photo
 column): the capture dialog driven end to end without camera hardware — synthetic frames through a
 QVideoFrameInput → preview → Space → still → Enter → stored on the student — the no-camera path
 with its file button, the class intake flow, and the roster's 照片 column and 缺照片 filter."""
@@ -10,10 +10,10 @@ import pytest
 from PySide6.QtCore import QByteArray, QBuffer, QIODevice, Qt, QTimer
 from PySide6.QtGui import QColor, QImage, QPainter
 
-from ui.photo_widgets import crop_rect
+from ui.photos.photo_widgets import crop_rect
 
-HAS_SERVICE = importlib.util.find_spec("app.photo_service") is not None
-needs_service = pytest.mark.skipif(not HAS_SERVICE, reason="app.photo_service not installed yet")
+HAS_SERVICE = importlib.util.find_spec("app.photos.service") is not None
+needs_service = pytest.mark.skipif(not HAS_SERVICE, reason="app.photos.service not installed yet")
 
 
 def portrait(w: int = 640, h: int = 480) -> QImage:
@@ -81,7 +81,7 @@ def _decode(data: bytes) -> QImage:
 
 
 def _first_student(session):
-    from app import student_service
+    from app.students import service as student_service
 
     return student_service.search_ids(session, "")[0]
 
@@ -95,7 +95,7 @@ def test_crop_rect_is_26_by_32_and_centred():
 
 
 def test_capture_dialog_end_to_end_with_synthetic_frames(qtbot, archive_factory, feeder):
-    from ui.photo_capture_dialog import PhotoCaptureDialog
+    from ui.photos.photo_capture_dialog import PhotoCaptureDialog
 
     session = archive_factory(students=3)
     sid = _first_student(session)
@@ -117,8 +117,8 @@ def test_capture_dialog_end_to_end_with_synthetic_frames(qtbot, archive_factory,
     qtbot.keyClick(dlg, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: dlg.state == "still", timeout=5000)
     if not HAS_SERVICE:
-        pytest.skip("app.photo_service not installed yet")
-    from app import photo_service
+        pytest.skip("app.photos.service not installed yet")
+    from app.photos import service as photo_service
 
     with qtbot.waitSignal(dlg.finished, timeout=5000):
         qtbot.keyClick(dlg, Qt.Key.Key_Return)
@@ -131,7 +131,7 @@ def test_capture_dialog_end_to_end_with_synthetic_frames(qtbot, archive_factory,
 
 
 def test_escape_cancels_and_stores_nothing(qtbot, archive_factory, feeder):
-    from ui.photo_capture_dialog import PhotoCaptureDialog
+    from ui.photos.photo_capture_dialog import PhotoCaptureDialog
 
     session = archive_factory(students=1)
     sid = _first_student(session)
@@ -145,7 +145,7 @@ def test_escape_cancels_and_stores_nothing(qtbot, archive_factory, feeder):
         qtbot.keyClick(dlg, Qt.Key.Key_Escape)
     assert dlg.result() == dlg.DialogCode.Rejected
     if HAS_SERVICE:
-        from app import photo_service
+        from app.photos import service as photo_service
 
         assert photo_service.get_photo(session, sid) is None
 
@@ -153,7 +153,7 @@ def test_escape_cancels_and_stores_nothing(qtbot, archive_factory, feeder):
 def test_no_camera_says_so_and_offers_file(qtbot, archive_factory, monkeypatch, tmp_path):
     from PySide6.QtMultimedia import QMediaDevices
 
-    from ui.photo_capture_dialog import PhotoCaptureDialog
+    from ui.photos.photo_capture_dialog import PhotoCaptureDialog
 
     if QMediaDevices.videoInputs():
         pytest.skip("this machine has a camera")
@@ -171,10 +171,10 @@ def test_no_camera_says_so_and_offers_file(qtbot, archive_factory, monkeypatch, 
     qtbot.keyClick(dlg, Qt.Key.Key_Space)    # no camera: Space does nothing
     assert dlg.state == "failed"
     if not HAS_SERVICE:
-        pytest.skip("app.photo_service not installed yet")
+        pytest.skip("app.photos.service not installed yet")
     from PySide6.QtWidgets import QFileDialog
 
-    from app import photo_service
+    from app.photos import service as photo_service
 
     path = jpeg_file(tmp_path / "photo.jpg")
     monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (path, "")))
@@ -187,9 +187,9 @@ def test_no_camera_says_so_and_offers_file(qtbot, archive_factory, monkeypatch, 
 
 def test_a_bad_file_is_refused_in_the_dialog(qtbot, archive_factory, tmp_path):
     if not HAS_SERVICE:
-        pytest.skip("app.photo_service not installed yet")
-    from app import photo_service
-    from ui.photo_capture_dialog import PhotoCaptureDialog
+        pytest.skip("app.photos.service not installed yet")
+    from app.photos import service as photo_service
+    from ui.photos.photo_capture_dialog import PhotoCaptureDialog
 
     session = archive_factory(students=1)
     sid = _first_student(session)
@@ -208,7 +208,7 @@ def test_dropping_an_image_file_is_accepted(qtbot, archive_factory, tmp_path):
     from PySide6.QtCore import QMimeData, QPointF, QUrl
     from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
-    from ui.photo_capture_dialog import PhotoCaptureDialog
+    from ui.photos.photo_capture_dialog import PhotoCaptureDialog
 
     session = archive_factory(students=1)
     sid = _first_student(session)
@@ -236,7 +236,7 @@ def test_dropping_an_image_file_is_accepted(qtbot, archive_factory, tmp_path):
 
 
 def test_editor_photo_button_only_for_saved_students(qtbot, archive_factory):
-    from ui.student_editor_dialog import StudentEditorDialog
+    from ui.students.student_editor_dialog import StudentEditorDialog
 
     session = archive_factory(students=1)
     new = StudentEditorDialog(session)
@@ -253,7 +253,7 @@ def test_editor_photo_button_only_for_saved_students(qtbot, archive_factory):
 
 @needs_service
 def test_intake_walks_the_class(qtbot, archive_factory, feeder):
-    from app import photo_service
+    from app.photos import service as photo_service
     from ui.main_window import MainWindow
 
     session = archive_factory(students=4, classes=2)
@@ -277,9 +277,9 @@ def test_intake_walks_the_class(qtbot, archive_factory, feeder):
 
 
 def test_intake_needs_a_class(qtbot, archive_factory, monkeypatch):
-    from ui import messages
+    from ui.common import messages
     from ui.main_window import MainWindow
-    from ui.photo_intake import open_intake
+    from ui.photos.photo_intake import open_intake
 
     session = archive_factory(students=2)
     win = MainWindow(session)
@@ -292,7 +292,7 @@ def test_intake_needs_a_class(qtbot, archive_factory, monkeypatch):
 
 
 def test_roster_photo_column_and_missing_filter(qtbot, qtmodeltester, archive_factory, tmp_path):
-    from ui.roster_model import COLUMNS, RosterModel
+    from ui.students.roster_model import COLUMNS, RosterModel
 
     session = archive_factory(students=12)
     model = RosterModel(session, photos=True)
@@ -306,7 +306,7 @@ def test_roster_photo_column_and_missing_filter(qtbot, qtmodeltester, archive_fa
     assert model.rowCount() == 12
     if not HAS_SERVICE:
         return
-    from app import photo_service
+    from app.photos import service as photo_service
 
     with_photo = model.ids()[:3]
     data = QByteArray()
@@ -345,7 +345,7 @@ def test_main_window_has_the_photo_menu_and_filter(qtbot, archive_factory):
 def test_import_report_text_handles_lists_and_counts():
     from types import SimpleNamespace
 
-    from ui.photo_intake import export_report_text, import_report_text
+    from ui.photos.photo_intake import export_report_text, import_report_text
 
     r = SimpleNamespace(total=5, matched=[1, 2], unmatched=["x.jpg"], ambiguous=[("王伟.jpg", "2 名学生同名")],
                         rejected=[{"name": "bad.jpg", "reason": "不是图片"}], cancelled=False)

@@ -1,4 +1,4 @@
-"""The re-crop dialog (ui/photo_recrop_dialog.py): a stored photo re-cut from its kept original —
+"""The re-crop dialog (ui/photos/photo_recrop_dialog.py): a stored photo re-cut from its kept original —
 rotate, move the frame, accept → a new spec photo with that crop/rotation; cancel leaves it; the
 frame keeps the preset's shape and stays inside the image; a refusal is shown and the dialog stays."""
 from __future__ import annotations
@@ -27,7 +27,7 @@ def _jpeg(w=1200, h=900) -> bytes:
 
 @pytest.fixture
 def stored(archive_factory):
-    from app import photo_service
+    from app.photos import service as photo_service
 
     session = archive_factory(students=1)
     sid = session.conn.execute("SELECT id FROM students ORDER BY id LIMIT 1").fetchone()[0]
@@ -36,7 +36,7 @@ def stored(archive_factory):
 
 
 def _dialog(qtbot, session, sid):
-    from ui.photo_recrop_dialog import PhotoRecropDialog
+    from ui.photos.photo_recrop_dialog import PhotoRecropDialog
 
     dlg = PhotoRecropDialog(session, sid)
     qtbot.addWidget(dlg)
@@ -46,7 +46,7 @@ def _dialog(qtbot, session, sid):
 
 
 def test_rotate_move_accept_stores_new_crop(qtbot, stored, tmp_path):
-    from app import photo_service
+    from app.photos import service as photo_service
 
     session, sid = stored
     before = photo_service.photo_info(session, sid)
@@ -77,7 +77,7 @@ def test_rotate_move_accept_stores_new_crop(qtbot, stored, tmp_path):
 
 
 def test_cancel_leaves_the_photo(qtbot, stored):
-    from app import photo_service
+    from app.photos import service as photo_service
 
     session, sid = stored
     before = photo_service.photo_info(session, sid)
@@ -123,7 +123,7 @@ def test_frame_keeps_shape_and_stays_inside(qtbot, stored):
 
 
 def test_refusal_is_shown_and_dialog_stays(qtbot, stored, monkeypatch):
-    from app import photo_service
+    from app.photos import service as photo_service
     from app.photos.errors import PhotoError
 
     session, sid = stored
@@ -138,8 +138,8 @@ def test_refusal_is_shown_and_dialog_stays(qtbot, stored, monkeypatch):
 
 
 def test_editor_recrop_button(qtbot, archive_factory):
-    from app import photo_service
-    from ui.student_editor_dialog import StudentEditorDialog
+    from app.photos import service as photo_service
+    from ui.students.student_editor_dialog import StudentEditorDialog
 
     session = archive_factory(students=1)
     sid = session.conn.execute("SELECT id FROM students ORDER BY id LIMIT 1").fetchone()[0]

@@ -12,17 +12,17 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QImage
 
-from app import cert_service as cs
-from app import print_service as ps
+from app.certificates import service as cs
+from app.printing import service as ps
 from tests.helpers import fill_class, new_class, new_school
-from ui import messages, workers
-from ui import print_jobs as pj
+from ui.common import messages, workers
+from ui.printing import print_jobs as pj
 
 
 @pytest.fixture(autouse=True)
 def gc_on_the_gui_thread():
     """This file segfaulted in about 1 run in 4 (shiboken's releaseWrapper, deleting a closed dialog's
-    children). Likely cause, outside this file: ui/workers.py starts ``QRunnable.create(fn)`` runnables the pool
+    children). Likely cause, outside this file: ui/common/workers.py starts ``QRunnable.create(fn)`` runnables the pool
     auto-deletes in C++, so shiboken keeps stale wrappers whose addresses Qt reuses (seen in the full suite:
     ``selectionModel()`` answered a QRunnable). Until that is fixed: no automatic GC while a test runs (it can
     run on the worker thread), and the previous test's closed dialogs are deleted and collected here, on the
@@ -71,7 +71,7 @@ def not_blank(img: QImage) -> bool:
 
 
 def test_preview_pages_zoom_and_draft_writes_nothing(qtbot, school, quiet):
-    from ui.print_preview_dialog import PrintPreviewDialog
+    from ui.printing.print_preview_dialog import PrintPreviewDialog
 
     dlg = PrintPreviewDialog(school, "diploma", class_id=school.g6)
     qtbot.addWidget(dlg)
@@ -96,7 +96,7 @@ def test_preview_pages_zoom_and_draft_writes_nothing(qtbot, school, quiet):
 
 
 def test_save_as_pdf_issues_numbers_and_shows_that_file(qtbot, school, quiet, tmp_path):
-    from ui.print_preview_dialog import PrintPreviewDialog
+    from ui.printing.print_preview_dialog import PrintPreviewDialog
 
     written = []
     dlg = PrintPreviewDialog(school, "diploma", class_id=school.g6, after_write=written.append)
@@ -120,7 +120,7 @@ def test_save_as_pdf_issues_numbers_and_shows_that_file(qtbot, school, quiet, tm
 def test_print_to_qprinter_sends_every_page_at_full_size(qtbot, school, quiet, tmp_path):
     from PySide6.QtPrintSupport import QPrinter
 
-    from ui.print_preview_dialog import PrintPreviewDialog
+    from ui.printing.print_preview_dialog import PrintPreviewDialog
 
     dlg = PrintPreviewDialog(school, "class-roster", class_id=school.g6)
     qtbot.addWidget(dlg)
@@ -181,7 +181,7 @@ def test_batch_of_a_class_cancelled_issues_nothing_and_gui_stays_responsive(qtbo
         job = workers.run_job(cancelling)
         assert workers.wait(job, 120000)
         timer.stop()
-        from app.printing import Cancelled
+        from app.printing.renderer import Cancelled
 
         assert isinstance(job.error.error, Cancelled)
         assert seen and seen[0][1] == 300 and seen[-1][0] == 20  # stopped at the sheet it was cancelled on
@@ -198,7 +198,7 @@ def test_batch_of_a_class_cancelled_issues_nothing_and_gui_stays_responsive(qtbo
 
 
 def test_calibration_dialog_round_trip_and_live_preview(qtbot, school, quiet):
-    from ui.calibration_dialog import CalibrationDialog
+    from ui.printing.calibration_dialog import CalibrationDialog
 
     dlg = CalibrationDialog(school, name="", printer="HP LaserJet")
     qtbot.addWidget(dlg)
@@ -237,7 +237,7 @@ def test_calibration_dialog_round_trip_and_live_preview(qtbot, school, quiet):
 
 
 def test_preview_uses_a_saved_calibration(qtbot, school, quiet):
-    from ui.print_preview_dialog import PrintPreviewDialog
+    from ui.printing.print_preview_dialog import PrintPreviewDialog
 
     ps.save_calibration(school, "shift", dx_mm=5, dy_mm=0)
     dlg = PrintPreviewDialog(school, "calibration-sheet")
@@ -251,7 +251,7 @@ def test_preview_uses_a_saved_calibration(qtbot, school, quiet):
 
 
 def test_register_dialog_issue_reprint_void_verify(qtbot, school, quiet):
-    from ui.cert_register_dialog import CertRegisterDialog
+    from ui.printing.cert_register_dialog import CertRegisterDialog
 
     sid = school.ids[0]
     dlg = CertRegisterDialog(school, student_id=sid)
@@ -280,7 +280,7 @@ def test_menu_is_installed_on_the_main_window(qtbot, school, quiet):
 
 
 def test_register_dialog_asks_for_the_authority_number_in_changzhi(qtbot, tmp_path, quiet, monkeypatch):
-    from ui.cert_register_dialog import CertRegisterDialog
+    from ui.printing.cert_register_dialog import CertRegisterDialog
 
     s = new_school(tmp_path, profile="shanxi-changzhi", sub="cz")
     try:
@@ -297,7 +297,7 @@ def test_register_dialog_asks_for_the_authority_number_in_changzhi(qtbot, tmp_pa
 
 
 def test_preview_of_a_class_names_who_is_left_out(qtbot, school, quiet):
-    from ui.print_preview_dialog import PrintPreviewDialog
+    from ui.printing.print_preview_dialog import PrintPreviewDialog
 
     g5 = new_class(school, 5)
     fill_class(school, g5, 1, 5, start=30)
@@ -320,7 +320,7 @@ def _record_transfer(s, sid):
 def test_print_change_form_previews_the_form_and_saves_it(qtbot, school, quiet, tmp_path):
     from PySide6.QtWidgets import QWidget
 
-    from ui.print_menu import print_change_form
+    from ui.printing.print_menu import print_change_form
 
     eid = _record_transfer(school, school.ids[0])
     host = QWidget()
@@ -344,7 +344,7 @@ def test_print_change_form_previews_the_form_and_saves_it(qtbot, school, quiet, 
 
 def test_change_form_menu_entry_prints_the_selected_students_latest_change(qtbot, school, quiet, monkeypatch):
     from ui.main_window import MainWindow
-    from ui.print_menu import print_latest_change_form
+    from ui.printing.print_menu import print_latest_change_form
 
     win = MainWindow(school)
     qtbot.addWidget(win)
@@ -363,8 +363,8 @@ def test_a_roster_can_be_previewed_and_saved_with_id_numbers_masked(qtbot, schoo
     """遮蔽身份证号 (rosters, not certificates): the preview and the saved PDF hold no full ID number."""
     import pdfplumber
 
-    from app.student_service import get_student
-    from ui.print_preview_dialog import PrintPreviewDialog
+    from app.students.service import get_student
+    from ui.printing.print_preview_dialog import PrintPreviewDialog
 
     full = [get_student(school, i)["id_number"] for i in school.ids]
     dlg = PrintPreviewDialog(school, "class-roster", class_id=school.g6)

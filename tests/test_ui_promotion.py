@@ -8,16 +8,17 @@ import datetime as dt
 
 import pytest
 
-from app import hs_graduation, workdays
-from app import student_service as ss
-from app.class_service import list_classes
+from app.promotion import hs_records as hs_graduation
+from app.core import workdays
+from app.students import service as ss
+from app.school.classes import list_classes
 from tests.helpers import fill_class, new_class, new_school
-from ui import messages
-from ui.calendar_dialog import CalendarDialog
-from ui.graduation_dialog import GraduationDialog
-from ui.hs_record_dialog import HsRecordDialog
-from ui.promotion_dialog import PromotionDialog, default_school_year
-from ui.workers import wait
+from ui.common import messages
+from ui.changes.calendar_dialog import CalendarDialog
+from ui.promotion.graduation_dialog import GraduationDialog
+from ui.promotion.hs_record_dialog import HsRecordDialog
+from ui.promotion.promotion_dialog import PromotionDialog, default_school_year
+from ui.common.workers import wait
 
 
 @pytest.fixture
@@ -183,7 +184,7 @@ def test_holding_back_is_refused_where_the_profile_bans_it(school, qtbot, shown)
 def test_hs_records_import_from_a_class_spreadsheet_then_graduation_uses_them(school, qtbot, tmp_path, shown):
     import openpyxl
 
-    from ui.hs_record_dialog import import_records
+    from ui.promotion.hs_record_dialog import import_records
 
     s = school(profile="shanxi-changzhi", stages="senior", grades=(12,), n=2)
     good, short = (ss.get_student(s, i) for i in s.ids)
@@ -238,7 +239,7 @@ def test_calendar_imports_a_notice_file(school, qtbot, tmp_path, shown):
 
 def test_graduation_with_open_business_needs_an_override(school, qtbot, shown):
     from app import changes
-    from app.student_service import Override
+    from app.students.service import Override
 
     s = school(profile="henan-zhoukou", stages="junior", grades=(9,), n=3)
     away = s.ids[0]
@@ -254,7 +255,7 @@ def test_graduation_with_open_business_needs_an_override(school, qtbot, shown):
     lines = [dlg.findings_list.item(i).text() for i in range(dlg.findings_list.count())]
     assert any(rule.id in t and rule.article in t for t in lines), lines
     assert not dlg.run_button.isEnabled() and dlg.override_button.isVisibleTo(dlg)
-    # what the override dialog returns (ui.key_change_dialog.OverrideDialog.overrides)
+    # what the override dialog returns (ui.students.key_change_dialog.OverrideDialog.overrides)
     dlg.overrides = {rule.id: Override("该生休学，按规定清理业务", "县教育局 王科长", ["休学审批表"])}
     dlg.run_preview()
     assert dlg.run_button.isEnabled()

@@ -1,11 +1,11 @@
-"""The roster model (ui/roster_model.py) over a real archive: Qt model contract, search-as-you-type
+"""The roster model (ui/students/roster_model.py) over a real archive: Qt model contract, search-as-you-type
 by name / pinyin / initials / ID fragment, class and status filters, masked ID numbers, lazy rows."""
 from __future__ import annotations
 
 import pytest
 
-from app import student_service
-from ui.roster_model import BLOCK, COLUMNS, RosterModel, mask_id_number, mask_xueji_no
+from app.students import service as student_service
+from ui.students.roster_model import BLOCK, COLUMNS, RosterModel, mask_id_number, mask_xueji_no
 
 NAMED = [("张三丰", "20170304", 901), ("李四", "20161120", 902), ("欧阳娜娜", "20180101", 903)]
 

@@ -1,12 +1,12 @@
-"""ui/search_index.py answers exactly what app.student_service.search_ids answers (same ids, same
+"""ui/students/search_index.py answers exactly what app.students.service.search_ids answers (same ids, same
 order) for names, pinyin, initials, ID fragments, class and status filters, and stays current after
 edits made through the GUI."""
 from __future__ import annotations
 
 import pytest
 
-from app import student_service
-from ui.search_index import SearchIndex, normalise
+from app.students import service as student_service
+from ui.students.search_index import SearchIndex, normalise
 
 QUERIES = ["", "张", "张三丰", "zsf", "ZSF", "zhang", "z", "oy", "ouyang", "欧阳 娜娜", "1101", "0304",
            "２０１７", "x", "李四", "nosuchname", "%", "_", "·", "w", "wa", "2016"]

@@ -1,4 +1,4 @@
-"""ui/workers.py: jobs run off the GUI thread, report progress and results on the GUI thread, can be
+"""ui/common/workers.py: jobs run off the GUI thread, report progress and results on the GUI thread, can be
 cancelled, and deliver failures instead of losing them."""
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import time
 
 from PySide6.QtCore import QThread
 
-from app.errors import Finding, Refused
-from ui import workers
+from app.core.errors import Finding, Refused
+from ui.common import workers
 
 
 def test_job_runs_off_the_gui_thread_and_delivers_on_it(qapp):

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from app import workdays as W
-from app.errors import Refused
+from app.core import workdays as W
+from app.core.errors import Refused
 from tests.helpers import new_school
 
 D = dt.date

@@ -1,9 +1,9 @@
-"""app/xjh.py: the national 学籍号 (G / J / L), national-system.md §1.2."""
+"""app/students/xjh.py: the national 学籍号 (G / J / L), national-system.md §1.2."""
 import datetime as dt
 
 import pytest
 
-from app.xjh import XjhError, XjhInfo, is_valid_xjh, normalize_xjh, parse_xjh
+from app.students.xjh import XjhError, XjhInfo, is_valid_xjh, normalize_xjh, parse_xjh
 
 ID = "11010519491231002X"  # valid GB 11643 number (female, 1949-12-31)
 OTHER_ID = "360426199101010071"

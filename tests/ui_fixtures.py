@@ -3,7 +3,7 @@ captured instead of shown (each test module imports the ones it uses)."""
 import pytest
 
 from tests.helpers import fill_class, new_class, new_school
-from ui import messages
+from ui.common import messages
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """``xueji-gui``: start the Qt application on an archive folder.
 
 Opens the archive (or runs the first-run dialog when the folder has no school yet), then asks who is
-working (ui.signin_dialog.authenticate: the first registrar's set-up on an archive without accounts,
+working (ui.accounts.signin_dialog.authenticate: the first registrar's set-up on an archive without accounts,
 otherwise the sign-in dialog; a forced password change), then shows the main window. Cancelling either
 quits: there is no window without an account.
 
@@ -24,7 +24,7 @@ _T0 = time.perf_counter()
 
 
 def parse_args(argv):
-    from ui.i18n import tr
+    from ui.common.i18n import tr
 
     p = argparse.ArgumentParser(prog="xueji-gui", description=tr("cli.description"))
     p.add_argument("--archive", metavar="DIR", default=None, help=tr("cli.archive"))
@@ -59,9 +59,9 @@ def _install_translations(app) -> None:
 
 def open_session(folder, parent=None):
     """The archive's Session, after the first-run dialog if the folder has no school; None to quit."""
-    from app.session import ArchiveError, ArchiveMissing, Session
-    from ui import messages
-    from ui.i18n import tr
+    from app.core.session import ArchiveError, ArchiveMissing, Session
+    from ui.common import messages
+    from ui.common.i18n import tr
 
     try:
         session = Session.open(folder)
@@ -74,7 +74,7 @@ def open_session(folder, parent=None):
         return _signed_in(session, parent)
     if session is not None:
         session.close()  # init_school opens it again (one writer per archive, even in one process)
-    from ui.first_run_dialog import FirstRunDialog
+    from ui.school.first_run_dialog import FirstRunDialog
 
     dlg = FirstRunDialog(folder, parent)
     _pending_dialogs.append(dlg)
@@ -89,7 +89,7 @@ def open_session(folder, parent=None):
 
 def _signed_in(session, parent=None):
     """``session`` once someone has signed in (or set up the first registrar); None (closed) to quit."""
-    from ui.signin_dialog import authenticate
+    from ui.accounts.signin_dialog import authenticate
 
     if authenticate(session, parent, _pending_dialogs):
         return session
@@ -130,9 +130,9 @@ def _main(argv, timers) -> int:
     args, qt_args = parse_args(sys.argv[1:] if argv is None else argv)
     from PySide6.QtWidgets import QApplication
 
-    from app.paths import default_archive_dir
-    from ui.fonts import setup_fonts
-    from ui.i18n import tr
+    from app.core.paths import default_archive_dir
+    from ui.common.fonts import setup_fonts
+    from ui.common.i18n import tr
 
     app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
     app.setApplicationName("Xueji")
@@ -183,7 +183,7 @@ def _main(argv, timers) -> int:
     win.table.firstPainted.connect(painted)
     win.show()
     rc = app.exec()
-    from ui.workers import archive_pool
+    from ui.common.workers import archive_pool
 
     archive_pool().waitForDone(30000)  # a cancelled job must let go of the archive first
     win.close()

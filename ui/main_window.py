@@ -2,7 +2,7 @@
 search-as-you-type above it, and the menus that open the dialogs and background jobs.
 
 Everything reaches the archive through app/ services; writes happen in dialogs or in jobs
-(ui.workers), after which the roster and tree are refreshed.
+(ui.common.workers), after which the roster and tree are refreshed.
 """
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMainWindow, QSplitter, QTableView, QToolBar, QTreeView,
                                QVBoxLayout, QWidget)
 
-from app import status as st
-from app.class_service import list_classes
-from ui import archive_jobs, messages
-from ui.class_tree_model import NODE_ROLE, build_class_tree
-from ui.i18n import tr
-from ui.roster_model import RosterModel
+from app.students import status as st
+from app.school.classes import list_classes
+from ui.common import archive_jobs, messages
+from ui.school.class_tree_model import NODE_ROLE, build_class_tree
+from ui.common.i18n import tr
+from ui.students.roster_model import RosterModel
 
 COLUMN_WIDTHS = (130, 130, 50, 100, 170, 180, 90, 90, 60)
 
@@ -51,9 +51,9 @@ class MainWindow(QMainWindow):
         self._update_title()
         self.resize(1280, 800)
         self.search_box.setFocus()
-        from ui import lock_screen, security_menu
+        from ui.accounts import lock_screen, security_menu
 
-        security_menu.apply_permissions(self)  # what the signed-in role may do (ui/security_menu.py)
+        security_menu.apply_permissions(self)  # what the signed-in role may do (ui/accounts/security_menu.py)
         lock_screen.install(self)              # the idle screen lock, when someone is signed in
 
     # ------------------------------------------------------------------ widgets
@@ -168,7 +168,7 @@ class MainWindow(QMainWindow):
         self.act_photo_export = self._action(tr("action.photo_export"), self.export_photos)
         self.act_quit = self._action(tr("action.quit"), self.close, QKeySequence.StandardKey.Quit)
         self.act_find = self._action(tr("action.find"), self.focus_search, QKeySequence.StandardKey.Find)
-        # the permission each action needs (ui/security_menu.py greys out what the signed-in role lacks)
+        # the permission each action needs (ui/accounts/security_menu.py greys out what the signed-in role lacks)
         for act, permission in ((self.act_new, "write"), (self.act_edit, "read"), (self.act_import, "write"),
                                 (self.act_export, "export_national"), (self.act_class, "write"),
                                 (self.act_school, "settings"), (self.act_demo, "write"),
@@ -212,13 +212,16 @@ class MainWindow(QMainWindow):
         self.addToolBar(tb)
         self.main_toolbar = tb
         # Menus of the printing and status-change work live in their own modules.
-        from ui import backup_menu, changes_menu, paper_menu, print_menu
+        from ui.backup import backup_menu
+        from ui.changes import changes_menu
+        from ui.paper import paper_menu
+        from ui.printing import print_menu
 
         print_menu.install(self)
         changes_menu.install(self)
         backup_menu.install(self)
         paper_menu.install(self)
-        from ui import security_menu
+        from ui.accounts import security_menu
 
         security_menu.install(self)  # 账户: passwords, accounts, lock, sign-out, audit log
 
@@ -307,7 +310,7 @@ class MainWindow(QMainWindow):
             self.empty_label.setVisible(empty)
 
     def _update_title(self) -> None:
-        from app.permissions import role_name
+        from app.core.permissions import role_name
 
         school = self.session.school or {}
         acc = self.session.account
@@ -353,8 +356,8 @@ class MainWindow(QMainWindow):
     def open_editor(self, student_id: int | None = None):
         """The student editor (read-only for a role without "write"); None when the record is not the
         account's to read (the refusal is shown)."""
-        from app.errors import Forbidden
-        from ui.student_editor_dialog import StudentEditorDialog
+        from app.core.errors import Forbidden
+        from ui.students.student_editor_dialog import StudentEditorDialog
 
         try:
             dlg = StudentEditorDialog(self.session, student_id=student_id, class_id=self.current_class_id(),
@@ -393,7 +396,7 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ school and classes
     def new_class(self) -> None:
-        from ui.class_dialog import ClassDialog
+        from ui.school.class_dialog import ClassDialog
 
         node = self.current_node()
         dlg = ClassDialog(self.session, self, node=node)
@@ -403,13 +406,13 @@ class MainWindow(QMainWindow):
             self._tree_changed(self.tree.currentIndex(), QModelIndex())
 
     def school_info(self) -> None:
-        from ui.school_dialog import SchoolDialog
+        from ui.school.school_dialog import SchoolDialog
 
         if SchoolDialog(self.session, self).exec():
             self._update_title()
             self.reload_tree()
 
-    # ------------------------------------------------------------------ background jobs (ui/archive_jobs.py)
+    # ------------------------------------------------------------------ background jobs (ui/common/archive_jobs.py)
     def import_template(self) -> None:
         archive_jobs.import_template(self)
 
@@ -419,9 +422,9 @@ class MainWindow(QMainWindow):
     def generate_demo(self) -> None:
         archive_jobs.generate_demo(self)
 
-    # ------------------------------------------------------------------ photos (ui/photo_intake.py)
+    # ------------------------------------------------------------------ photos (ui/photos/photo_intake.py)
     def photo_intake(self, *, frame_input=None):
-        from ui import photo_intake
+        from ui.photos import photo_intake
 
         dlg = photo_intake.open_intake(self, self.current_class_id(), frame_input=frame_input)
         if dlg is not None:
@@ -430,12 +433,12 @@ class MainWindow(QMainWindow):
         return dlg
 
     def import_photos(self) -> None:
-        from ui import photo_intake
+        from ui.photos import photo_intake
 
         photo_intake.import_photos(self)
 
     def export_photos(self) -> None:
-        from ui import photo_intake
+        from ui.photos import photo_intake
 
         photo_intake.export_photos(self)
 

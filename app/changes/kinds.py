@@ -7,8 +7,8 @@ import datetime as _dt
 import json
 from functools import lru_cache
 
-from app.i18n import Names
-from app.paths import resource
+from app.core.i18n import Names
+from app.core.paths import resource
 
 LABELS = Names({
     "transfer-out": "change.kind.transfer_out", "transfer-in": "change.kind.transfer_in",

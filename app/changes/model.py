@@ -1,11 +1,11 @@
 """The status-change requests, plans and results the dialogs and the CLI exchange with app.changes, and the
-facts the change rules read (app/rules/checks_changes.py)."""
+facts the change rules read (app/changes/checks.py)."""
 from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
 
-from app.errors import Finding
+from app.core.errors import Finding
 
 DECISIONS = ("pending", "approved", "refused")
 
@@ -17,7 +17,7 @@ class ChangeRequest:
     date: _dt.date | None = None
     reason: str = ""
     evidence: list[str] = field(default_factory=list)
-    override: object | None = None            # app.student_service.Override
+    override: object | None = None            # app.students.service.Override
     approvals: list[dict] = field(default_factory=list)
     to_school: str = ""
     from_school: str = ""
@@ -67,7 +67,7 @@ class ChangeResult:
 
 @dataclass
 class ChangeFacts:
-    """What the change checks look at (app/rules/checks_changes.py)."""
+    """What the change checks look at (app/changes/checks.py)."""
     kind: str
     kind_name: str
     available: bool

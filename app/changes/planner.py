@@ -9,14 +9,14 @@ import datetime as _dt
 from app.changes import kinds as K
 from app.changes import store
 from app.changes.model import ChangeFacts, ChangePlan, ChangeRequest
-from app.class_service import display_name
-from app.errors import WARN, Finding, NotFound, Refused, triage
-from app.i18n import tr
+from app.school.classes import display_name
+from app.core.errors import WARN, Finding, NotFound, Refused, triage
+from app.core.i18n import tr
 from app.rules.checks import STAGE_NAMES
-from app.rules.checks_changes import add_years, evidence_given
+from app.changes.checks import add_years, evidence_given
 from app.rules.engine import RuleContext, evaluate
-from app.session import Session
-from db import queries as q
+from app.core.session import Session
+from app.students import store as q
 
 
 class ChangeContext(RuleContext):
@@ -264,7 +264,7 @@ class Planner:
         t = self.target
         if self.new_student or not t or not t.get("id") or (self.klass or {}).get("id") == t["id"]:
             return []
-        from app.student_service import Lookup
+        from app.students.service import Lookup
 
         k = dict(t, display_name=display_name(t))
         ctx = RuleContext("student.place", record=dict(self.student), old=dict(self.student), klass=k,
@@ -301,7 +301,7 @@ class Planner:
         for r in self.profile.rules_for(f"change.{req.kind}"):
             if r.check != "evidence_required":
                 continue
-            from app.rules.checks_changes import _applies
+            from app.changes.checks import _applies
 
             if not _applies(facts, r.params):
                 continue
@@ -340,7 +340,7 @@ def _stage_of_grade(g: int) -> str:
 def plan_transfer_in(session, conn, p: Planner, dry_run: bool):
     """A new student: the record is validated by the create path (in the same transaction, rolled back
     for a plan) so its findings join the change's."""
-    from app.student_service import create_in_transaction
+    from app.students.service import create_in_transaction
 
     req = p.req
     try:

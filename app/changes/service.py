@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from app import status as st
+from app.students import status as st
 from app.changes import kinds as K
 from app.changes import store
 from app.changes.model import DECISIONS, ChangeFacts, ChangePlan, ChangeRequest, ChangeResult  # noqa: F401 (API)
 from app.changes.planner import ChangeContext, Planner, _d, plan_transfer_in  # noqa: F401 (API)
-from app.class_service import display_name
-from app.errors import Finding, NotFound, Refused
-from app.i18n import tr
-from app.rules.checks_changes import evidence_given
-from app.session import Session
-from db import queries as q
+from app.school.classes import display_name
+from app.core.errors import Finding, NotFound, Refused
+from app.core.i18n import tr
+from app.changes.checks import evidence_given
+from app.core.session import Session
+from app.students import store as q
 
 _REQUEST_FIELDS = ("student", "student_id", "date", "reason", "evidence", "approvals", "to_school", "from_school",
                    "grade", "class_id")

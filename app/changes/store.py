@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from db.queries import now
+from app.students.store import now
 
 EVENT_COLS = ("student_id", "kind", "transition", "from_state", "to_state", "effective_date", "recorded_at",
               "recorded_by", "reason", "from_class_id", "to_class_id", "from_grade", "to_grade", "details", "batch",

@@ -6,14 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app import fields as F
-from app import status as st
-from app.errors import INVALID, Finding, NotFound, Refused
+from app.students import fields as F
+from app.students import status as st
+from app.core.errors import INVALID, Finding, NotFound, Refused
 from app.exchange import template_io as T
-from app.i18n import tr
-from app.record_io import to_template
-from app.session import Session
-from db import queries as q
+from app.core.i18n import tr
+from app.students.record_io import to_template
+from app.core.session import Session
+from app.students import store as q
 
 CHUNK = 1000
 # Words that select every status (``statuses="全部"``) and the separators accepted between statuses:
@@ -68,7 +68,7 @@ def _rows(conn, ids: list[int], class_codes: dict[int, str], school_code: str, h
           masked: bool = False):
     """Template rows; ``masked``: the student's and the family members' ID numbers through app/masking.mask_id."""
     if masked:
-        from app.masking import mask_id
+        from app.core.masking import mask_id
     for start in range(0, len(ids), CHUNK):
         part = ids[start:start + CHUNK]
         students = q.students_by_ids(conn, part)
@@ -87,7 +87,7 @@ def _classes_without_code(conn, ids: list[int], classes: dict) -> list[Finding]:
     """The national system places each row by its 班号: a class without one cannot be imported there."""
     if not ids:
         return []
-    from app.class_service import display_name
+    from app.school.classes import display_name
 
     missing = {cid for cid, k in classes.items() if not k["code"]}
     if not missing:
@@ -112,7 +112,7 @@ def export_students(session: Session, path, *, class_id=None, statuses=None, pro
     needs export_national), ``internal`` (ID numbers masked, needs export) or ``external`` (needs
     export_external and ``approval``, a valid approval's reference or id; masked unless it allows full ID
     numbers). Checked before anything is written; the audit entry records purpose, approval and masking."""
-    from app.export_approvals import grant
+    from app.exchange.approvals import grant
 
     path = Path(path)
     if path.suffix.lower() not in (".xls", ".xlsx"):
@@ -139,7 +139,7 @@ def export_students(session: Session, path, *, class_id=None, statuses=None, pro
                                  total=len(ids), progress=progress, cancel=cancel)
     except T.Cancelled:
         return ExportReport(0, str(path), cancelled=True)
-    from app import audit
+    from app.audit import log as audit
 
     audit.record_export(session, path, count=count, class_id=class_id, statuses=wanted, kind="template",
                         **allowed.audit())  # audit log: one entry

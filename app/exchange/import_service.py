@@ -10,14 +10,14 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app import fields as F
-from app.errors import INVALID, WARN, Finding, Refused
+from app.students import fields as F
+from app.core.errors import INVALID, WARN, Finding, Refused
 from app.exchange import template_io as T
-from app.i18n import tr
-from app.record_io import from_template
-from app.session import Session
-from app.student_service import create_in_transaction
-from app.textnorm import clean
+from app.core.i18n import tr
+from app.students.record_io import from_template
+from app.core.session import Session
+from app.students.service import create_in_transaction
+from app.core.textnorm import clean
 
 PROGRESS_EVERY = 100
 CLASS_HEADER = F.by_key()["class_code"].header

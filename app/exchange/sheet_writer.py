@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import Iterable
 from xml.sax.saxutils import quoteattr
 
-from app import fields as F
-from app.errors import INVALID, Finding, Refused
+from app.students import fields as F
+from app.core.errors import INVALID, Finding, Refused
 from app.exchange import template_io as T  # limits read at call time (tests shrink them)
 from app.exchange.neutralise import safe_cell, safe_row
 from app.exchange.template_io import Cancelled, bad_format, col_letter
-from app.fsutil import discard_on_error
-from app.i18n import tr
+from app.core.fsutil import discard_on_error
+from app.core.i18n import tr
 
 def sheet_names(count: int, base: str | None = None) -> list[str]:
     base = base or F.template_sheet()

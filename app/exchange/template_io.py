@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from app import fields as F
-from app.errors import INVALID, Finding, Refused
+from app.students import fields as F
+from app.core.errors import INVALID, Finding, Refused
 from app.exchange.neutralise import unneutralise
-from app.i18n import tr
+from app.core.i18n import tr
 
 HEADER_SCAN_ROWS = 10
 MIN_HEADER_MATCHES = 3

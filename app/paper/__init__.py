@@ -1,8 +1,8 @@
 """The paper archive (档案袋): where each student's folder is, what is in it (checklist from the profile and the
 status changes' evidence), scanned copies, the borrow register and hand-over, and the files/ integrity sweep.
 
-API (all take an open app.session.Session; writes are one transaction each with change_history rows and raise
-app.errors.Refused on bad input):
+API (all take an open app.core.session.Session; writes are one transaction each with change_history rows and raise
+app.core.errors.Refused on bad input):
   locate, move, overview, label_key, resolve_scan            — app/paper/locations.py
   checklist, mark_item, folder_contents, load_template       — app/paper/checklist.py
   attach_scan, withdraw_scan, scan_bytes, inspect            — app/paper/scans.py

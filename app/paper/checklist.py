@@ -9,13 +9,13 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from app import status as st
-from app.errors import Finding, NotFound, Refused
-from app.i18n import tr
-from app.paths import resource
-from app.session import Session
-from db import paper_queries as pq
-from db import queries as q
+from app.students import status as st
+from app.core.errors import Finding, NotFound, Refused
+from app.core.i18n import tr
+from app.core.paths import resource
+from app.core.session import Session
+from app.paper import store as pq
+from app.students import store as q
 
 PAPER_STATES = ("present", "missing", "lent", "handed_over", "unknown")
 MARKABLE = ("present", "missing", "handed_over", "unknown")  # "lent" comes from the borrow register
@@ -161,7 +161,7 @@ def checklist(session: Session, student_id: int) -> list[ChecklistItem]:
 
 
 def _stored_ext(session: Session, sha: str) -> str:
-    from app.photos import store
+    from app.core import filestore as store
 
     try:
         return store.path(session.folder, sha).suffix.lstrip(".")

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass
 
-from app.errors import Finding, NotFound, Refused
-from app.i18n import tr
+from app.core.errors import Finding, NotFound, Refused
+from app.core.i18n import tr
 from app.paper.checklist import require_item
 from app.paper.locations import ensure_folder
-from app.session import Session
-from db import paper_queries as pq
-from db import queries as q
+from app.core.session import Session
+from app.paper import store as pq
+from app.students import store as q
 
 
 

@@ -6,11 +6,11 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from app.errors import Finding, NotFound, Refused
-from app.i18n import tr
-from app.session import Session
-from db import paper_queries as pq
-from db import queries as q
+from app.core.errors import Finding, NotFound, Refused
+from app.core.i18n import tr
+from app.core.session import Session
+from app.paper import store as pq
+from app.students import store as q
 
 LABEL_PREFIX = "XUEJI"  # the folder label's QR payload: XUEJI|<school code>|<student id>|<学籍号 or ID number>
                         # (app/printing/documents.py builds it for the folder-label kind)
@@ -140,6 +140,6 @@ def overview(session: Session, class_id: int | None = None, *, all_statuses: boo
     """One row per student (in-school students unless ``all_statuses``): {"student_id", "name", "class_id",
     "status", "xueji_no", "has_folder", "location" (list), "open_loans", "due_on" (earliest open loan),
     "handed_on", "scans", "checked" (items marked)} — for a class's shelf list or a review sheet."""
-    from app import status as st
+    from app.students import status as st
 
     return pq.folder_overview(session.conn, class_id, () if all_statuses else tuple(st.active_codes()))

@@ -9,14 +9,14 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.errors import Finding, Refused
-from app.i18n import tr
+from app.core.errors import Finding, Refused
+from app.core.i18n import tr
 from app.paper.checklist import require_item
 from app.paper.locations import ensure_folder
-from app.photos import store
-from app.session import Session
-from db import paper_queries as pq
-from db import queries as q
+from app.core import filestore as store
+from app.core.session import Session
+from app.paper import store as pq
+from app.students import store as q
 
 MAX_SCAN_BYTES = 200 * 1024 * 1024
 MIMES = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}

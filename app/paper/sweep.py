@@ -6,9 +6,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from app.photos import store
-from app.session import Session
-from db import paper_queries as pq
+from app.core import filestore as store
+from app.core.session import Session
+from app.paper import store as pq
 
 
 @dataclass

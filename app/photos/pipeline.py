@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from PIL import Image, ImageOps, ImageStat, UnidentifiedImageError
 
-from app.i18n import tr
+from app.core.i18n import tr
 from app.photos.errors import PhotoError  # noqa: F401  (re-exported: pipeline.PhotoError)
 from app.photos.presets import Preset, get_preset
 

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from app.paths import resource
+from app.core.paths import resource
 
 DEFAULT = "national"
 
@@ -51,7 +51,7 @@ def get_preset(name: str | Preset = DEFAULT) -> Preset:
         return _load()[name]
     except KeyError:
         from app.photos.errors import PhotoError
-        from app.i18n import tr
+        from app.core.i18n import tr
         raise PhotoError("PHOTO.PRESET", tr("photo.err.preset", name=name, names=tr("common.item_sep").join(_load()))) from None
 
 

@@ -8,17 +8,17 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from app import codes, status
-from app import fields as F
-from app.class_service import display_name, grade_name
-from app.errors import Finding, NotFound, Refused
-from app.i18n import tr
+from app.students import codes, status
+from app.students import fields as F
+from app.school.classes import display_name, grade_name
+from app.core.errors import Finding, NotFound, Refused
+from app.core.i18n import tr
 from app.printing import cnum
-from app.printing import data as D
+from app.printing import store as D
 from app.printing.template import PrintRefused, template_dir
-from app.school_service import STAGE_NAMES
-from app.student_service import resolve
-from db import queries as q
+from app.school.service import STAGE_NAMES
+from app.students.service import resolve
+from app.students import store as q
 
 STUDENT_KINDS = ("diploma", "completion-certificate", "incomplete-certificate", "study-certificate",
                  "education-certificate", "basic-info-form", "folder-label", "folder-contents")
@@ -445,7 +445,7 @@ def _parties(session, fd: dict, family: str, stage: str) -> list[str]:
     from types import SimpleNamespace
 
     from app.changes import kinds as K
-    from app.rules.checks_changes import _applies
+    from app.changes.checks import _applies
 
     e, det = fd["event"], fd["event"]["details"]
     out = list(change_forms().get("parties", {}).get(family, []))

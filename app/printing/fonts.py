@@ -20,7 +20,7 @@ import threading
 import unicodedata
 from functools import lru_cache
 
-from app.paths import resource
+from app.core.paths import resource
 
 FONT_FILES = {
     "NotoSerifSC": "NotoSerifSC-Regular-glyf.ttf",

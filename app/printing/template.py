@@ -13,11 +13,11 @@ from dataclasses import field as dc_field
 from functools import lru_cache
 from pathlib import Path
 
-from app.errors import Finding, Refused
-from app.i18n import tr
-from app.fields import member_fields as _member_fields
-from app.fields import student_fields as _student_fields
-from app.paths import resource
+from app.core.errors import Finding, Refused
+from app.core.i18n import tr
+from app.students.fields import member_fields as _member_fields
+from app.students.fields import student_fields as _student_fields
+from app.core.paths import resource
 from app.printing import cnum
 from app.printing.fonts import FACES, FONT_FILES
 

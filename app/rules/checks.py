@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from app import fields as F
-from app.i18n import Names, tr
+from app.students import fields as F
+from app.core.i18n import Names, tr
 
 STAGE_NAMES = Names({"primary": "school.stage.primary", "junior": "school.stage.junior",
                      "senior": "school.stage.senior"})
@@ -235,18 +235,19 @@ CHECKS = {f.__name__: f for f in (
 )}
 
 
-# Checks of later topics live in their own modules (app/rules/checks_<topic>.py); each defines
+# Checks of later topics live in their feature's package (app/<feature>/checks.py); each defines
 # CHECKS = {name: function} and is merged here.
 def _topic_checks() -> None:
     import importlib
 
-    for topic in TOPICS:
-        mod = importlib.import_module(f"app.rules.checks_{topic}")
+    for module in TOPICS.values():
+        mod = importlib.import_module(module)
         clash = set(mod.CHECKS) & set(CHECKS)
         if clash:
             raise RuntimeError(f"check names defined twice: {sorted(clash)}")
         CHECKS.update(mod.CHECKS)
 
 
-TOPICS = ("changes", "certificates", "graduation")
+TOPICS = {"changes": "app.changes.checks", "certificates": "app.certificates.checks",
+          "graduation": "app.promotion.checks"}
 _topic_checks()

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable
 
-from app.errors import Finding
-from app.i18n import tr
-from app.paths import resource
+from app.core.errors import Finding
+from app.core.i18n import tr
+from app.core.paths import resource
 
 OUTCOMES = ("BLOCK", "BLOCK*", "WARN", "EVIDENCE", "NOTE")
 EVENTS = ("student.create", "student.edit", "student.place", "class.create")
