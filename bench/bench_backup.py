@@ -1,4 +1,4 @@
-"""Backup figures for docs/reliability.md (issue 7): backup and verified restore of a 30,000-student
+"""Backup figures for docs/reliability.md: backup and verified restore of a 30,000-student
 archive with photos (goal ≤ 10 s for the database part), and SIGKILL trials during ``xueji backup``.
 
     .venv/bin/python bench/bench_backup.py [--work DIR] [--students 30000] [--originals 2000]
@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from app.backup import integrity, restore, verify  # noqa: E402
 from app.backup import service as B  # noqa: E402
 from app.core.session import Session  # noqa: E402
 
@@ -100,26 +101,26 @@ def bench_backup(work: Path, args) -> dict:
         fig["backup_again_db_s"] = res2.db_seconds
         fig["files_skipped"] = res2.files_skipped
         t = time.perf_counter()
-        rep = B.check_integrity(s, full=False)
+        rep = integrity.check_integrity(s, full=False)
         fig["quick_check_s"] = time.perf_counter() - t
         assert rep["integrity"] == "ok"
     t = time.perf_counter()
-    fig["quick_check_file_s"] = (B.quick_check_file(arch / "archive.sqlite") == "ok") and time.perf_counter() - t
+    fig["quick_check_file_s"] = (integrity.quick_check_file(arch / "archive.sqlite") == "ok") and time.perf_counter() - t
     fig["db_bytes"] = db_bytes
     path = res2.info.path
     t = time.perf_counter()
-    _, problems = B.verify_backup(path, full=True)
+    _, problems = verify.verify_backup(path, full=True)
     fig["verify_full_s"] = time.perf_counter() - t
     assert not problems, problems
     # verified restore into a new computer's empty folder (verify + safety copy + files + db + check)
     t = time.perf_counter()
-    r = B.restore_into(work / "restored", path)
+    r = restore.restore_into(work / "restored", path)
     fig["restore_new_s"] = time.perf_counter() - t
     fig["restore_files_added"] = r.files_added
     # verified restore over the existing archive (files already there: the database part)
     with Session.open(work / "restored") as s:
         t = time.perf_counter()
-        r = B.restore_backup(s, path)
+        r = restore.restore_backup(s, path)
         fig["restore_over_s"] = time.perf_counter() - t
         Path(r.safety_copy).unlink()
     for p in (work / "restored").glob("archive.before-restore-*"):

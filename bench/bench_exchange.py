@@ -20,7 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.school import classes as cs  # noqa: E402
 from app.school.demo import build_demo  # noqa: E402
-from app.exchange import export_students, import_students  # noqa: E402
+from app.exchange.export_service import export_students  # noqa: E402
+from app.exchange.import_service import import_students  # noqa: E402
 from app.school.service import init_school  # noqa: E402
 from app.core.session import Session  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""Kill trials for a 5,000-row import and a whole-school promotion (issue 7, fault figures).
+"""Kill trials for a 5,000-row import and a whole-school promotion (fault figures in docs/reliability.md).
 
 Runs ``--trials`` (default 200) SIGKILL trials per fault with the same code as
 tests/test_faults_import_promotion.py: a real ``xueji student import`` of 5,000 rows / ``xueji promote`` on

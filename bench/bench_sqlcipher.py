@@ -1,4 +1,4 @@
-"""Encryption at rest (issue 7): SQLCipher through ``sqlcipher3`` against the plain ``sqlite3`` archive.
+"""Encryption at rest (docs/encryption-at-rest.md): SQLCipher through ``sqlcipher3`` against the plain ``sqlite3`` archive.
 
 Figures for docs/encryption-at-rest.md. Not part of the test suite and not imported by it; it needs the
 ``sqlcipher3`` wheel, which the project does NOT depend on, so run it from a scratch venv:

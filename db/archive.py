@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.core.i18n import tr
+from db import audit_hash
 
 DB_NAME = "archive.sqlite"
 LOCK_NAME = "archive.lock"
@@ -23,8 +23,33 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 5000
 
 
+# The registrar's words for the errors below and for the lock file's holder line are in the app's message
+# catalogue (resources/i18n); db/ imports nothing from app/, so the app hands its ``tr`` in once
+# (app/core/session.py). Used on its own, db/ shows the message key and its params instead.
+_wording = None
+
+
+def set_wording(tr) -> None:
+    """``tr(key, **params) -> str``: how messages of db/ are worded from now on."""
+    global _wording
+    _wording = tr
+
+
+def words(key: str, **params) -> str:
+    """The text of message ``key`` with ``params``, in the app's words once it has handed them in."""
+    if _wording is not None:
+        return _wording(key, **params)
+    return " ".join([key, *(f"{k}={v}" for k, v in params.items())])
+
+
 class ArchiveError(Exception):
-    """A problem with the archive itself, worded for the registrar."""
+    """A problem with the archive itself, worded for the registrar: ``key`` and ``params`` of the message,
+    ``str(e)`` its text."""
+
+    def __init__(self, key: str, **params):
+        super().__init__(words(key, **params))
+        self.key = key
+        self.params = params
 
 
 class ArchiveLocked(ArchiveError):
@@ -51,8 +76,8 @@ def _damaged(db_path: Path, error: BaseException) -> ArchiveDamaged:
     except OSError:
         head = b""
     if head and not head.startswith(b"SQLite format 3\x00"):
-        return ArchiveDamaged(tr("backup.archive_foreign", file=db_path))
-    return ArchiveDamaged(tr("backup.archive_damaged", file=db_path, error=error))
+        return ArchiveDamaged("backup.archive_foreign", file=db_path)
+    return ArchiveDamaged("backup.archive_damaged", file=db_path, error=error)
 
 
 @dataclass(frozen=True)
@@ -91,7 +116,20 @@ def lock_open_file(fh) -> None:
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
-class _FileLock:
+def unlock_open_file(fh) -> None:
+    """Release the lock :func:`lock_open_file` took (the file stays open)."""
+    if sys.platform == "win32":
+        import msvcrt
+
+        fh.seek(0)
+        msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+class FileLock:
     """An OS-level exclusive lock on ``archive.lock``; released by the OS if the process dies."""
 
     def __init__(self, path: Path):
@@ -106,13 +144,12 @@ class _FileLock:
             fh.seek(0)
             holder = fh.read().strip()
             fh.close()
-            raise ArchiveLocked(
-                tr("archive.locked", folder=self.path.parent, holder=holder or tr("archive.unknown_holder"))
-            ) from None
+            raise ArchiveLocked("archive.locked", folder=self.path.parent,
+                                holder=holder or words("archive.unknown_holder")) from None
         fh.seek(0)
         fh.truncate()
-        fh.write(tr("archive.lock_holder", pid=os.getpid(), host=socket.gethostname(),
-                    since=f"{_dt.datetime.now():%Y-%m-%d %H:%M}"))
+        fh.write(words("archive.lock_holder", pid=os.getpid(), host=socket.gethostname(),
+                       since=f"{_dt.datetime.now():%Y-%m-%d %H:%M}"))
         fh.flush()
         self._fh = fh
 
@@ -120,15 +157,7 @@ class _FileLock:
         if self._fh is None:
             return
         try:
-            if sys.platform == "win32":
-                import msvcrt
-
-                self._fh.seek(0)
-                msvcrt.locking(self._fh.fileno(), msvcrt.LK_UNLCK, 1)
-            else:
-                import fcntl
-
-                fcntl.flock(self._fh.fileno(), fcntl.LOCK_UN)
+            unlock_open_file(self._fh)
         finally:
             self._fh.close()
             self._fh = None
@@ -141,16 +170,14 @@ def connect(db_path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
-    from app.audit import store as _audit
-
-    _audit.register(conn)  # the audit log's hash function: its triggers need it on every connection
+    audit_hash.register(conn)  # the audit log's hash function: its triggers need it on every connection
     return conn
 
 
 class Archive:
     """An open archive: the folder, its SQLite connection and the lock that makes us its only writer."""
 
-    def __init__(self, folder: Path, conn: sqlite3.Connection, lock: _FileLock):
+    def __init__(self, folder: Path, conn: sqlite3.Connection, lock: FileLock):
         self.folder = folder
         self.conn = conn
         self._lock = lock
@@ -215,7 +242,7 @@ def _backup_before_migrating(conn: sqlite3.Connection, folder: Path, from_versio
     finally:
         target.close()
     if ok != "ok":
-        raise ArchiveError(tr("archive.backup_failed", path=dest, result=ok))
+        raise ArchiveError("archive.backup_failed", path=dest, result=ok)
     return dest
 
 
@@ -224,7 +251,7 @@ def migrate(conn: sqlite3.Connection, folder: Path) -> list[int]:
     current = schema_version(conn)
     latest = latest_version()
     if current > latest:
-        raise ArchiveTooNew(tr("archive.too_new", folder=folder, version=current, latest=latest))
+        raise ArchiveTooNew("archive.too_new", folder=folder, version=current, latest=latest)
     if current == latest:
         return []
     if current > 0:
@@ -272,9 +299,9 @@ def open_archive(folder: str | os.PathLike, *, create: bool = False) -> Archive:
     db_path = folder / DB_NAME
     if not db_path.exists():
         if not create:
-            raise ArchiveMissing(tr("archive.missing", folder=folder, file=DB_NAME))
+            raise ArchiveMissing("archive.missing", folder=folder, file=DB_NAME)
         folder.mkdir(parents=True, exist_ok=True)
-    lock = _FileLock(folder / LOCK_NAME)
+    lock = FileLock(folder / LOCK_NAME)
     lock.acquire()
     try:
         try:

@@ -11,7 +11,7 @@
 #      python3-venv as well when that python is Debian's and cannot make a venv;
 #   3. .venv + `pip install -e '.[dev]'`, redone whenever pyproject.toml is newer than
 #      the stamp file .venv/.xueji-bootstrap.
-# Library lists: shared/design/platform-notes.md §1.
+# Library lists: docs/reference/platform-notes.md §1.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

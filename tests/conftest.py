@@ -11,17 +11,10 @@ import datetime as _dt  # noqa: E402
 import pytest  # noqa: E402
 
 import ui  # noqa: E402,F401  (first: ui.pyside_guard, see ui/pyside_guard.py)
+from tests.helpers import make_id_number  # noqa: E402
 
-WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超霞平刚华玉梅浩然欣怡轩宇航思远雨桐"
-
-
-def make_id_number(birth: str, seq: int, division: str = "110105") -> str:
-    """A valid 18-digit citizen number: division + YYYYMMDD + 3-digit sequence (odd = male) + check."""
-    body = f"{division}{birth}{seq % 1000:03d}"
-    total = sum(int(c) * w for c, w in zip(body, WEIGHTS))
-    return body + "10X98765432"[total % 11]
 
 
 def school_year_start() -> int:

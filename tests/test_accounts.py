@@ -1,4 +1,4 @@
-"""Accounts and roles (issue 7): passwords hashed with scrypt, lock-out, recovery code, roles enforced in app/
+"""Accounts and roles (docs/security.md): passwords hashed with scrypt, lock-out, recovery code, roles enforced in app/
 (not only in the window), head teachers limited to their classes with ID numbers masked, every step in the
 hash-chained audit log. Real archives in tmp dirs."""
 from __future__ import annotations

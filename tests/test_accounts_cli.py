@@ -1,4 +1,4 @@
-"""Signing in on the command line (issue 7): the same accounts and roles as the window, credentials from
+"""Signing in on the command line (docs/cli.md "Accounts and signing in"): the same accounts and roles as the window, credentials from
 --user / XUEJI_USER and XUEJI_PASSWORD, the error codes of the contract (docs/cli.md), and every command's
 permission written down in resources/security/commands.toml."""
 from __future__ import annotations
@@ -8,8 +8,8 @@ import tomllib
 
 import pytest
 
-from app.accounts import cli as cli_accounts
-from app.cli import _extensions, main
+from app.accounts.cli_signin import command_permission
+from app.cli import build, main
 from app.core.paths import resources_dir
 from app.core.permissions import all_permissions
 from tests.helpers import SCHOOL_CODE, birth_for_grade, make_id
@@ -161,12 +161,7 @@ def test_setup_needs_a_new_password_and_refuses_twice(capsys, monkeypatch, tmp_p
 
 
 def test_every_command_has_a_known_permission():
-    table = {}
-    for mod in _extensions():
-        table.update(mod.COMMANDS)
-    from app.cli import commands as cli_commands
-
-    table.update(cli_commands.COMMANDS)
+    table = build().handlers
     with open(resources_dir() / "security" / "commands.toml", "rb") as fh:
         data = tomllib.load(fh)
     listed = set(data["commands"]) | set(data["no_sign_in"]["commands"])
@@ -174,10 +169,10 @@ def test_every_command_has_a_known_permission():
     perms = all_permissions() | {""}
     assert set(data["commands"].values()) <= perms
     for key in table:
-        p = cli_accounts.command_permission(key)
+        p = command_permission(key)
         assert p is None or p in perms, key
     # a command that is not listed needs "write": nothing new slips through unguarded
-    assert cli_accounts.command_permission("student_edit") == "write"
+    assert command_permission("student_edit") == "write"
 
 
 def test_restore_over_an_archive_with_accounts_needs_a_registrar(capsys, monkeypatch, tmp_path, arch):

@@ -6,6 +6,7 @@ import textwrap
 
 import pytest
 
+import app.core.session  # noqa: F401  (words the archive's messages, as the app does)
 from db import archive as A
 
 
@@ -43,7 +44,7 @@ def test_other_process_holding_the_archive_is_refused(tmp_path):
     code = textwrap.dedent(f"""
         import sys, time
         sys.path.insert(0, {str(A.Path(A.__file__).parent.parent)!r})
-        from db.archive import open_archive
+        from app.core.session import open_archive
         a = open_archive({str(tmp_path)!r})
         print("held", flush=True)
         time.sleep(30)

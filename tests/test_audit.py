@@ -1,4 +1,4 @@
-"""The tamper-evident audit log (issue 7): every write path adds its entry in the same transaction, the hash
+"""The tamper-evident audit log (docs/security.md "Audit log"): every write path adds its entry in the same transaction, the hash
 chain finds an edited, deleted or reordered entry and names it, the access register lists views, prints and
 exports; CLI shapes and exit codes. Real archives in tmp_path; the tampering is done the way a tamperer would:
 a raw sqlite3 connection that drops the append-only triggers."""
@@ -10,8 +10,10 @@ import sqlite3
 import pytest
 
 from app.audit import log as audit
+from app.audit import register as audit_register
+from app.audit import text as audit_text
 from app import paper
-from app.backup import service as B
+from app.backup import journal
 from app.students import service as ss
 from app.cli import main
 from app.core.errors import Refused
@@ -175,7 +177,7 @@ def test_each_history_row_adds_one_entry_in_its_transaction(school):
     got = [e["action"] for e in audit.list_entries(s, kind="folder")]
     assert got == ["folder.return", "folder.lend"]
     assert n_audit(s) - before == n_rows(s, *tables) - rows_before + 1  # + the return (an UPDATE of the loan)
-    B.record(s, "check", ok=True, trigger="cli")
+    journal.record(s, "check", ok=True, trigger="cli")
     assert audit.list_entries(s, limit=1)[0]["action"] == "backup.check"
     assert audit.verify(s).ok
 
@@ -213,11 +215,11 @@ def test_views_prints_exports_make_the_access_register(school, tmp_path):
     s = school(2)
     ss.view_student(s, s.sids[0], where="gui")
     ex.export_students(s, tmp_path / "out.xlsx")
-    reg = audit.access_register(s)
+    reg = audit_register.access_register(s)
     assert [r["action"] for r in reg] == ["view", "export"]
     assert reg[0]["student_name"] == cjk_name(0, "审") and reg[0]["actor"] == "tester"
     assert reg[1]["detail"]["count"] == 2
-    res = audit.write_access_register(s, tmp_path / "reg.pdf")
+    res = audit_register.write_access_register(s, tmp_path / "reg.pdf")
     assert res["entries"] == 2 and res["chain_ok"]
     import pdfplumber
 
@@ -356,27 +358,27 @@ def test_categories_names_and_readable_details(school):
                                            "account.create", "genesis")] == \
         ["change", "change", "change", "status", "view", "print", "export", "export", "backup", "override",
          "account", None]
-    assert audit.action_name("signin.failed") == "登录失败"
-    assert audit.action_name("status.suspend") == "学籍异动（休学）"
-    assert audit.action_name("something.new") == "something.new"
+    assert audit_text.action_name("signin.failed") == "登录失败"
+    assert audit_text.action_name("status.suspend") == "学籍异动（休学）"
+    assert audit_text.action_name("something.new") == "something.new"
     ss.edit_student(s, s.sids[0], {"phone": "13912345678"}, reason="家长来电")
     e = audit.list_entries(s, kind="change", limit=1)[0]
-    text = audit.detail_text(e)
+    text = audit_text.detail_text(e)
     assert "联系电话" in text and "家长来电" in text and "{" not in text and "change_history" not in text
     st = {"action": "status.suspend", "detail": {"from": "enrolled", "to": "suspended", "effective": "2026-12-01"}}
-    assert "→" in audit.detail_text(st) and "2026-12-01" in audit.detail_text(st)
+    assert "→" in audit_text.detail_text(st) and "2026-12-01" in audit_text.detail_text(st)
     failed = {"action": "signin.failed", "detail": {"reason": "wrong_password", "via": "cli", "attempt": 2}}
-    assert audit.detail_text(failed) == "原因：密码错误；方式：命令行；第几次：2"
-    assert audit.entity_text({"entity": "certificate", "entity_id": 7}) == "证书 7"
+    assert audit_text.detail_text(failed) == "原因：密码错误；方式：命令行；第几次：2"
+    assert audit_text.entity_text({"entity": "certificate", "entity_id": 7}) == "证书 7"
 
 
 def test_register_print_is_recorded_only_when_asked(school, tmp_path):
     s = school(1)
     ss.view_student(s, s.sids[0], where="gui")
     before = audit.total(s)
-    audit.write_access_register(s, tmp_path / "preview.pdf")
+    audit_register.write_access_register(s, tmp_path / "preview.pdf")
     assert audit.total(s) == before
-    res = audit.write_access_register(s, tmp_path / "final.pdf", since="2000-01-01", until="2999-01-01", record=True)
+    res = audit_register.write_access_register(s, tmp_path / "final.pdf", since="2000-01-01", until="2999-01-01", record=True)
     e = audit.list_entries(s, limit=1)[0]
     assert audit.total(s) == before + 1 and e["action"] == "print" and e["detail"]["kind"] == "access-register"
     assert e["detail"]["file"] == res["file"] and e["detail"]["pages"] == res["pages"] and audit.verify(s).ok

@@ -11,6 +11,7 @@ import pytest
 
 pytest.importorskip("cryptography")
 
+from app.backup import integrity, layout, manifest, restore, settings, verify  # noqa: E402
 from app.backup import service as B  # noqa: E402
 from app.backup import crypto  # noqa: E402
 from app.core.errors import Refused  # noqa: E402
@@ -43,22 +44,22 @@ def test_encrypted_backup_holds_nothing_readable_and_restores(arch, tmp_path):
     kf = (dest / crypto.KEYFILE).read_text(encoding="utf-8")
     assert PASS not in kf and "salt" in kf
     # without the passphrase: only presence and sizes; with it: every part decrypted and checked
-    info, problems = B.verify_backup(folder)
+    info, problems = verify.verify_backup(folder)
     assert problems == [] and info.encrypted
-    _, problems = B.verify_backup(folder, passphrase=PASS)
+    _, problems = verify.verify_backup(folder, passphrase=PASS)
     assert problems == []
     with pytest.raises(Refused) as e:
-        B.verify_backup(folder, passphrase="not the passphrase")
+        verify.verify_backup(folder, passphrase="not the passphrase")
     assert e.value.findings[0].code == "wrong_passphrase"
     with pytest.raises(Refused) as e:
-        B.restore_into(tmp_path / "new-pc", folder)
+        restore.restore_into(tmp_path / "new-pc", folder)
     assert e.value.findings[0].code == "passphrase_needed"
-    r = B.restore_into(tmp_path / "new-pc", folder, passphrase=PASS)
+    r = restore.restore_into(tmp_path / "new-pc", folder, passphrase=PASS)
     assert r.files_added == 3
     with Session.open(tmp_path / "new-pc") as s:
         assert n_students(s.conn) == 6
-        assert sorted(rel for rel, _ in B.store_files(s.folder)) == sorted(rel for rel, _ in B.store_files(arch.folder))
-        assert B.check_integrity(s)["problems"] == []
+        assert sorted(rel for rel, _ in layout.store_files(s.folder)) == sorted(rel for rel, _ in layout.store_files(arch.folder))
+        assert integrity.check_integrity(s)["problems"] == []
         assert not list(s.folder.glob(".xueji-restore-*"))
 
 
@@ -84,19 +85,19 @@ def test_altered_truncated_and_swapped_parts_are_named(arch, tmp_path):
     data = bytearray(p_big.read_bytes())
     data[len(data) // 2] ^= 0x01  # one bit in the middle record
     p_big.write_bytes(bytes(data))
-    _, problems = B.verify_backup(folder, passphrase=PASS)
+    _, problems = verify.verify_backup(folder, passphrase=PASS)
     assert [p.code for p in problems] == ["decrypt_failed"] and str(p_big) in problems[0].message
     with pytest.raises(Refused):
-        B.restore_backup(arch, folder, passphrase=PASS)
+        restore.restore_backup(arch, folder, passphrase=PASS)
     assert n_students(arch.conn) == 6
     # cut off after whole records: the missing final record is noticed (size, and without the manifest too)
     data[len(data) // 2] ^= 0x01
     cut = len(crypto.MAGIC) + 17 + (1 << 20) + 16
     p_big.write_bytes(bytes(data[:cut]))
-    _, problems = B.verify_backup(folder, passphrase=PASS)
+    _, problems = verify.verify_backup(folder, passphrase=PASS)
     assert problems[0].code == "truncated"
     with pytest.raises(Refused) as e:
-        crypto.decrypt_file(p_big, B.backup_key(folder, PASS), big["path"])
+        crypto.decrypt_file(p_big, manifest.backup_key(folder, PASS), big["path"])
     assert e.value.findings[0].code == "truncated"
     p_big.write_bytes(bytes(data))
     # two store files swapped under each other's names: same sizes here, the tag binds each to its name
@@ -104,7 +105,7 @@ def test_altered_truncated_and_swapped_parts_are_named(arch, tmp_path):
     ta, tb = a.read_bytes(), b.read_bytes()
     a.write_bytes(tb)
     b.write_bytes(ta)
-    _, problems = B.verify_backup(folder, passphrase=PASS)
+    _, problems = verify.verify_backup(folder, passphrase=PASS)
     assert {p.code for p in problems} == {"decrypt_failed"}
     # a foreign file in the database's place
     a.write_bytes(ta)
@@ -112,15 +113,15 @@ def test_altered_truncated_and_swapped_parts_are_named(arch, tmp_path):
     dbp = folder / m["database"]["path"]
     size = dbp.stat().st_size
     dbp.write_bytes(os.urandom(size))
-    _, problems = B.verify_backup(folder, passphrase=PASS)
+    _, problems = verify.verify_backup(folder, passphrase=PASS)
     assert problems[0].code == "foreign_file" and str(dbp) in problems[0].message
 
 
 def test_settings_encrypt_automatic_backups(arch, tmp_path):
     with pytest.raises(Refused) as e:
-        B.save_settings(arch, {"backup.encrypt": "1", "backup.passphrase": "short"})
+        settings.save_settings(arch, {"backup.encrypt": "1", "backup.passphrase": "short"})
     assert e.value.findings[0].code == "passphrase_short"
-    B.save_settings(arch, {"backup.folder": str(tmp_path / "usb"), "backup.encrypt": "1", "backup.passphrase": PASS})
+    settings.save_settings(arch, {"backup.folder": str(tmp_path / "usb"), "backup.encrypt": "1", "backup.passphrase": PASS})
     res = B.make_backup(arch, trigger="daily")
     assert res.info.encrypted
 

@@ -21,7 +21,9 @@ from pathlib import Path
 
 import pytest
 
+from app.backup import journal, layout, manifest, restore, verify
 from app.backup import service as B
+from app.core.errors import Refused
 from app.core import filestore as store
 from app.core.session import Session
 
@@ -57,17 +59,17 @@ def check_after_fault(archive: Path, dest: Path) -> dict:
         assert s.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert s.school is not None
     complete = incomplete = 0
-    for b in B.list_backups(dest):
+    for b in manifest.list_backups(dest):
         if b.complete:
-            assert not b.name.endswith(B.PARTIAL)
-            _, problems = B.verify_backup(b.path, full=True)
+            assert not b.name.endswith(layout.PARTIAL)
+            _, problems = verify.verify_backup(b.path, full=True)
             assert problems == [], (b.path, [p.message for p in problems])
             complete += 1
         else:
             incomplete += 1
-            with pytest.raises(B.Refused):
-                B.check_restorable(b.path)
-    for rel, p in B.store_files(dest):  # a final store name always holds that content
+            with pytest.raises(Refused):
+                restore.check_restorable(b.path)
+    for rel, p in layout.store_files(dest):  # a final store name always holds that content
         assert hashlib.sha256(p.read_bytes()).hexdigest() == p.name.split(".")[0], p
     return {"complete": complete, "incomplete": incomplete}
 
@@ -127,7 +129,7 @@ def test_sigkill_during_backup(big_archive, tmp_path):
     # the next backup into a folder with remains cleans them and succeeds
     r = run_backup(big_archive, tmp_path / "shared")
     assert r.returncode == 0, r.stderr
-    left = B.list_backups(tmp_path / "shared")
+    left = manifest.list_backups(tmp_path / "shared")
     assert left and all(b.complete for b in left)
     assert not list((tmp_path / "shared" / "files").glob("*/.tmp-*"))
 
@@ -157,14 +159,14 @@ def test_disk_full_during_backup(tmp_path, where):
     obj = json.loads(r.stdout)
     assert obj["ok"] is False and str(dest) in obj["errors"][0]["message"]
     assert obj["errors"][0]["code"] == "backup_failed"
-    assert B.list_backups(dest) == []  # no backup, not even a partial one
+    assert manifest.list_backups(dest) == []  # no backup, not even a partial one
     check_after_fault(archive, dest)
     with Session.open(archive) as s:
-        last = B.history(s)[0]
+        last = journal.history(s)[0]
         assert last["kind"] == "backup" and last["ok"] == 0
     r = run_backup(archive, dest)  # with room again, the backup works
     assert r.returncode == 0, r.stderr
-    assert [b.complete for b in B.list_backups(dest)] == [True]
+    assert [b.complete for b in manifest.list_backups(dest)] == [True]
 
 
 def test_disk_full_message_says_so(tmp_path):
@@ -225,7 +227,7 @@ def run_restore_kill_trials(work: Path, n: int, seed: int = 99) -> list[str]:
     build_demo(pristine, students=40, seed=8)  # the archive moves on after the backup
     with Session.open(pristine) as s:
         states = {"old": _signature(s.conn)}
-    info = B.describe(backup)
+    info = manifest.describe(backup)
     states["restored"] = (info.counts["students"], info.counts["history"])
     assert states["old"] != states["restored"]
     shutil.copytree(pristine, work / "timing")

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from app.changes import KINDS, ChangeRequest, apply_change, events_for, kind_info, plan_change, state_on
+from app.changes.kinds import KINDS
+from app.changes.service import ChangeRequest, apply_change, events_for, kind_info, plan_change, state_on
 from app.core.errors import Refused
 from app.students.service import Override
 from tests.helpers import PROFILES, add, birth_for_grade, cjk_name, new_class, new_school, unique_id
@@ -758,7 +759,7 @@ def test_changzhi_automatic_withdrawal_after_an_expired_suspension(school):
                           "AND kind = 'suspension_expiry'", (sid,)).fetchone()[0] == 0
 
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parents[1] / "resources" / "regulations"  # the five texts the rules cite
 SEED_FILES = {"national": "national-2013-中小学生学籍管理办法.txt", "henan-zhoukou": "henan-zhoukou-2022-实施细则.txt",
               "shanxi-changzhi": "shanxi-changzhi-实施细则.txt", "liaoning": "liaoning-2017-义务教育实施细则.txt",
               "gansu-linxia": "gansu-linxia-2022-通知.txt"}
@@ -787,7 +788,7 @@ def test_every_change_rule_cites_its_own_text(profile):
 
 
 def test_a_party_approving_later_closes_its_deadline(school):
-    from app.changes import record_approval
+    from app.changes.service import record_approval
 
     s = school("national")
     sid = pupil(s, 8)
@@ -819,7 +820,8 @@ def test_zhoukou_cross_province_high_school_transfer_documents(school):
 def test_imported_students_start_with_their_enrol_event(tmp_path):
     """The importer creates through the same path: one enrol event per imported record, in its transaction."""
     from app.school.demo import build_demo
-    from app.exchange import export_students, import_students
+    from app.exchange.export_service import export_students
+    from app.exchange.import_service import import_students
     from app.core.session import Session
     from tests.test_exchange import clone_archive
 

@@ -16,12 +16,15 @@ from app.school import classes as cs
 from app.students import fields as F
 from app.school.demo import build_demo
 from app.core.errors import Refused
-from app.exchange import export_students, import_students
+from app.exchange.export_service import export_students
+from app.exchange.import_service import import_students
+from app.exchange import sheet_writer as W
 from app.exchange import template_io as T
-from app.students.idcard import check_digit
 from app.school.service import init_school
 from app.core.session import Session
+from app.school import store as school_store
 from app.students import store as q
+from tests.helpers import make_id_number
 
 SCHOOL_CODE = "2411000001"
 TODAY = dt.date.today()
@@ -37,8 +40,7 @@ def make_id(birth: str, gender: str = "1", div: str = "411602", last: str | None
     for seq in range(1000):
         if int(str(seq % 10)) % 2 != (1 if gender == "1" else 0):
             continue
-        first17 = f"{div}{birth}{seq:03d}"
-        n = first17 + check_digit(first17)
+        n = make_id_number(birth, seq, div)
         if last is None or n.endswith(last):
             return n
     raise AssertionError("no such number")
@@ -114,7 +116,7 @@ def records(session) -> list[dict]:
     ids = q.search_student_ids(session.conn, None)
     rows = q.students_by_ids(session.conn, ids)
     mems = q.members_of_many(session.conn, ids)
-    codes = {k["id"]: k["code"] for k in q.list_classes(session.conn, ())}
+    codes = {k["id"]: k["code"] for k in school_store.list_classes(session.conn, ())}
     out = []
     for i in ids:
         r = {k: v for k, v in rows[i].items() if k not in ("id", "class_id", "created_at", "updated_at")}
@@ -230,7 +232,7 @@ def test_aliases_title_rows_numbers_and_dates(tmp_path):
         st = q.get_student(s.conn, ir.ids[0])
         assert st["commute"] == "3" and st["birth_date"] == f"{SY - 9}0510" and st["entry_ym"] == f"{SY - 2}09"
         assert st["distance_km"] == "1.5"
-        assert q.get_class(s.conn, st["class_id"])["code"] == CLASS_CODE
+        assert school_store.get_class(s.conn, st["class_id"])["code"] == CLASS_CODE
     finally:
         s.close()
 
@@ -476,7 +478,7 @@ def test_export_refuses_other_formats_and_cancel_leaves_no_file(demo_archive, tm
 
 
 def test_xls_splits_into_several_sheets_and_importer_reads_them_all(demo_archive, tmp_path, monkeypatch):
-    monkeypatch.setattr(T, "XLS_MAX_ROWS", 61)  # 60 data rows a sheet instead of 65,535
+    monkeypatch.setattr(W, "XLS_MAX_ROWS", 61)  # 60 data rows a sheet instead of 65,535
     path = tmp_path / "big.xls"
     assert export_students(demo_archive, path).count == 150
     book = xlrd.open_workbook(str(path))
@@ -497,7 +499,7 @@ def test_xls_keeps_extension_b_characters_across_record_boundaries(tmp_path):
     # many strings with 𠮷 (a surrogate pair in UTF-16) make the string table span CONTINUE records
     headers = ["姓名", "性别", "班号"]
     rows = [[f"𠮷{'喆' * (i % 7)}𠮷{i}", "男", str(i)] for i in range(3000)]
-    T.write_workbook(tmp_path / "a.xls", headers, rows)
+    W.write_workbook(tmp_path / "a.xls", headers, rows)
     book = xlrd.open_workbook(str(tmp_path / "a.xls"))  # xlrd itself, not the calamine fallback
     sh = book.sheet_by_index(0)
     assert [sh.row_values(r) for r in range(1, sh.nrows)] == rows
@@ -507,7 +509,7 @@ def test_xls_keeps_extension_b_characters_across_record_boundaries(tmp_path):
 def test_xlsx_writer_output_is_a_valid_workbook(tmp_path):
     headers = ["姓名", "性别", "班号", "备注"]
     rows = [["a&b<c>", "  空格  ", "0012", "\x01控制符"], ["", "", "", ""], ["𠮷", "女", "1", "x"]]
-    T.write_workbook(tmp_path / "a.xlsx", headers, rows)
+    W.write_workbook(tmp_path / "a.xlsx", headers, rows)
     with zipfile.ZipFile(tmp_path / "a.xlsx") as z:
         assert z.testzip() is None
     ws = openpyxl.load_workbook(tmp_path / "a.xlsx")["学生基础信息"]
@@ -570,7 +572,7 @@ def test_a_file_without_class_column_is_reported_once(tmp_path):
 def test_export_warns_about_classes_without_a_national_class_code(tmp_path):
     from app.school import classes as cs
     from app.students import service as ss
-    from app.exchange import export_students
+    from app.exchange.export_service import export_students
     from app.school.service import init_school
     from tests.helpers import make_id
 

@@ -1,4 +1,4 @@
-"""Exports and the confidentiality of student data (issue 7; 国家 第二十五条): written export approvals
+"""Exports and the confidentiality of student data (国家 第二十五条): written export approvals
 (append-only, audited, revocable), the purpose of every export (national / internal / external) with ID
 numbers masked by role and purpose, and formula neutralising in every spreadsheet Xueji writes (export →
 import lossless). Real archives in tmp_path, real .xls/.xlsx files written and read back with openpyxl,
@@ -20,7 +20,9 @@ from app.audit import log as audit
 from app.exchange import approvals as E
 from app.cli import main
 from app.core.errors import Forbidden, Refused
-from app.exchange import export_students, import_students
+from app.exchange.export_service import export_students
+from app.exchange.import_service import import_students
+from app.exchange import sheet_writer as W
 from app.exchange import template_io as T
 from app.exchange.neutralise import safe_cell, unneutralise
 from app.core.masking import mask_id
@@ -96,7 +98,7 @@ def test_written_sheets_hold_no_formula_and_read_back_unchanged(tmp_path, suffix
     headers = F.template_columns()[:4]
     rows = [[v, "x", v, ""] for v in TRICKY]
     path = tmp_path / f"t{suffix}"
-    assert T.write_workbook(path, headers, rows) == len(rows)
+    assert W.write_workbook(path, headers, rows) == len(rows)
     expected = [safe_cell(v) for v in TRICKY]
     if suffix == ".xlsx":
         ws = openpyxl.load_workbook(path).active
@@ -273,7 +275,7 @@ def test_roles_decide_purposes_and_who_records_approvals(school, tmp_path):
 
 
 def test_national_side_exports_are_audited_and_discrepancies_carry_no_id(school, tmp_path):
-    from app.paper import review as paper_review
+    from app.paper import discrepancies as paper_discrepancies
     from app.photos import service as photo_service
 
     from tests.test_photos_service import jpeg, portrait
@@ -283,7 +285,7 @@ def test_national_side_exports_are_audited_and_discrepancies_carry_no_id(school,
     assert rep.count == 1
     with zipfile.ZipFile(rep.zips[0]) as zf:
         assert zf.namelist() == [f"{STUDENT_ID}.jpg"]
-    d = paper_review.export_discrepancies(school, tmp_path / "d.xlsx")
+    d = paper_discrepancies.export_discrepancies(school, tmp_path / "d.xlsx")
     cal = CalamineWorkbook.from_path(str(tmp_path / "d.xlsx")).get_sheet_by_index(0).to_python()
     assert all(STUDENT_ID not in str(v) for row in cal for v in row)
     kinds = [(e["detail"]["kind"], e["detail"]["purpose"], e["detail"]["masked"]) for e in reversed(exports(school))]

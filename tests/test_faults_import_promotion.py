@@ -32,7 +32,8 @@ import pytest
 from app.school import classes as cs
 from app.school.demo import build_demo
 from app.core.errors import Refused
-from app.exchange import export_students, import_students
+from app.exchange.export_service import export_students
+from app.exchange.import_service import import_students
 from app.school.service import init_school
 from app.core.session import Session
 

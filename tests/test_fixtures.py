@@ -34,7 +34,7 @@ def test_released_archive_opens_migrates_and_keeps_everything(tmp_path, fixture)
         import datetime as dt
 
         from app.audit import log as audit
-        from app.changes import state_on
+        from app.changes.service import state_on
 
         for sid, status in s.conn.execute("SELECT id, status FROM students"):
             assert state_on(s, sid, dt.date.today()) == status

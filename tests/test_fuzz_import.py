@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 from app.school.demo import build_demo
 from app.core.errors import Refused
-from app.exchange import export_students, import_students
+from app.exchange.export_service import export_students
+from app.exchange.import_service import import_students
 from app.exchange import template_io as T
 from app.core.session import Session
 from tests.test_faults_import_promotion import clone_school

@@ -1,4 +1,4 @@
-"""A 校领导 countersigns BLOCK* overrides in their own account (issue 7: the approver "approves overrides"):
+"""A 校领导 countersigns BLOCK* overrides in their own account (the 校领导 role approves overrides, resources/security/roles.toml):
 once, never their own, a rejection with a reason, each decision in the audit log."""
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from app import paper
-from app.changes import ChangeRequest, apply_change
+from app.changes.service import ChangeRequest, apply_change
 from app.core.errors import Refused
 from app.core import filestore as store
 from tests.helpers import PROFILES, add, birth_for_grade, cjk_name, make_id, new_class, new_school

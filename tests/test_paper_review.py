@@ -14,8 +14,10 @@ from PIL import Image
 from pypdf import PdfReader
 
 from app import paper
+from app.paper import discrepancies as D
 from app.paper import review as P
-from app.changes import ChangeRequest, apply_change
+from app.paper.pdf_table import pdf_table
+from app.changes.service import ChangeRequest, apply_change
 from app.cli import main
 from app.core.session import Session
 from app.students.service import edit_student
@@ -32,7 +34,7 @@ def school(tmp_path):
 
 
 def _kinds(s, sid=None, kind=None):
-    return [d for d in P.discrepancies(s) if (sid is None or d.student_id == sid) and (kind is None or d.kind == kind)]
+    return [d for d in D.discrepancies(s) if (sid is None or d.student_id == sid) and (kind is None or d.kind == kind)]
 
 
 def _png(tmp_path, name="scan.png"):
@@ -101,7 +103,7 @@ def test_loan_overdue_until_returned(school):
     (d,) = _kinds(s, sid, "loan_overdue")
     assert "县教育局" in d.what and d.since == "2025-10-15" and d.target["loan_id"] == lid
     assert d.rule == "" and d.article == ""  # the national profile cites no article for the borrow register
-    assert not P.discrepancies(s, as_of=dt.date(2025, 10, 14), kinds=["loan_overdue"])
+    assert not D.discrepancies(s, as_of=dt.date(2025, 10, 14), kinds=["loan_overdue"])
     paper.return_loan(s, lid, returned_on="2025-11-01")
     assert not _kinds(s, sid, "loan_overdue")
 
@@ -115,7 +117,7 @@ def test_transfer_out_folder_not_handed_over_within_a_month(school):
                                        acknowledge_warnings=True)).event_id
     found = {d.student_id: d for d in _kinds(s, kind="handover_late")}
     assert set(found) == {a, b} and found[a].since == "2025-11-10" and found[a].article == "国家 第十五条"
-    assert not P.discrepancies(s, as_of=dt.date(2025, 11, 10), kinds=["handover_late"])  # not yet late
+    assert not D.discrepancies(s, as_of=dt.date(2025, 11, 10), kinds=["handover_late"])  # not yet late
     paper.hand_over(s, a, handed_to="甲校", handed_on="2025-11-05", event_id=ea)
     paper.hand_over(s, b, handed_to="乙校", handed_on="2025-12-20", event_id=eb, receipt_sha256="ab" * 32)
     (d,) = _kinds(s, kind="handover_late")
@@ -126,7 +128,7 @@ def test_transfer_out_folder_not_handed_over_within_a_month(school):
 def test_record_edited_since_the_guardian_signed(school):
     s, ids = school
     sid = ids["state"]
-    P.record_signature(s, sid, "2025-09-10", "周父")
+    D.record_signature(s, sid, "2025-09-10", "周父")
     assert not _kinds(s, sid, "form_outdated")
     from app.students.service import history
 
@@ -137,7 +139,7 @@ def test_record_edited_since_the_guardian_signed(school):
     edit_student(s, sid, {"phone": "13812345678"})
     (d,) = _kinds(s, sid, "form_outdated")
     assert "2025-09-10" in d.what and d.target["print"] == "basic-info-form"
-    P.record_signature(s, sid, dt.date.today(), "周父")
+    D.record_signature(s, sid, dt.date.today(), "周父")
     assert not _kinds(s, sid, "form_outdated")
     # the signature may also be the checklist item "basic-info-form" marked present
     other = ids["xjh"]
@@ -147,18 +149,18 @@ def test_record_edited_since_the_guardian_signed(school):
     edit_student(s, other, {"phone": "13700000000"})
     (d,) = _kinds(s, other, "form_outdated")
     assert d.since == dt.date.today().isoformat()
-    assert refused(P.record_signature, s, sid, "2999-01-01")[0].code == "SIGNATURE.FUTURE"
+    assert refused(D.record_signature, s, sid, "2999-01-01")[0].code == "SIGNATURE.FUTURE"
 
 
 def test_discrepancies_export_and_print(school, tmp_path):
     s, ids = school
-    xlsx = P.export_discrepancies(s, tmp_path / "d.xlsx")
+    xlsx = D.export_discrepancies(s, tmp_path / "d.xlsx")
     from python_calamine import CalamineWorkbook
 
     rows = CalamineWorkbook.from_path(str(tmp_path / "d.xlsx")).get_sheet_by_index(0).to_python()
     assert xlsx["count"] == len(ids) == len(rows) - 1 and rows[0][0] == "类别"
     assert {r[1] for r in rows[1:]} == {v[0] for v in RF.ARCHIVE.values()}
-    res = P.print_discrepancies(s, tmp_path / "d.pdf")
+    res = D.print_discrepancies(s, tmp_path / "d.pdf")
     text = "".join(p.extract_text() for p in PdfReader(tmp_path / "d.pdf").pages)
     assert res["pages"] >= 1 and "陈十一" in text and "未建档案袋" in text
 
@@ -252,12 +254,12 @@ def test_cli_review_and_discrepancies(school, tmp_path, capsys):
 
 def test_long_tables_break_across_pages_with_their_heads(tmp_path):
     rows = [[f"第{i}行", "一年级（1）班", "长文本" * (i % 7 + 1) * 6, "2025-10-01"] for i in range(120)]
-    pages = P.pdf_table(tmp_path / "t.pdf", "标题", ["学校：测试"], ["甲", "乙", "丙", "丁"], (30, 30, 150, 30), rows)
+    pages = pdf_table(tmp_path / "t.pdf", "标题", ["学校：测试"], ["甲", "乙", "丙", "丁"], (30, 30, 150, 30), rows)
     reader = PdfReader(tmp_path / "t.pdf")
     assert pages == len(reader.pages) >= 3
     texts = [p.extract_text() for p in reader.pages]
     assert all("标题" in t and "丙" in t for t in texts) and "第119行" in texts[-1]
-    assert refused(P.pdf_table, tmp_path / "bad.pdf", "标题", [], ["甲"], (30,), [["\U0001F600"]])[0].code == "PRINT.GLYPH"
+    assert refused(pdf_table, tmp_path / "bad.pdf", "标题", [], ["甲"], (30,), [["\U0001F600"]])[0].code == "PRINT.GLYPH"
     assert not (tmp_path / "bad.pdf").exists()
 
 

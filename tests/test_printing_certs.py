@@ -286,12 +286,12 @@ def test_issues_racing_in_threads_get_unique_numbers(tmp_path):
     folder = s.folder
     s.close()
     from app.core.session import Session
-    from db.archive import Archive, _FileLock, connect
+    from db.archive import Archive, FileLock, connect
 
     results, errors = [], []
 
     def worker(part):
-        sess = Session(Archive(folder, connect(folder / "archive.sqlite"), _FileLock(folder / "unused.lock")), "t")
+        sess = Session(Archive(folder, connect(folder / "archive.sqlite"), FileLock(folder / "unused.lock")), "t")
         try:
             for sid in part:
                 results.append(cs.issue(sess, "diploma", sid).number)

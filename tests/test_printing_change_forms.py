@@ -13,6 +13,7 @@ import pytest
 from app.printing import service as ps
 from app.changes.service import ChangeRequest, apply_change
 from app.cli import main
+from app.printing import change_forms as forms
 from app.printing import documents as docs
 from app.printing.renderer import template_for
 from app.printing.engine import fill
@@ -64,7 +65,7 @@ def assert_fields_in_place(s, eid, path, family):
     """Every text element's filled text is found inside its own box on the page (nothing outside it)."""
     t = template_for("change-form", family)
     ctx = docs.Context(s)
-    doc = docs.change_doc(ctx, eid)
+    doc = forms.change_doc(ctx, eid)
     checked = 0
     for e in t.elements:
         if e.type != "text":
@@ -133,7 +134,7 @@ def test_suspend_resume_withdraw_abroad_each_print_their_own_form(school, tmp_pa
         for n in needles:
             assert n in text, (title, n)
     # suspend's signing parties from the national rule (国家 第十九条)
-    assert [r["party"] for r in docs.change_doc(docs.Context(school), e1).rows] == ["学校", "学籍主管部门"]
+    assert [r["party"] for r in forms.change_doc(docs.Context(school), e1).rows] == ["学校", "学籍主管部门"]
     # one PDF with several forms, in the order asked
     out = tmp_path / "all.pdf"
     res = ps.print_document(school, "change-form", out, event_ids=[e3, e1])
@@ -179,7 +180,7 @@ def test_liaoning_transfer_lists_its_four_parties(tmp_path):
         cid = new_class(s, 8)
         sid = add(s, cid, "赵龑", make_id(birth_for_grade(8, 2), 402)).id
         eid = change(s, "transfer-out", sid, D(2025, 10, 9), to_school="沈阳市第一中学")
-        doc = docs.change_doc(docs.Context(s), eid)
+        doc = forms.change_doc(docs.Context(s), eid)
         assert doc.record["form_title"] == "辽宁省义务教育阶段学生转学联系表"
         assert [r["party"] for r in doc.rows] == ["转出学校", "转入学校", "转入学校主管教育行政部门",
                                                   "转出学校主管教育行政部门"]

@@ -149,7 +149,7 @@ def test_cli_kinds_match_the_renderer():
     from app.certificates import service as cs
     from app.printing import cli as cli_print
 
-    printing = pytest.importorskip("app.printing")
+    printing = pytest.importorskip("app.printing.renderer")
     assert tuple(cli_print.KINDS) == tuple(printing.KINDS)
     assert tuple(cli_print.CERT_KINDS) == tuple(printing.CERT_KINDS) == cs.CERT_KINDS
 
@@ -272,3 +272,51 @@ def test_text_mode_prints_lines_not_json(capsys, arch):
     rc = main(["--archive", arch["dir"], "cert", "issue", "diploma", str(arch["ids"][3])])
     out, err = capsys.readouterr()
     assert rc == 1 and out == "" and "CERT.FINAL_STATE" in err and "国家 第十三条" in err
+
+
+def test_print_dry_run_lists_what_would_print_and_what_is_refused(capsys, arch, tmp_path):
+    """``print … --dry-run``: nothing written (no file, no certificate, no register row); a printable student
+    with the number the print would keep or issue, a refused one as an error object with rule and article."""
+    ok, refused = arch["ids"][0], arch["ids"][3]  # grade 6 (diploma allowed) / grade 5 (refused)
+    out = tmp_path / "dry.pdf"
+    rc, obj = cli(capsys, arch, "print", "diploma", "--student", ok, "--student", refused, "-o", out, "--dry-run")
+    # the dry run answers as the print would: one refused student refuses the certificate print as a whole
+    assert rc == 1 and obj["ok"] is False and obj["dry_run"] is True and obj["kind"] == "diploma"
+    assert obj["errors"] == obj["refused"]
+    rc_real, real = cli(capsys, arch, "print", "diploma", "--student", ok, "--student", refused, "-o", out)
+    assert rc_real == 1 and [e["rule"] for e in real["errors"]] == [e["rule"] for e in obj["refused"]]
+    [item] = obj["would_print"]
+    assert (item["student_id"], item["kind"], item["number"], item["issue"]) == (ok, "diploma", None, True)
+    assert item["name"]
+    [e] = obj["refused"]
+    assert set(e) >= {"code", "field", "row", "message", "rule", "article", "outcome"}
+    assert (e["rule"], e["article"], e["outcome"]) == ("CERT.FINAL_STATE", "国家 第十三条", "BLOCK")
+    assert not out.exists() and not list(tmp_path.glob(".dry*"))
+    rc, lst = cli(capsys, arch, "cert", "list")
+    assert lst["count"] == 0
+    rc, reg = cli(capsys, arch, "cert", "register")
+    assert reg["count"] == 0
+    # everything refused: exit 1, the usual error objects, and the plan
+    rc, obj = cli(capsys, arch, "print", "diploma", "--student", refused, "-o", out, "--dry-run")
+    assert rc == 1 and obj["ok"] is False and obj["dry_run"] is True and obj["would_print"] == []
+    assert obj["errors"][0]["rule"] == "CERT.FINAL_STATE" and obj["refused"] == obj["errors"]
+    # once issued, the dry run names the number the print keeps
+    rc, issued = cli(capsys, arch, "cert", "issue", "diploma", ok)
+    rc, obj = cli(capsys, arch, "print", "diploma", "--student", ok, "-o", out, "--dry-run")
+    assert rc == 0 and obj["would_print"][0]["number"] == issued["number"] and obj["would_print"][0]["issue"] is False
+    # a class batch: the grade-6 class prints, nobody skipped; other kinds list their documents
+    rc, obj = cli(capsys, arch, "print", "diploma", "--class-id", arch["g6"], "-o", out, "--dry-run")
+    assert rc == 0 and len(obj["would_print"]) == 3 and obj["refused"] == [] and obj["skipped"] == []
+    rc, obj = cli(capsys, arch, "print", "class-roster", "--class-id", arch["g5"], "-o", out, "--dry-run")
+    assert rc == 0 and obj["would_print"][0]["students"] == 1 and obj["would_print"][0]["student_id"] is None
+    rc, obj = cli(capsys, arch, "print", "basic-info-form", "--student", refused, "-o", out, "--dry-run")
+    assert rc == 0 and [i["student_id"] for i in obj["would_print"]] == [refused]
+    assert not out.exists()
+    rc, obj = cli(capsys, arch, "print", "change-form", "--student", ok, "-o", out, "--dry-run")
+    assert rc == 1 and obj["refused"][0]["code"] == "PRINT.NO_CHANGE_EVENT"
+    # text mode: one line per document, refusals with their reason
+    capsys.readouterr()
+    rc = main(["--archive", arch["dir"], "print", "diploma", "--student", str(ok), "--student", str(refused),
+               "-o", str(out), "--dry-run"])
+    text, err = capsys.readouterr()
+    assert rc == 1 and text.startswith("试运行") and issued["number"] in text and "国家 第十三条" in err

@@ -307,7 +307,7 @@ def test_every_bundled_template_loads():
             for stage in ("primary", "junior", "senior"):
                 assert template_for(kind, stage).stage == stage
         elif kind == "change-form":  # one template per form family (change-forms.toml)
-            from app.printing.documents import change_forms
+            from app.printing.change_forms import change_forms
 
             for family in set(change_forms()["kinds"].values()):
                 assert template_for(kind, family).id == f"change-form-{family}"

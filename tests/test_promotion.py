@@ -142,7 +142,7 @@ def test_3000_students_fail_midway_and_nothing_changes(big_school, tmp_path, whe
     folder = tmp_path / "copy"
     shutil.copytree(big_school, folder)
     with Session.open(folder) as s:
-        movers = P.cq.students_in_classes(s.conn, [k["id"] for k in P.cq.active_classes(s.conn)
+        movers = P.pq.students_in_classes(s.conn, [k["id"] for k in P.pq.active_classes(s.conn)
                                                    if not P.is_final_grade(s.profile, k["stage"], k["grade"])],
                                           P.PROMOTED_STATES)
         assert len(movers) > 2000

@@ -11,6 +11,7 @@ import pytest
 from app.paper import reconcile as R
 from app.cli import main
 from app.core.errors import Refused
+from app.exchange import sheet_writer as W
 from app.exchange import template_io as T
 from app.core.session import Session
 from app.students.service import edit_student
@@ -182,7 +183,7 @@ def test_the_same_roster_as_xlsx_and_with_class_names_finds_the_same(school, tmp
         rows.append(cells)
     headers = list(sheet.headers)
     headers[cls] = "班级"
-    T.write_workbook(tmp_path / "roster.xlsx", headers, rows)
+    W.write_workbook(tmp_path / "roster.xlsx", headers, rows)
     rep = R.reconcile(s, tmp_path / "roster.xlsx")
     assert _keys(rep) == RF.EXPECTED
     (ln,) = [ln for ln in rep.lines if ln.field == "class_code"]

@@ -1,4 +1,4 @@
-"""The window's accounts (issue 7): the first registrar's set-up and its recovery code shown once, the
+"""The window's accounts (docs/security.md): the first registrar's set-up and its recovery code shown once, the
 sign-in dialog (remembered user name, refusals in Chinese, 忘记密码 with the recovery code), the forced
 password change, scripted sign-in from the environment, and ``ui.main`` refusing to open a window
 without an account. Real archives in tmp dirs; message boxes captured."""

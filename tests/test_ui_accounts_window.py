@@ -1,4 +1,4 @@
-"""The main window with accounts (issue 7): the idle screen lock (covered roster, unlock, lock-out, sign
+"""The main window with accounts (docs/security.md): the idle screen lock (covered roster, unlock, lock-out, sign
 out), role gating of every menu and toolbar action for each role, the read-only student editor, a head
 teacher's roster and tree limited to their classes, the 账户 menu and 账户管理 window. Real archives; the
 idle interval is injected (milliseconds), nothing sleeps for minutes."""
@@ -16,6 +16,9 @@ from tests.helpers import fill_class, new_class, new_school
 from tests.ui_fixtures import shown  # noqa: F401  (fixture)
 from ui.accounts import lock_screen, security_menu
 from ui.main_window import MainWindow
+from ui.accounts.lock_screen import ScreenLock
+from PySide6.QtWidgets import QLabel
+from PySide6.QtGui import QAction
 
 PW = "Registrar-2026"
 TEACHER_PW = "Teacher-own-1"
@@ -59,23 +62,23 @@ def test_idle_lock_covers_the_roster_and_unlocks_with_the_password(qtbot, school
     monkeypatch.setattr(lock_screen, "IDLE_MS", 300)
     sign_in_as(school, "wang")
     win = window(qtbot, school)
-    assert win.idle_watcher is not None and win.idle_watcher.interval() == 300
-    qtbot.waitUntil(lambda: getattr(win, "locked", False), timeout=5000)
-    dlg = win.lock_dialog
+    assert ScreenLock.of(win).watcher is not None and ScreenLock.of(win).watcher.interval() == 300
+    qtbot.waitUntil(lambda: ScreenLock.of(win).locked, timeout=5000)
+    dlg = ScreenLock.of(win).dialog
     assert dlg.isVisible() and dlg.isModal()
     dlg.reject()
     dlg.close()
-    assert dlg.isVisible() and win.locked  # Esc and closing do not unlock
+    assert dlg.isVisible() and ScreenLock.of(win).locked  # Esc and closing do not unlock
     assert win.centralWidget().isHidden()  # the roster is not readable behind the lock
     assert win.findChild(lock_screen._Cover, "lock_cover").isVisible()
     assert "王老师" in dlg.who_label.text() and "学籍管理员" in dlg.who_label.text()
     assert "lock" in actions(school)
     dlg.password.setText("wrong-password")
     assert not dlg.try_unlock()
-    assert "用户名或密码不正确" in dlg.error.text() and win.locked
+    assert "用户名或密码不正确" in dlg.error.text() and ScreenLock.of(win).locked
     dlg.password.setText(PW)
     assert dlg.try_unlock()
-    assert not win.locked and not win.centralWidget().isHidden()
+    assert not ScreenLock.of(win).locked and not win.centralWidget().isHidden()
     assert not dlg.isVisible() and QApplication.activeModalWidget() is None
     assert not win.findChildren(lock_screen._Cover) or not any(c.isVisible() for c in win.findChildren(lock_screen._Cover))
     assert "unlock" in actions(school)
@@ -84,23 +87,23 @@ def test_idle_lock_covers_the_roster_and_unlocks_with_the_password(qtbot, school
 def test_input_keeps_the_window_unlocked(qtbot, school):
     sign_in_as(school, "wang")
     win = window(qtbot, school)
-    assert win.idle_watcher.interval() == 10 * 60 * 1000  # the policy's default
-    win.idle_watcher.set_interval(400)
+    assert ScreenLock.of(win).watcher.interval() == 10 * 60 * 1000  # the policy's default
+    ScreenLock.of(win).watcher.set_interval(400)
     for _ in range(8):
         qtbot.wait(100)
         qtbot.keyClick(win.search_box, Qt.Key.Key_Shift)
         qtbot.mouseMove(win.table.viewport(), QPoint(10 + _, 10))
-    assert not getattr(win, "locked", False)
-    qtbot.waitUntil(lambda: getattr(win, "locked", False), timeout=3000)
-    win.lock_dialog.password.setText(PW)
-    assert win.lock_dialog.try_unlock()
+    assert not ScreenLock.of(win).locked
+    qtbot.waitUntil(lambda: ScreenLock.of(win).locked, timeout=3000)
+    ScreenLock.of(win).dialog.password.setText(PW)
+    assert ScreenLock.of(win).dialog.try_unlock()
 
 
 def test_lock_out_leaves_only_sign_out(qtbot, school, monkeypatch):
     sign_in_as(school, "wang")
     win = window(qtbot, school)
     dlg = security_menu.lock_now(win)
-    assert win.locked and dlg is win.lock_dialog
+    assert ScreenLock.of(win).locked and dlg is ScreenLock.of(win).dialog
     for _ in range(5):
         dlg.password.setText("wrong-password")
         dlg.try_unlock()
@@ -108,14 +111,14 @@ def test_lock_out_leaves_only_sign_out(qtbot, school, monkeypatch):
     assert not dlg.unlock_button.isEnabled() and not dlg.password.isEnabled()
     assert dlg.sign_out_button.isEnabled()
     dlg.password.setText(PW)
-    assert not dlg.try_unlock() and win.locked
+    assert not dlg.try_unlock() and ScreenLock.of(win).locked
     # 退出登录 → the sign-in dialog; here someone else signs in (the head teacher)
     monkeypatch.setattr(security_menu, "_authenticate", lambda s, parent=None: bool(sign_in_as(s, "li")))
     dlg.sign_out_button.click()
     assert "signout" in actions(school)
     assert not dlg.isVisible() and QApplication.activeModalWidget() is None
-    assert not win.locked and win.isVisible() and not win.centralWidget().isHidden()
-    assert "李老师" in win.windowTitle() and "班主任" in win.identity_label.text()
+    assert not ScreenLock.of(win).locked and win.isVisible() and not win.centralWidget().isHidden()
+    assert "李老师" in win.windowTitle() and "班主任" in win.findChild(QLabel, "identity_label").text()
     assert not win.act_new.isEnabled() and win.act_edit.isEnabled()
     assert sorted(win.model.student_id(r) for r in range(win.model.rowCount())) == sorted(school.ids3)
 
@@ -132,8 +135,8 @@ def test_sign_out_and_nobody_signs_in_closes_the_window(qtbot, school, monkeypat
 def test_no_lock_without_an_account(qtbot, school):
     school.account = None  # trusted code / an archive without accounts acts as the registrar
     win = window(qtbot, school)
-    assert win.idle_watcher is None
-    assert security_menu.lock_now(win) is None and not getattr(win, "locked", False)
+    assert ScreenLock.of(win).watcher is None
+    assert security_menu.lock_now(win) is None and not ScreenLock.of(win).locked
 
 
 # ------------------------------------------------------------------ role gating
@@ -165,17 +168,18 @@ def test_every_action_follows_the_role(qtbot, school, user):
                    act_sign_out=False, act_audit_log=True),
     }[user]
     for name, on in expect.items():
-        assert getattr(win, name).isEnabled() == on, (name, user)
+        act = getattr(win, name, None) or win.findChild(QAction, name)   # the main window's own, or a menu's
+        assert act.isEnabled() == on, (name, user)
     assert win.act_quit.isEnabled() and win.act_find.isEnabled()
     # a denied action stays off when its module enables it again
     win.act_new.setEnabled(True)
     assert win.act_new.isEnabled() == expect["act_new"]
     if user is not None:
         acc = school.account
-        assert acc["username"] in win.identity_label.text() and win.identity_label.isVisible()
+        assert acc["username"] in win.findChild(QLabel, "identity_label").text() and win.findChild(QLabel, "identity_label").isVisible()
         assert (acc["display_name"]) in win.windowTitle()
     else:
-        assert not win.identity_label.isVisible()
+        assert not win.findChild(QLabel, "identity_label").isVisible()
 
 
 def test_audit_entries_in_the_menu(qtbot, school, monkeypatch):
@@ -185,8 +189,8 @@ def test_audit_entries_in_the_menu(qtbot, school, monkeypatch):
     calls = []
     monkeypatch.setattr(audit_view, "open_audit_view", lambda w: calls.append(("view", w)))
     monkeypatch.setattr(audit_view, "print_access_register", lambda w: calls.append(("register", w)))
-    win.act_audit_log.trigger()
-    win.act_access_register.trigger()
+    win.findChild(QAction, "act_audit_log").trigger()
+    win.findChild(QAction, "act_access_register").trigger()
     assert calls == [("view", win), ("register", win)]
 
 
@@ -313,7 +317,7 @@ def test_policy_dialog_checks_and_sets(qtbot, school, monkeypatch):
     assert dlg.submit()
     assert accounts.policy(school)["lockout_attempts"] == 4
     lock_screen.apply_policy(win)
-    assert win.idle_watcher.interval() == 3 * 60 * 1000
+    assert ScreenLock.of(win).watcher.interval() == 3 * 60 * 1000
 
 
 def test_new_recovery_code_and_password_change_from_the_menu(qtbot, school, monkeypatch):

@@ -1,4 +1,4 @@
-"""The 审计日志 window (issue 7 "the GUI shows and filters the log and prints the access register"): a real
+"""The 审计日志 window (shows and filters the log, prints the access register): a real
 archive with entries of every kind made through the services (accounts, edits, a status change, a print, an
 export, views, a backup, a failed sign-in), the table with readable Chinese, each filter, paging on scroll,
 校验 on an intact and on a tampered log, the access register's preview and its recorded print, the CSV
@@ -14,12 +14,16 @@ from PySide6.QtWidgets import QWidget
 
 from app.accounts import service as accounts
 from app.audit import log as audit
+from app.audit import text as audit_text
 from app.students import service as ss
 from app.changes import service as changes
 from app.core.errors import AuthError
 from tests.helpers import add, birth_for_grade, new_class, new_school, unique_id
 from tests.ui_fixtures import shown  # noqa: F401  (fixture)
+from ui.audit import access_register as ar
 from ui.audit import audit_view as av
+from PySide6.QtGui import QAction
+from ui.common.dialogs import DialogManager
 
 PW = "correct horse 7"
 
@@ -32,6 +36,7 @@ class FakeWindow(QWidget):
         qtbot.addWidget(self)
         self.session = session
         self.opened: list[int] = []
+        self.dialogs = DialogManager(self)
 
     def open_editor(self, student_id):
         self.opened.append(student_id)
@@ -223,7 +228,7 @@ def test_access_register_preview_then_saved_print_is_recorded(rich, qtbot, tmp_p
 
     win = FakeWindow(rich, qtbot)
     today = dt.date.today()
-    since, until = av.semester_start(today).isoformat(), (today + dt.timedelta(days=1)).isoformat()
+    since, until = ar.semester_start(today).isoformat(), (today + dt.timedelta(days=1)).isoformat()
     before = audit.total(rich)
     prev = av.print_access_register(win, since=since, until=until)  # a child of win: closed with it
     qtbot.waitUntil(lambda: prev.pages is not None, timeout=20000)
@@ -239,19 +244,19 @@ def test_access_register_preview_then_saved_print_is_recorded(rich, qtbot, tmp_p
     last = audit.list_entries(rich, limit=1)[0]
     assert last["action"] == "print" and last["detail"]["kind"] == "access-register"
     assert last["detail"]["file"] == str(out) and audit.verify(rich).ok
-    assert "查阅登记簿" in audit.detail_text(last)
+    assert "查阅登记簿" in audit_text.detail_text(last)
     prev.close()
 
 
 def test_register_range_dialog_defaults_to_this_semester(qtbot):
-    dlg = av.RegisterRangeDialog()
+    dlg = ar.RegisterRangeDialog()
     qtbot.addWidget(dlg)
     since, until = dlg.period()
-    assert since == av.semester_start().isoformat()
+    assert since == ar.semester_start().isoformat()
     assert until == (dt.date.today() + dt.timedelta(days=1)).isoformat()
-    assert av.semester_start(dt.date(2026, 12, 3)) == dt.date(2026, 9, 1)
-    assert av.semester_start(dt.date(2027, 1, 10)) == dt.date(2026, 9, 1)
-    assert av.semester_start(dt.date(2027, 3, 10)) == dt.date(2027, 2, 1)
+    assert ar.semester_start(dt.date(2026, 12, 3)) == dt.date(2026, 9, 1)
+    assert ar.semester_start(dt.date(2027, 1, 10)) == dt.date(2026, 9, 1)
+    assert ar.semester_start(dt.date(2027, 3, 10)) == dt.date(2027, 2, 1)
 
 
 # ------------------------------------------------------------------ export
@@ -298,9 +303,9 @@ def test_from_the_real_main_window_menu_and_double_click_opens_the_editor(rich, 
 
     win = MainWindow(rich)
     qtbot.addWidget(win)
-    assert hasattr(win, "act_audit_log")  # the 账户 menu's 审计日志…
-    win.act_audit_log.trigger()
-    view = win._audit_view
+    assert win.findChild(QAction, "act_audit_log") is not None  # the 账户 menu's 审计日志…
+    win.findChild(QAction, "act_audit_log").trigger()
+    view = win.dialogs.get("audit")
     qtbot.waitUntil(lambda: view.model.rowCount() > 0 and not view.model.loading, timeout=10000)
     _wait(qtbot, view, lambda: view.set_filters(category="view"))
     before = audit.total(rich)
@@ -309,7 +314,7 @@ def test_from_the_real_main_window_menu_and_double_click_opens_the_editor(rich, 
     assert audit.total(rich) == before + 1 and audit.list_entries(rich, limit=1)[0]["action"] == "view"
     dlg.reject()
     view.close()
-    qtbot.waitUntil(lambda: getattr(win, "_audit_view", None) is None, timeout=5000)
+    qtbot.waitUntil(lambda: win.dialogs.get("audit") is None, timeout=5000)
     again = av.open_audit_view(win)
     assert again is not None and again is not view
     again.close()

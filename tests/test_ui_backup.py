@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from app.backup import journal, manifest, settings
 from app.backup import service as B
 from ui.backup import backup_menu
 from ui.common import messages, workers
 from ui.backup.backup_dialog import BackupDialog
 from ui.main_window import MainWindow
+from ui.backup.backup_menu import BackupWork
 
 
 @pytest.fixture
@@ -38,7 +40,7 @@ def test_dialog_saves_settings_backs_up_and_lists(qtbot, archive_factory, tmp_pa
     dlg.on_close.setChecked(False)
     dlg.backup_btn.click()
     _wait(dlg.jobs[-1])
-    st = B.get_settings(s)
+    st = settings.get_settings(s)
     assert st["backup.folder"] == str(dest) and st["backup.keep_daily"] == "4" and st["backup.on_close"] == "0"
     assert dlg.table.rowCount() == 1 and dlg.table.item(0, 2).text() == "5"
     assert shown and shown[-1][0] == "info" and str(dest) in shown[-1][1]
@@ -77,16 +79,16 @@ def test_dialog_restore_shows_the_backup_first_and_restores(qtbot, archive_facto
 
 def test_close_runs_the_backup_then_closes(qtbot, archive_factory, tmp_path, shown):
     s = archive_factory(3)
-    B.save_settings(s, {"backup.folder": str(tmp_path / "usb")})
+    settings.save_settings(s, {"backup.folder": str(tmp_path / "usb")})
     win = MainWindow(s)
     qtbot.addWidget(win)
     win.show()
     win.close()
-    hook = win._backup_hook
+    hook = BackupWork.of(win).hook
     assert hook.job is not None and win.isVisible()  # the close waits for the backup
     _wait(hook.job)
     qtbot.waitUntil(lambda: not win.isVisible(), timeout=10000)
-    backups = B.list_backups(tmp_path / "usb")
+    backups = manifest.list_backups(tmp_path / "usb")
     assert len(backups) == 1 and backups[0].complete and backups[0].trigger == "close"
 
 
@@ -94,12 +96,12 @@ def test_failed_close_backup_still_closes(qtbot, archive_factory, tmp_path, show
     s = archive_factory(3)
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x")
-    B.save_settings(s, {"backup.folder": str(blocker / "usb")})
+    settings.save_settings(s, {"backup.folder": str(blocker / "usb")})
     win = MainWindow(s)
     qtbot.addWidget(win)
     win.show()
     win.close()
-    _wait(win._backup_hook.job)
+    _wait(BackupWork.of(win).hook.job)
     qtbot.waitUntil(lambda: not win.isVisible(), timeout=10000)
     assert shown and shown[-1][0] == "error" and str(blocker) in shown[-1][1]
     assert s.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -111,25 +113,25 @@ def test_no_folder_no_backup_on_close(qtbot, archive_factory, shown):
     qtbot.addWidget(win)
     win.show()
     win.close()
-    assert not win.isVisible() and win._backup_hook.job is None
+    assert not win.isVisible() and BackupWork.of(win).hook.job is None
 
 
 def test_quick_check_on_open_and_daily_backup(qtbot, archive_factory, tmp_path, shown):
     s = archive_factory(2)
     win = MainWindow(s)
     qtbot.addWidget(win)
-    _wait(win._quick_check_job)
-    assert win._quick_check_result == "ok"
-    B.save_settings(s, {"backup.folder": str(tmp_path / "usb"), "backup.on_close": "0"})
+    _wait(BackupWork.of(win).quick_check_job)
+    assert BackupWork.of(win).quick_check_result == "ok"
+    settings.save_settings(s, {"backup.folder": str(tmp_path / "usb"), "backup.on_close": "0"})
     backup_menu.automatic(win)  # the timer's look: due → a backup in the background
-    _wait(win._backup_job)
-    assert [b.trigger for b in B.list_backups(tmp_path / "usb")] == ["daily"]
+    _wait(BackupWork.of(win).job)
+    assert [b.trigger for b in manifest.list_backups(tmp_path / "usb")] == ["daily"]
     backup_menu.automatic(win)  # not due: the weekly full check runs instead
-    _wait(win._backup_job)
-    assert not B.full_check_due(s)
-    n = len(B.history(s))
+    _wait(BackupWork.of(win).job)
+    assert not settings.full_check_due(s)
+    n = len(journal.history(s))
     backup_menu.automatic(win)  # nothing due
-    assert len(B.history(s)) == n
+    assert len(journal.history(s)) == n
 
 
 def test_encrypted_backup_from_the_dialog_and_restore_asking_the_passphrase(qtbot, archive_factory, tmp_path,
@@ -145,10 +147,10 @@ def test_encrypted_backup_from_the_dialog_and_restore_asking_the_passphrase(qtbo
     dlg.passphrase.setText("一个足够长的口令")
     dlg.backup_btn.click()
     _wait(dlg.jobs[-1])
-    assert dlg.table.rowCount() == 1 and B.list_backups(tmp_path / "usb")[0].encrypted
-    path = B.list_backups(tmp_path / "usb")[0].path
+    assert dlg.table.rowCount() == 1 and manifest.list_backups(tmp_path / "usb")[0].encrypted
+    path = manifest.list_backups(tmp_path / "usb")[0].path
     # the stored passphrase is cleared: the dialog asks for it
-    B.save_settings(s, {"backup.encrypt": "0", "backup.passphrase": ""})
+    settings.save_settings(s, {"backup.encrypt": "0", "backup.passphrase": ""})
     dlg.load_settings()
     from PySide6.QtWidgets import QInputDialog
 
@@ -166,12 +168,12 @@ def test_encrypted_backup_from_the_dialog_and_restore_asking_the_passphrase(qtbo
 
 def test_close_waits_for_a_running_daily_backup(qtbot, archive_factory, tmp_path, shown):
     s = archive_factory(2)
-    B.save_settings(s, {"backup.folder": str(tmp_path / "usb"), "backup.on_close": "0"})
+    settings.save_settings(s, {"backup.folder": str(tmp_path / "usb"), "backup.on_close": "0"})
     win = MainWindow(s)
     qtbot.addWidget(win)
     win.show()
     backup_menu.automatic(win)
-    assert win._backup_busy
+    assert BackupWork.of(win).busy
     win.close()
     qtbot.waitUntil(lambda: not win.isVisible(), timeout=20000)
-    assert not win._backup_busy and len(B.list_backups(tmp_path / "usb")) == 1
+    assert not BackupWork.of(win).busy and len(manifest.list_backups(tmp_path / "usb")) == 1

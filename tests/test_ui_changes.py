@@ -10,7 +10,8 @@ import datetime as dt
 import pytest
 from PySide6.QtCore import Qt
 
-from app import changes
+from app.changes import kinds as K
+from app.changes import service as changes
 from app.students import service as ss
 from app.core.errors import BLOCK, BLOCK_STAR, WARN
 from tests.helpers import fill_class, new_class, new_school, stored_findings
@@ -19,6 +20,7 @@ from ui.common import messages
 from ui.changes.change_dialog import ChangeDialog
 from ui.main_window import MainWindow
 from ui.students.roster_model import COLUMNS
+from PySide6.QtWidgets import QMenu
 
 STATUS_COL = COLUMNS.index("status")
 
@@ -168,7 +170,7 @@ def _block_star_case(session_factory):
     """A change some profile makes BLOCK* (found from the rules, not hard-coded)."""
     for profile in ("henan-zhoukou", "shanxi-changzhi", "liaoning", "gansu-linxia", "national"):
         s = session_factory(profile=profile)
-        for kind in changes.KINDS:
+        for kind in K.KINDS:
             if not changes.kind_info(kind, s).get("available", True):
                 continue
             if any(r.outcome == BLOCK_STAR for r in s.profile.rules_for(f"change.{kind}")):
@@ -263,18 +265,18 @@ def test_menu_lists_the_profiles_kinds_and_asks_for_a_student(school, qtbot, sho
     s = school(profile="shanxi-changzhi")
     win = MainWindow(s)
     qtbot.addWidget(win)
-    win.fill_change_kinds()
-    menu = win.findChild(type(win.changes_menu), "changes_by_kind")
+    win.findChild(QMenu, "changes_by_kind").aboutToShow.emit()
+    menu = win.findChild(QMenu, "changes_by_kind")
     labels = [a.text() for a in menu.actions()]
     assert labels and all(labels)
     assert changes.kind_info("jiedu-out", s)["label"] in labels          # Shanxi only
     nat = school(profile="national")
     other = MainWindow(nat)
     qtbot.addWidget(other)
-    other.fill_change_kinds()
-    nat_labels = [a.text() for a in other.findChild(type(other.changes_menu), "changes_by_kind").actions()]
+    other.findChild(QMenu, "changes_by_kind").aboutToShow.emit()
+    nat_labels = [a.text() for a in other.findChild(QMenu, "changes_by_kind").actions()]
     assert changes.kind_info("jiedu-out", nat)["label"] not in nat_labels and len(nat_labels) < len(labels)
-    assert win.changes_menu.title().startswith("学籍异动")
+    assert win.findChild(QMenu, "changes_menu").title().startswith("学籍异动")
     win.table.clearSelection()
     win.table.setCurrentIndex(win.model.index(-1, 0))
     assert changes_menu.open_change(win, "suspend") is None

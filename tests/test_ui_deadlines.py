@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from PySide6.QtGui import QColor
 
-from app import changes
+from app.changes import service as changes
 from app.changes import deadlines
 from tests.helpers import fill_class, new_class, new_school
 from ui.changes import changes_menu
@@ -92,19 +92,19 @@ def test_start_up_shows_the_view_only_when_something_is_due(archive, qtbot, tmp_
     s = archive
     # nothing due: the check runs after the roster is painted and shows nothing
     win = _window(qtbot, s)
-    assert getattr(win, "startup_deadlines", None) is None          # nothing read before that
-    qtbot.waitUntil(lambda: getattr(win, "startup_deadlines", None) is not None, timeout=5000)
-    assert not needs_attention(win.startup_deadlines)
-    assert getattr(win, "_deadlines_view", None) is None
+    assert changes_menu.StartupCheck.of(win).items is None          # nothing read before that
+    qtbot.waitUntil(lambda: changes_menu.StartupCheck.of(win).items is not None, timeout=5000)
+    assert not needs_attention(changes_menu.StartupCheck.of(win).items)
+    assert win.dialogs.get("deadlines") is None
     win.close()
 
     _transfer_out(s, s.test_ids[3], 25)
     win2 = _window(qtbot, s)
-    qtbot.waitUntil(lambda: getattr(win2, "_deadlines_view", None) is not None, timeout=5000)
-    view = win2._deadlines_view
+    qtbot.waitUntil(lambda: win2.dialogs.get("deadlines") is not None, timeout=5000)
+    view = win2.dialogs.get("deadlines")
     assert view.isVisible() and view.items[0].overdue
     urgent = sum(1 for it in deadlines.list_deadlines(s) if it.overdue or it.days_left <= 7)
-    assert win2.act_deadlines.text() == f"到期事项（{urgent}）…"
+    assert changes_menu.action(win2, "act_deadlines").text() == f"到期事项（{urgent}）…"
     # at start-up the urgent ones; the combo shows everything open
     assert all(it.overdue or it.days_left <= 7 for it in view.items)
     view.scope_combo.setCurrentIndex(view.scope_combo.findData(None))
@@ -112,7 +112,7 @@ def test_start_up_shows_the_view_only_when_something_is_due(archive, qtbot, tmp_
     view.scope_combo.setCurrentIndex(view.scope_combo.findData(-1))
     assert view.items and all(it.overdue for it in view.items)
     assert view.close_row(0, note="已办")                             # the toolbar count follows
-    assert win2.act_deadlines.text() == f"到期事项（{urgent - 1}）…"
+    assert changes_menu.action(win2, "act_deadlines").text() == f"到期事项（{urgent - 1}）…"
 
 
 @pytest.fixture
@@ -146,9 +146,9 @@ def test_start_up_check_waits_while_an_archive_job_writes(archive, qtbot, shown,
     win.model.set_blocked(True)
     assert changes_menu.startup_check(win) is None
     qtbot.wait(150)
-    assert getattr(win, "_deadlines_view", None) is None            # still blocked: nothing read
+    assert win.dialogs.get("deadlines") is None            # still blocked: nothing read
     win.model.set_blocked(False)
-    qtbot.waitUntil(lambda: getattr(win, "_deadlines_view", None) is not None, timeout=3000)
+    qtbot.waitUntil(lambda: win.dialogs.get("deadlines") is not None, timeout=3000)
 
 
 def test_a_computed_item_is_closed_too(zk_archive, qtbot, shown):
@@ -163,3 +163,26 @@ def test_a_computed_item_is_closed_too(zk_archive, qtbot, shown):
     left = [(it.kind, it.class_id, it.due) for it in deadlines.list_deadlines(s)]
     assert (item.kind, item.class_id, item.due) not in left
     assert (item.kind, item.class_id, item.due) not in [(it.kind, it.class_id, it.due) for it in view.items]
+
+
+def test_an_open_view_follows_the_hub(archive, qtbot, shown):
+    """The view listens (window.hub): a change saved elsewhere adds its deadlines; a restore or demo data
+    (hub.archive_changed) re-reads the school and every row; closing an item says deadlines_changed."""
+    s = archive
+    win = _window(qtbot, s)
+    view = changes_menu.open_deadlines(win)
+    before = view.table.rowCount()
+    _transfer_out(s, s.test_ids[2], 40)           # written by "another dialog"
+    win.after_write([s.test_ids[2]])              # … which says so on the hub
+    assert view.table.rowCount() > before
+    said = []
+    win.hub.deadlines_changed.connect(lambda: said.append("deadlines"))
+    win.hub.students_changed.connect(lambda ids: said.append(("students", ids)))
+    assert view.close_row(0, note="已联系接收学校")
+    assert "deadlines" in said
+    said.clear()
+    s.conn.execute("UPDATE school SET name = '改名后的学校'")  # as a restore would leave it
+    s.conn.commit()
+    win.archive_replaced()
+    assert ("students", None) in said and "deadlines" in said
+    assert "改名后的学校" in win.windowTitle()

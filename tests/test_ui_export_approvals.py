@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QDialog, QWidget
 from app.accounts import service as accounts
 from app.exchange import approvals as E
 from app.core.session import Session
+from ui.common.dialogs import DialogManager
 from tests.helpers import new_class, new_school
 
 
@@ -15,6 +16,7 @@ class _Win(QWidget):
     def __init__(self, session):
         super().__init__()
         self.session = session
+        self.dialogs = DialogManager(self)
 
 
 @pytest.fixture

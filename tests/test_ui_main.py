@@ -33,7 +33,7 @@ def _signed_in_by_env(session, monkeypatch) -> dict:
 
 
 def _last_job(win):
-    job = win._jobs[-1]
+    job = win.jobs[-1]
     assert workers.wait(job, 120000), "the job did not finish"
     return job
 

@@ -7,6 +7,7 @@ from app.accounts import service as accounts
 from app.changes import overrides as O
 from app.core.session import Session
 from app.students.service import Override
+from ui.common.dialogs import DialogManager
 from tests.helpers import add, make_id, new_class, new_school
 
 GUARDIAN = {"seq": 1, "name": "李父", "relation": "父亲", "id_number": make_id("19880101", 50)}
@@ -32,11 +33,12 @@ from PySide6.QtWidgets import QWidget  # noqa: E402
 
 
 class _Win(QWidget):
-    """What open_override_view needs of the main window: a widget with the session."""
+    """What open_override_view needs of the main window: a widget with the session and its dialog manager."""
 
     def __init__(self, session):
         super().__init__()
         self.session = session
+        self.dialogs = DialogManager(self)
 
 
 def test_approver_approves_and_rejects_in_the_window(qtbot, monkeypatch, folder):

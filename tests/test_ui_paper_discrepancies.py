@@ -77,7 +77,7 @@ def test_discrepancies_list_open_and_go_away(tmp_path, qtbot, shown):
 
 
 def test_each_kind_of_target_opens_its_place(tmp_path, qtbot, shown):
-    from ui.paper.discrepancies_view import open_target
+    from ui.paper.navigate import open_target
     from ui.printing.print_preview_dialog import PrintPreviewDialog
 
     s = new_school(tmp_path, stages="primary")

@@ -143,7 +143,7 @@ def test_loans_view_lists_overdue_first_in_red(archive, qtbot, shown):
 
 
 def test_signature_and_hand_over_from_the_folder_tab(archive, qtbot, shown):
-    from app.paper import review as PR
+    from app.paper import discrepancies as PR
     from app.students import service as ss
 
     s = archive

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from ui.main_window import MainWindow
 from ui.students.student_editor_dialog import StudentEditorDialog
+from ui.paper.scan_input import ScanInput
 from tests.ui_fixtures import archive, shown  # noqa: F401  (pytest fixtures)
 
 
@@ -87,7 +88,7 @@ def test_slow_typing_in_the_search_box_is_not_hijacked(archive, qtbot, shown):
     win = _window(qtbot, s)
     code = label(s, s.test_ids[2])
     win.search_box.setFocus()
-    qtbot.keyClicks(win.search_box, code, delay=win.scan_input.gap_ms + 40)   # a person typing
+    qtbot.keyClicks(win.search_box, code, delay=win.findChild(ScanInput).gap_ms + 40)   # a person typing
     qtbot.keyClick(win.search_box, Qt.Key.Key_Return)
     qtbot.wait(100)
     assert _editors() == []
@@ -126,13 +127,13 @@ def test_a_pushed_handler_takes_the_scan(archive, qtbot, shown):
         got.append(scan.student_id)
         return True
 
-    win.scan_input.push_handler(handler)
+    win.findChild(ScanInput).push_handler(handler)
     win.search_box.setFocus()
     _scan(qtbot, win.search_box, label(s, s.test_ids[0]))
     qtbot.waitUntil(lambda: got == [s.test_ids[0]], timeout=2000)
     qtbot.wait(50)
     assert _editors() == []
-    win.scan_input.remove_handler(handler)
+    win.findChild(ScanInput).remove_handler(handler)
     _scan(qtbot, win.search_box, label(s, s.test_ids[0]))
     qtbot.waitUntil(lambda: len(_editors()) == 1, timeout=3000)
     _editors()[0].reject()

@@ -4,16 +4,12 @@ QVideoFrameInput → preview → Space → still → Enter → stored on the stu
 with its file button, the class intake flow, and the roster's 照片 column and 缺照片 filter."""
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 from PySide6.QtCore import QByteArray, QBuffer, QIODevice, Qt, QTimer
 from PySide6.QtGui import QColor, QImage, QPainter
 
 from ui.photos.photo_widgets import crop_rect
 
-HAS_SERVICE = importlib.util.find_spec("app.photos.service") is not None
-needs_service = pytest.mark.skipif(not HAS_SERVICE, reason="app.photos.service not installed yet")
 
 
 def portrait(w: int = 640, h: int = 480) -> QImage:
@@ -116,8 +112,6 @@ def test_capture_dialog_end_to_end_with_synthetic_frames(qtbot, archive_factory,
     assert dlg.state == "live" and dlg.still is None
     qtbot.keyClick(dlg, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: dlg.state == "still", timeout=5000)
-    if not HAS_SERVICE:
-        pytest.skip("app.photos.service not installed yet")
     from app.photos import service as photo_service
 
     with qtbot.waitSignal(dlg.finished, timeout=5000):
@@ -144,10 +138,9 @@ def test_escape_cancels_and_stores_nothing(qtbot, archive_factory, feeder):
     with qtbot.waitSignal(dlg.finished, timeout=2000):
         qtbot.keyClick(dlg, Qt.Key.Key_Escape)
     assert dlg.result() == dlg.DialogCode.Rejected
-    if HAS_SERVICE:
-        from app.photos import service as photo_service
+    from app.photos import service as photo_service
 
-        assert photo_service.get_photo(session, sid) is None
+    assert photo_service.get_photo(session, sid) is None
 
 
 def test_no_camera_says_so_and_offers_file(qtbot, archive_factory, monkeypatch, tmp_path):
@@ -170,8 +163,6 @@ def test_no_camera_says_so_and_offers_file(qtbot, archive_factory, monkeypatch, 
     dlg.grab()  # paints without error: never a blank window
     qtbot.keyClick(dlg, Qt.Key.Key_Space)    # no camera: Space does nothing
     assert dlg.state == "failed"
-    if not HAS_SERVICE:
-        pytest.skip("app.photos.service not installed yet")
     from PySide6.QtWidgets import QFileDialog
 
     from app.photos import service as photo_service
@@ -186,8 +177,6 @@ def test_no_camera_says_so_and_offers_file(qtbot, archive_factory, monkeypatch, 
 
 
 def test_a_bad_file_is_refused_in_the_dialog(qtbot, archive_factory, tmp_path):
-    if not HAS_SERVICE:
-        pytest.skip("app.photos.service not installed yet")
     from app.photos import service as photo_service
     from ui.photos.photo_capture_dialog import PhotoCaptureDialog
 
@@ -251,7 +240,6 @@ def test_editor_photo_button_only_for_saved_students(qtbot, archive_factory):
     dlg.reject()
 
 
-@needs_service
 def test_intake_walks_the_class(qtbot, archive_factory, feeder):
     from app.photos import service as photo_service
     from ui.main_window import MainWindow
@@ -304,8 +292,6 @@ def test_roster_photo_column_and_missing_filter(qtbot, qtmodeltester, archive_fa
     assert all(model.index(r, col).data() == "" for r in range(model.rowCount()))
     model.search(missing_photo=True)
     assert model.rowCount() == 12
-    if not HAS_SERVICE:
-        return
     from app.photos import service as photo_service
 
     with_photo = model.ids()[:3]

@@ -17,6 +17,7 @@ from app.printing import service as ps
 from tests.helpers import fill_class, new_class, new_school
 from ui.common import messages, workers
 from ui.printing import print_jobs as pj
+from PySide6.QtGui import QAction
 
 
 @pytest.fixture(autouse=True)
@@ -276,7 +277,7 @@ def test_menu_is_installed_on_the_main_window(qtbot, school, quiet):
     qtbot.addWidget(win)
     titles = [a.text() for a in win.menuBar().actions()]
     assert "打印(&P)" in titles
-    assert win.act_cert_register.text() == "证书发放登记…"
+    assert win.findChild(QAction, "act_cert_register").text() == "证书发放登记…"
 
 
 def test_register_dialog_asks_for_the_authority_number_in_changzhi(qtbot, tmp_path, quiet, monkeypatch):
@@ -348,7 +349,7 @@ def test_change_form_menu_entry_prints_the_selected_students_latest_change(qtbot
 
     win = MainWindow(school)
     qtbot.addWidget(win)
-    assert win.act_change_form.text() == "打印异动申请表…"
+    assert win.findChild(QAction, "act_change_form").text() == "打印异动申请表…"
     monkeypatch.setattr(win, "selected_student_id", lambda: school.ids[1])
     assert print_latest_change_form(win) is None and "没有需要填写申请表" in quiet[-1][1]  # enrolled only
     eid = _record_transfer(school, school.ids[1])

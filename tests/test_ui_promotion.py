@@ -238,7 +238,7 @@ def test_calendar_imports_a_notice_file(school, qtbot, tmp_path, shown):
 
 
 def test_graduation_with_open_business_needs_an_override(school, qtbot, shown):
-    from app import changes
+    from app.changes import service as changes
     from app.students.service import Override
 
     s = school(profile="henan-zhoukou", stages="junior", grades=(9,), n=3)

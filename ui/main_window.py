@@ -15,8 +15,11 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLay
 from app.students import status as st
 from app.school.classes import list_classes
 from ui.common import archive_jobs, messages
+from ui.common.dialogs import DialogManager
+from ui.common.hub import Hub
 from ui.school.class_tree_model import NODE_ROLE, build_class_tree
 from ui.common.i18n import tr
+from ui.common.workers import guard_session
 from ui.students.roster_model import RosterModel
 
 COLUMN_WIDTHS = (130, 130, 50, 100, 170, 180, 90, 90, 60)
@@ -42,19 +45,27 @@ class MainWindow(QMainWindow):
     def __init__(self, session, parent=None):
         super().__init__(parent)
         self.session = session
-        self._jobs = []
+        guard_session(session)                # its archive closes only after the background jobs are drained
+        self.jobs = []                        # background jobs (ui.common.workers) that hold up closing
+        self.dialogs = DialogManager(self)    # the tool windows, one of each (ui/common/dialogs.py)
+        self.hub = Hub(self)                  # what changed, for whoever shows it (ui/common/hub.py)
+        self.hub.students_changed.connect(self._students_changed)
+        self.hub.classes_changed.connect(lambda: self.reload_tree())
+        self.hub.archive_changed.connect(self._archive_changed)
         self.model = RosterModel(session, self, photos=True)
         self._build_widgets()
         self._build_actions()
+        # after the account menu's own handler (ui/accounts/security_menu.py): permissions first, then the roster
+        self.hub.accounts_changed.connect(self._account_changed)
         self.reload_tree()
         self.model.search("")
-        self._update_title()
+        self.update_title()
         self.resize(1280, 800)
         self.search_box.setFocus()
         from ui.accounts import lock_screen, security_menu
 
         security_menu.apply_permissions(self)  # what the signed-in role may do (ui/accounts/security_menu.py)
-        lock_screen.install(self)              # the idle screen lock, when someone is signed in
+        lock_screen.ScreenLock.of(self).install()  # the idle screen lock, when someone is signed in
 
     # ------------------------------------------------------------------ widgets
     def _build_widgets(self) -> None:
@@ -279,6 +290,10 @@ class MainWindow(QMainWindow):
         idx = self.tree.currentIndex()
         return idx.data(NODE_ROLE) if idx.isValid() else None
 
+    def class_name(self, class_id: int) -> str | None:
+        """The display name of a class in the tree (None: not there)."""
+        return next((k["display_name"] for k in self._classes if k["id"] == class_id), None)
+
     def current_class_id(self) -> int | None:
         node = self.current_node()
         return node[1] if node and node[0] == "class" else None
@@ -309,7 +324,7 @@ class MainWindow(QMainWindow):
             self.empty_label.adjustSize()
             self.empty_label.setVisible(empty)
 
-    def _update_title(self) -> None:
+    def update_title(self) -> None:
         from app.core.permissions import role_name
 
         school = self.session.school or {}
@@ -338,11 +353,50 @@ class MainWindow(QMainWindow):
         idx = self.table.currentIndex()
         return self.model.student_id(idx.row()) if idx.isValid() else None
 
+    def busy(self) -> bool:
+        """A background job (import, export, backup …) has not delivered yet."""
+        return any(not j.delivered for j in self.jobs)
+
     def after_write(self, student_ids=None) -> None:
+        """Say that students were written (``student_ids``, or None: any): hub.students_changed."""
+        self.hub.students_changed.emit(student_ids)
+
+    def _students_changed(self, student_ids=None) -> None:
         """Re-read what a write may have changed: class headcounts, the roster rows."""
         self.reload_tree()
         self.model.refresh(student_ids)
         self._update_counts()
+
+    def archive_replaced(self) -> None:
+        """Say that the whole archive may differ (a restore, demo data): hub.archive_changed."""
+        self.hub.archive_changed.emit()
+
+    def _archive_changed(self) -> None:
+        """Everything is re-read: the school (its name, profile), the class tree, every roster row."""
+        self.session.reload()
+        self.update_title()
+        self.hub.students_changed.emit(None)
+        self.hub.deadlines_changed.emit()
+
+    def _account_changed(self) -> None:
+        """A (new) account is signed in: its classes, its name in the title, the roster following the tree."""
+        self.update_title()
+        self.model.refresh(None)
+        self.reload_tree()
+        self._tree_changed(self.tree.currentIndex(), QModelIndex())
+
+    def show_class(self, class_id: int) -> None:
+        """Select the class in the tree and show its roster."""
+        self._select_node(("class", class_id))
+        self._tree_changed(self.tree.currentIndex(), QModelIndex())
+
+    def reveal_student(self, student_id: int) -> bool:
+        """Select the student in the roster, clearing the search and the status filter when they hide them."""
+        if self.select_student(student_id):
+            return True
+        self.status_combo.setCurrentIndex(0)
+        self.search_box.clear()
+        return self.select_student(student_id)
 
     def select_student(self, student_id: int) -> bool:
         row = self.model.row_of(student_id)
@@ -401,16 +455,15 @@ class MainWindow(QMainWindow):
         node = self.current_node()
         dlg = ClassDialog(self.session, self, node=node)
         if dlg.exec():
-            self.reload_tree()
-            self._select_node(("class", dlg.class_id))
-            self._tree_changed(self.tree.currentIndex(), QModelIndex())
+            self.hub.classes_changed.emit()
+            self.show_class(dlg.class_id)
 
     def school_info(self) -> None:
         from ui.school.school_dialog import SchoolDialog
 
         if SchoolDialog(self.session, self).exec():
-            self._update_title()
-            self.reload_tree()
+            self.update_title()
+            self.hub.classes_changed.emit()
 
     # ------------------------------------------------------------------ background jobs (ui/common/archive_jobs.py)
     def import_template(self) -> None:
@@ -443,15 +496,16 @@ class MainWindow(QMainWindow):
         photo_intake.export_photos(self)
 
     def closeEvent(self, event) -> None:
-        if any(not j.delivered for j in self._jobs):
+        if self.busy():
             if not messages.confirm(self, tr("main.job_running_quit")):
                 event.ignore()
                 return
-            for j in self._jobs:
+            for j in self.jobs:
                 j.cancel()
         self._index_timer.stop()
-        if getattr(self, "idle_watcher", None) is not None:
-            self.idle_watcher.stop()  # a closed window does not lock
+        from ui.accounts.lock_screen import ScreenLock
+
+        ScreenLock.of(self).stop()  # a closed window does not lock
         if self.model.search_index is not None:
             self.model.search_index.stop()
         super().closeEvent(event)

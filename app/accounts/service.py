@@ -1,4 +1,4 @@
-"""Local accounts, roles and sign-in (issue 7 "Accounts and roles").
+"""Local accounts, roles and sign-in (threat model and roles: docs/security.md).
 
 Passwords and recovery codes are kept only as scrypt hashes (memory-hard: N=2^15, r=8, p=1, 32 MiB, a
 random 16-byte salt each). After ``lockout_attempts`` consecutive failures an account is locked for
@@ -25,7 +25,8 @@ from app.core.errors import AuthError, Finding, Forbidden, NotFound, Refused
 from app.core.i18n import Names, tr
 from app.accounts import store as qa
 from app.audit import store as aq
-from app.students import store as q
+from app.school import store as school_store
+from db.rows import now
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 15, 8, 1
 _MAXMEM = 64 * 1024 * 1024
@@ -86,7 +87,7 @@ def _norm_code(code: str) -> str:
 def policy(session) -> dict:
     d = perms.policy_defaults()
     for k in POLICY_KEYS:
-        v = q.get_setting(session.conn, f"accounts.{k}")
+        v = school_store.get_setting(session.conn, f"accounts.{k}")
         if v is not None:
             d[k] = int(v)
     return d
@@ -109,7 +110,7 @@ def set_policy(session, **values) -> dict:
         raise Refused(bad)
     with session.archive.transaction() as conn:
         for k, v in clean.items():
-            q.set_setting(conn, f"accounts.{k}", str(v))
+            school_store.set_setting(conn, f"accounts.{k}", str(v))
         if clean:
             _audit(conn, session.user, "account.policy", detail=clean)
     return policy(session)
@@ -220,7 +221,7 @@ def add_account(session, username: str, password: str, role: str, *, display_nam
 
 
 def _check_classes(conn, class_ids) -> None:
-    missing = [int(i) for i in class_ids if not q.get_class(conn, int(i))]
+    missing = [int(i) for i in class_ids if not school_store.get_class(conn, int(i))]
     if missing:
         raise Refused([Finding("not_found", tr("account.no_such_class", ids=tr("common.list_sep").join(map(str, missing))),
                                field=tr("account.field.classes"))])
@@ -228,7 +229,7 @@ def _check_classes(conn, class_ids) -> None:
 
 # ------------------------------------------------------------------ signing in
 def _audit(conn, actor: str, action: str, account_id: int | None = None, detail: dict | None = None) -> int:
-    return aq.insert_entry(conn, at=q.now(), actor=(actor or "")[:64], action=action, entity="account",
+    return aq.insert_entry(conn, at=now(), actor=(actor or "")[:64], action=action, entity="account",
                            entity_id=account_id, detail=detail)
 
 

@@ -1,4 +1,4 @@
-"""``xueji`` verbs for the audit log (issue: security and reliability): registered into app/cli/__init__.py's parser.
+"""``xueji`` verbs for the audit log (docs/security.md, "Audit log").
 
     xueji audit verify                                   walk the hash chain; exit 1 naming each break
     xueji audit list [--student S] [--kind K] [--since D] [--until D] [--limit N]
@@ -6,19 +6,14 @@
 """
 from __future__ import annotations
 
+from app.cli.common import open_session
 from app.core.i18n import tr
 
-NESTED: set[str] = {"audit"}  # verbs that take an ACTION (e.g. "cert")
-COMMANDS: dict = {}  # "verb" or "verb_action" -> function(args, out) -> exit code
 
-
-def register(sub, add, parser_class, groups) -> None:
-    """Add this module's verbs to the top-level subparsers ``sub`` (``add(parent, name, help)`` makes one;
-    ``groups["student"]`` etc. are the existing action subparsers)."""
-    au = add(sub, "audit", tr("xcli.help.audit"))
-    acts = au.add_subparsers(dest="action", metavar="ACTION", parser_class=parser_class)
-    add(acts, "verify", tr("xcli.help.audit_verify"))
-    sp = add(acts, "list", tr("xcli.help.audit_list"))
+def register(reg) -> None:
+    reg.verb("audit")
+    reg.action("audit", "verify", tr("xcli.help.audit_verify"), cmd_audit_verify)
+    sp = reg.action("audit", "list", tr("xcli.help.audit_list"), cmd_audit_list)
     sp.add_argument("--student", metavar="STUDENT", default=None, help=tr("xcli.help.audit_student"))
     sp.add_argument("--kind", metavar="KIND", default=None, help=tr("xcli.help.audit_kind"))
     sp.add_argument("--since", metavar="DATE", default=None, help=tr("xcli.help.audit_since"))
@@ -29,22 +24,16 @@ def register(sub, add, parser_class, groups) -> None:
     sp.add_argument("--actor", metavar="USER", default=None, help=tr("xcli.help.audit_actor"))
     sp.add_argument("--category", choices=list(CATEGORIES), default=None, help=tr("xcli.help.audit_category"))
     sp.add_argument("--text", metavar="TEXT", default=None, help=tr("xcli.help.audit_text"))
-    sp = add(acts, "access-register", tr("xcli.help.audit_access_register"))
+    sp = reg.action("audit", "access-register", tr("xcli.help.audit_access_register"), cmd_audit_access_register)
     sp.add_argument("-o", "--output", metavar="FILE.pdf", required=True)
     sp.add_argument("--since", metavar="DATE", default=None, help=tr("xcli.help.audit_since"))
     sp.add_argument("--until", metavar="DATE", default=None, help=tr("xcli.help.audit_until"))
 
 
-def _open(args):
-    from app.cli.commands import _open as open_
-
-    return open_(args)
-
-
 def cmd_audit_verify(args, out) -> int:
     from app.audit import log as audit
 
-    with _open(args) as session:
+    with open_session(args) as session:
         rep = audit.verify(session)
     if not rep.ok:
         return out.fail(rep.breaks, extra=rep.as_json())
@@ -54,8 +43,9 @@ def cmd_audit_verify(args, out) -> int:
 
 def cmd_audit_list(args, out) -> int:
     from app.audit import log as audit
+    from app.audit.text import action_name
 
-    with _open(args) as session:
+    with open_session(args) as session:
         if args.actor or args.category or args.text:  # the window's filters (keyset pages, newest first)
             if args.kind:
                 from app.core.errors import UsageError
@@ -63,7 +53,7 @@ def cmd_audit_list(args, out) -> int:
                 raise UsageError(tr("xcli.audit_kind_or_category"))
             sids = None
             if args.student:
-                from app.students.service import resolve
+                from app.students.refs import resolve
 
                 sids = [resolve(session, args.student)]
             entries, before = [], None
@@ -79,7 +69,7 @@ def cmd_audit_list(args, out) -> int:
             entries = audit.list_entries(session, student=args.student, kind=args.kind, since=args.since,
                                          until=args.until, limit=args.limit)
     lines = [tr("xcli.audit_line", id=e["id"], at=e["at"].replace("T", " "), actor=e["actor"],
-                action=audit.action_name(e["action"]),
+                action=action_name(e["action"]),
                 student=e["student_id"] if e["student_id"] is not None else "—")
              for e in entries]
     lines.append(tr("xcli.audit_total", count=len(entries)))
@@ -87,14 +77,11 @@ def cmd_audit_list(args, out) -> int:
 
 
 def cmd_audit_access_register(args, out) -> int:
-    from app.audit import log as audit
+    from app.audit.register import write_access_register
 
-    with _open(args) as session:
-        res = audit.write_access_register(session, args.output, since=args.since, until=args.until,
-                                           record=True)  # the register's own print is an access-register line
+    with open_session(args) as session:
+        res = write_access_register(session, args.output, since=args.since, until=args.until,
+                                     record=True)  # the register's own print is an access-register line
     return out.ok(res, tr("xcli.audit_register_written", file=res["file"], count=res["entries"],
                           pages=res["pages"]))
 
-
-COMMANDS.update({"audit_verify": cmd_audit_verify, "audit_list": cmd_audit_list,
-                 "audit_access-register": cmd_audit_access_register})

@@ -1,11 +1,12 @@
-"""The tamper-evident audit log (issue 7 "Audit log"): record, verify, list, access register.
+"""The tamper-evident audit log (docs/security.md, "Audit log"): record, verify, list, page, export as CSV.
 
 Most entries are written by SQLite triggers in the same transaction as the action (db/migrations/0009):
 every row of change_history, status_events, cert_events, rule_findings (overrides with their approver),
 folder_loans (lend and return) and backup_log. What has no row of its own is recorded here, inside the
 caller's transaction where there is one: views of a full student record (the access register, 国家 第二十五条,
-长治 第四十四条), prints and exports. The acting user is ``session.user`` (the OS login until accounts land;
-an accounts layer sets it on the session and every entry follows).
+长治 第四十四条), prints and exports. The acting user is ``session.user`` (the OS login, or the signed-in
+account). The entries in the registrar's words: app/audit/text.py; the access register as a PDF:
+app/audit/register.py. Features call this module; it imports no feature service.
 """
 from __future__ import annotations
 
@@ -17,7 +18,10 @@ from pathlib import Path
 from app.core.errors import Finding, Refused
 from app.core.i18n import Names, tr
 from app.audit import store as aq
+from app.audit.text import action_name, detail_text, entity_text
 from app.students import store as q
+from app.students.refs import resolve
+from db.rows import now
 
 MAX_BREAKS = 1000  # verify stops listing after this many breaks (the first ones locate the damage)
 ACCESS_ACTIONS = ("view", "print", "export")
@@ -28,7 +32,7 @@ def record(session, action: str, *, entity: str = "", entity_id: int | None = No
            detail: dict | None = None, conn=None) -> int:
     """Append one entry. With ``conn`` (the caller's open transaction) it commits or rolls back with the
     action; without, it is its own transaction."""
-    kw = dict(at=q.now(), actor=session.user, action=action, entity=entity, entity_id=entity_id,
+    kw = dict(at=now(), actor=session.user, action=action, entity=entity, entity_id=entity_id,
               student_id=student_id, detail=detail)
     if conn is not None:
         return aq.insert_entry(conn, **kw)
@@ -134,7 +138,8 @@ def verify(session) -> VerifyReport:
 
 
 # ------------------------------------------------------------------ reading
-def _decode(e: dict) -> dict:
+def decode_entry(e: dict) -> dict:
+    """An entry row with its ``detail`` JSON decoded (left as text when it is not JSON)."""
     try:
         e["detail"] = json.loads(e["detail"] or "{}")
     except ValueError:
@@ -148,56 +153,9 @@ def list_entries(session, *, student=None, kind: str | None = None, since: str |
     ``kind``: an action (``view``, ``print``, ``override``) or its family (``status``, ``change``, ``cert``)."""
     sid = None
     if student not in (None, ""):
-        from app.students.service import resolve
-
         sid = resolve(session, student)
-    return [_decode(e) for e in aq.list_entries(session.conn, student_id=sid, action=kind, since=since,
+    return [decode_entry(e) for e in aq.list_entries(session.conn, student_id=sid, action=kind, since=since,
                                                 until=until, limit=limit)]
-
-
-ACTION_FAMILIES = Names({
-    "genesis": "audit.action.genesis", "change": "audit.action.change", "status": "audit.action.status",
-    "cert": "audit.action.cert", "override": "audit.action.override", "finding": "audit.action.finding",
-    "folder": "audit.action.folder", "backup": "audit.action.backup", "view": "audit.action.view",
-    "print": "audit.action.print", "export": "audit.action.export", "signin": "audit.action.signin",
-    "signout": "audit.action.signout", "lock": "audit.action.lock", "unlock": "audit.action.unlock",
-    "account": "audit.action.account", "export-approval": "audit.action.export_approval",
-})
-# whole actions with a word of their own (the kind after the family's dot otherwise shows as it is)
-ACTION_NAMES = Names({
-    "signin.failed": "audit.action.signin_failed", "account.locked": "audit.action.account_locked",
-    "account.create": "audit.action.account_create", "account.edit": "audit.action.account_edit",
-    "account.password": "audit.action.account_password", "account.reset": "audit.action.account_reset",
-    "account.recover": "audit.action.account_recover", "account.recovery_code": "audit.action.account_recovery_code",
-    "account.enable": "audit.action.account_enable", "account.disable": "audit.action.account_disable",
-    "account.unlock": "audit.action.account_unlock", "account.policy": "audit.action.account_policy",
-    "change.create": "audit.action.change_create", "change.edit": "audit.action.change_edit",
-    "change.import": "audit.action.change_import", "change.status": "audit.action.change_status",
-    "folder.lend": "audit.action.folder_lend", "folder.return": "audit.action.folder_return",
-    "backup.backup": "audit.action.backup_backup", "backup.restore": "audit.action.backup_restore",
-    "backup.check": "audit.action.backup_check",
-    "export-approval.add": "audit.action.export_approval_add",
-    "export-approval.revoke": "audit.action.export_approval_revoke",
-})
-
-
-def action_name(action: str) -> str:
-    """The registrar's word for an action (``status.transfer-out`` → its family's word + the kind's name)."""
-    if action in ACTION_NAMES:
-        return ACTION_NAMES[action]
-    fam, _, rest = action.partition(".")
-    if fam not in ACTION_FAMILIES:
-        return action
-    name = ACTION_FAMILIES[fam]
-    if rest and fam == "status":
-        from app.changes.kinds import label
-
-        rest = label(rest)
-    elif rest and fam == "cert":
-        from app.certificates.service import ACTION_NAMES as cert_actions
-
-        rest = cert_actions[rest] if rest in cert_actions else rest
-    return tr("audit.action_kind", name=name, kind=rest) if rest else name
 
 
 # ------------------------------------------------------------------ the audit window: categories, paging
@@ -310,7 +268,7 @@ def page_entries(session, *, before: int | None = None, limit: int = PAGE_SIZE, 
         floor = max(1, top - window)
         rows = aq.page(session.conn, before=top, floor=floor, limit=limit - len(out), where=where, params=params,
                        index="audit_log_action" if category and student_ids is None else None)
-        out += [_decode(r) for r in rows]
+        out += [decode_entry(r) for r in rows]
         if len(out) >= limit:
             nxt = out[-1]["id"]
             return out, (nxt if nxt > 1 else None)
@@ -356,11 +314,8 @@ def export_csv(session, out, *, since=None, until=None, actor=None, category=Non
 
     session.require("audit")
     session.require("export")
-    try:
-        from app.exchange.neutralise import safe_row
-    except ImportError:  # pragma: no cover - the shared neutraliser is not there
-        def safe_row(row):
-            return [("'" + v) if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r") else v for v in row]
+    from app.exchange.neutralise import safe_row
+
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.part")
@@ -393,131 +348,3 @@ def export_csv(session, out, *, since=None, until=None, actor=None, category=Non
                    "filters": {k: v for k, v in (("since", since), ("until", until), ("actor", actor),
                                                  ("category", category), ("text", text)) if v}})
     return {"file": str(out), "entries": n}
-
-
-DETAIL_KEYS = Names({
-    "field": "audit.key.field", "reason": "audit.key.reason", "evidence": "audit.key.evidence",
-    "batch": "audit.key.batch", "effective": "audit.key.effective", "number": "audit.key.number",
-    "approved_by": "audit.key.approved_by", "rule": "audit.key.rule", "article": "audit.key.article",
-    "outcome": "audit.key.outcome", "item": "audit.key.item", "borrower": "audit.key.borrower",
-    "purpose": "audit.key.purpose", "due": "audit.key.due", "returned_on": "audit.key.returned_on",
-    "note": "audit.key.note", "trigger": "audit.key.trigger", "path": "audit.key.path", "ok": "audit.key.ok",
-    "kind": "audit.key.kind", "file": "audit.key.file", "count": "audit.key.count", "class_id": "audit.key.class_id",
-    "statuses": "audit.key.statuses", "via": "audit.key.via", "role": "audit.key.role",
-    "username": "audit.key.username", "idle_minutes": "audit.key.idle_minutes", "by": "audit.key.by",
-    "pages": "audit.key.pages", "error": "audit.key.error", "display_name": "audit.key.display_name",
-    "class_ids": "audit.key.class_ids", "first": "audit.key.first", "attempts": "audit.key.attempts",
-    "minutes": "audit.key.minutes", "active": "audit.key.active", "approval": "audit.key.approval",
-    "recipient": "audit.key.recipient", "attempt": "audit.key.attempt", "until": "audit.key.until", "reference": "audit.key.reference", "allow_full_id": "audit.key.allow_full_id",
-    "approved_on": "audit.key.approved_on", "valid_until": "audit.key.valid_until", "masked": "audit.key.masked",
-    "approval_reference": "audit.key.reference", "filters": "audit.key.filters",
-})
-WHERE_NAMES = Names({"gui": "audit.where.gui", "cli": "audit.where.cli"})
-# coded values some entries carry (a failed sign-in's reason, a backup's trigger)
-VALUE_NAMES = Names({
-    "wrong_password": "audit.value.wrong_password", "unknown_user": "audit.value.unknown_user",
-    "wrong_recovery_code": "audit.value.wrong_recovery_code", "recovery_unknown": "audit.value.recovery_unknown",
-    "disabled": "audit.value.disabled", "locked": "audit.value.locked", "manual": "audit.value.manual",
-    "close": "audit.value.close", "daily": "audit.value.daily", "weekly": "audit.value.weekly",
-    "idle": "audit.value.idle", "national": "audit.value.national", "internal": "audit.value.internal",
-    "external": "audit.value.external",
-})
-_SKIP_KEYS = {"table", "row", "students", "where", "approval_id"}
-REGISTER_KIND = "access-register"  # the print entry of the access register itself
-
-
-VIA_NAMES = Names({"cli": "audit.via.cli", "gui": "audit.via.gui", "unlock": "audit.via.unlock",
-                   "recover": "audit.via.recover", "password_change": "audit.via.password_change",
-                   "recovery_code": "audit.via.recovery_code"})
-
-
-def _value(key: str, v) -> str:
-    if isinstance(v, bool) or key in ("ok", "first", "active", "allow_full_id", "masked"):
-        return tr("audit.yes") if v else tr("audit.no")
-    if key == "field":
-        from app.students.fields import by_key
-
-        f = by_key().get(str(v))
-        return f.header if f else str(v)
-    if key == "kind":
-        from app.printing.service import KIND_TITLES
-
-        if v == REGISTER_KIND:
-            return tr("audit.register.title")
-        return KIND_TITLES[v] if v in KIND_TITLES else str(v)
-    if key == "role":
-        from app.core.permissions import role_name
-
-        return role_name(str(v))
-    if key == "via":
-        return VIA_NAMES[v] if v in VIA_NAMES else str(v)
-    if key == "by" and v == "self":
-        return tr("audit.by.self")
-    if key in ("file", "path"):
-        return Path(str(v)).name or str(v)
-    if key == "statuses":
-        from app.students import status
-
-        return tr("audit.detail.list_sep").join(status.name(x) for x in v) if isinstance(v, list) else str(v)
-    if key in ("reason", "trigger", "purpose") and isinstance(v, str) and v in VALUE_NAMES:
-        return VALUE_NAMES[v]
-    if key in ("until", "due", "valid_until") and isinstance(v, str):
-        return v.replace("T", " ")
-    if isinstance(v, (list, tuple)):
-        return tr("audit.detail.list_sep").join(str(x) for x in v)
-    if isinstance(v, dict):
-        return json.dumps(v, ensure_ascii=False)
-    return str(v)
-
-
-ENTITY_NAMES = Names({
-    "student": "audit.entity.student", "member1": "audit.entity.member1", "member2": "audit.entity.member2",
-    "class": "audit.entity.class", "school": "audit.entity.school", "status_event": "audit.entity.status_event",
-    "certificate": "audit.entity.certificate", "rule_finding": "audit.entity.rule_finding",
-    "folder_loan": "audit.entity.folder_loan", "backup_log": "audit.entity.backup_log",
-    "account": "audit.entity.account", "document": "audit.entity.document", "students": "audit.entity.students",
-    "archive": "audit.entity.archive", "export_approval": "audit.entity.export_approval",
-})
-
-
-def entity_text(entry: dict) -> str:
-    """对象: what the entry is about (学生, 证书 12, 账户 3 …)."""
-    e = entry.get("entity") or ""
-    if not e:
-        return ""
-    name = ENTITY_NAMES[e] if e in ENTITY_NAMES else e
-    return tr("audit.entity.with_id", name=name, id=entry["entity_id"]) if entry.get("entity_id") is not None and \
-        e not in ("student", "member1", "member2") else name
-
-
-def detail_text(entry: dict) -> str:
-    """An entry's detail as one line the registrar reads (键：值；…), not JSON: field keys become the
-    template's headers, states and kinds their names, files their names."""
-    d = entry.get("detail")
-    if not isinstance(d, dict):
-        return str(d or "")
-    parts = []
-    action = entry.get("action", "")
-    if action == "view":
-        w = d.get("where")
-        parts.append(tr("audit.register.what_view", where=WHERE_NAMES[w] if w in WHERE_NAMES else str(w or "")))
-    if "from" in d or "to" in d:
-        from app.students import status
-
-        parts.append(tr("audit.detail.states", old=status.name(d.get("from") or "") if d.get("from") else "—",
-                        new=status.name(d.get("to") or "") if d.get("to") else "—"))
-    if action == "print" and d.get("students") and d.get("count") is None:
-        parts.append(tr("audit.detail.students", count=len(d["students"])))
-    for k, v in d.items():
-        if k in _SKIP_KEYS or k in ("from", "to") or v in (None, "", [], {}):
-            continue
-        if action == "genesis":
-            parts.append(f"{k} {v}")
-            continue
-        label = DETAIL_KEYS[k] if k in DETAIL_KEYS else k
-        parts.append(tr("audit.detail.pair", key=label, value=_value(k, v)))
-    return tr("audit.detail.sep").join(parts)
-
-
-# The access register as a PDF lives in app/audit/register.py; its names stay reachable here.
-from app.audit.register import access_register, write_access_register  # noqa: E402,F401

@@ -1,17 +1,17 @@
 """The access register (查阅登记簿, 国家 第二十五条, 长治 第四十四条) as a printed PDF: who viewed, printed or
-exported which student data, when, with the audit chain's head hash on every page. Split out of app/audit/log.py,
-which re-exports these names."""
+exported which student data, when, with the audit chain's head hash on every page."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from app.audit.log import REGISTER_KIND, _decode, _value, action_name, record_print, verify
+from app.audit.log import decode_entry, record_print, verify
+from app.audit.text import REGISTER_KIND, action_name, value_text
 from app.core.i18n import tr
 from app.audit import store as aq
 
 
 def access_register(session, *, since: str | None = None, until: str | None = None) -> list[dict]:
-    return [_decode(e) for e in aq.access_rows(session.conn, since=since, until=until)]
+    return [decode_entry(e) for e in aq.access_rows(session.conn, since=since, until=until)]
 
 
 def write_access_register(session, out, *, since: str | None = None, until: str | None = None,
@@ -78,7 +78,7 @@ def write_access_register(session, out, *, since: str | None = None, until: str 
         d = r["detail"] if isinstance(r["detail"], dict) else {}
         where = tr("audit.where.cli") if d.get("where") == "cli" else tr("audit.where.gui")
         what = {"view": lambda: tr("audit.register.what_view", where=where),
-                "print": lambda: tr("audit.register.what_print", kind=_value("kind", d.get("kind", "")),
+                "print": lambda: tr("audit.register.what_print", kind=value_text("kind", d.get("kind", "")),
                                     count=d.get("count", len(d.get("students") or []))),
                 "export": lambda: tr("audit.register.what_export", count=d.get("count", 0),
                                      file=Path(str(d.get("file", ""))).name)}[r["action"]]()

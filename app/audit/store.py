@@ -1,37 +1,15 @@
-"""SQL for the audit log (migration 0009) and its hash function.
+"""SQL for the audit log (migration 0009).
 
-Each entry's ``hash`` is SHA-256 (hex) over the previous entry's hash and a canonical serialisation of the
-entry's own fields (``canonical``). The same Python function computes it in SQLite triggers (registered on
-every connection by ``register``, called from db/archive.connect) and when ``verify`` walks the chain.
+Each entry's ``hash`` is SHA-256 over the previous entry's hash and a canonical serialisation of the entry's
+own fields: db/audit_hash.py, whose function SQLite's triggers call (registered on every connection by
+db/archive.connect) and ``verify`` calls when it walks the chain; its names are re-exported here.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 
-HASH_FUNCTION = "xueji_audit_hash"
-FIELDS = ("id", "at", "actor", "action", "entity", "entity_id", "student_id", "detail")
-GENESIS_PREV = b""
-
-
-def canonical(id_, at, actor, action, entity, entity_id, student_id, detail) -> bytes:
-    """One entry's fields as bytes: a JSON array, UTF-8, no spaces — the same on every platform."""
-    return json.dumps([id_, at, actor, action, entity, entity_id, student_id, detail],
-                      ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def entry_hash(prev_hash, id_, at, actor, action, entity, entity_id, student_id, detail) -> bytes:
-    """SHA-256 (32 bytes, stored as a BLOB) over the previous entry's hash (bytes), a newline and ``canonical``."""
-    h = hashlib.sha256(bytes(prev_hash or b""))
-    h.update(b"\n")
-    h.update(canonical(id_, at, actor, action, entity, entity_id, student_id, detail))
-    return h.digest()
-
-
-def register(conn: sqlite3.Connection) -> None:
-    """Make ``xueji_audit_hash(prev, id, at, actor, action, entity, entity_id, student_id, detail)`` known."""
-    conn.create_function(HASH_FUNCTION, 9, entry_hash, deterministic=True)
+from db.audit_hash import GENESIS_PREV, HASH_FUNCTION, entry_hash, register  # noqa: F401 (the chain's hash)
 
 
 _INSERT = f"""

@@ -1,4 +1,4 @@
-"""``xueji`` verbs for backup, backup verify and restore (issue: security and reliability): registered into app/cli/__init__.py's parser.
+"""``xueji`` verbs for backup, backup verify and restore (docs/reliability.md).
 
     xueji backup [--to DIR] [--no-thin]      back up (default: the configured folder) and verify
     xueji backup verify PATH [--quick]       check a backup against its manifest (SHA-256 of every part)
@@ -11,36 +11,32 @@ from __future__ import annotations
 
 import sys
 
+from app.cli.common import archive_dir, open_session
 from app.core.errors import Finding
 from app.core.i18n import tr
 
-NESTED: set[str] = set()  # "backup" works without an action (plain ``xueji backup``)
-COMMANDS: dict = {}  # "verb" or "verb_action" -> function(args, out) -> exit code
 
-
-def register(sub, add, parser_class, groups) -> None:
-    """Add this module's verbs to the top-level subparsers ``sub`` (``add(parent, name, help)`` makes one;
-    ``groups["student"]`` etc. are the existing action subparsers)."""
-    bk = add(sub, "backup", tr("xcli.help.backup"))
+def register(reg) -> None:
+    bk = reg.verb("backup", cmd_backup)
     bk.add_argument("--to", metavar="DIR", default=None, help=tr("xcli.help.backup_to"))
     bk.add_argument("--no-thin", action="store_true", help=tr("xcli.help.backup_no_thin"))
     bk.add_argument("--encrypt", action="store_true", help=tr("xcli.help.backup_encrypt"))
-    acts = bk.add_subparsers(dest="action", metavar="ACTION", parser_class=parser_class)
-    sp = add(acts, "verify", tr("xcli.help.backup_verify"))
+    reg.actions("backup", required=False)  # plain ``xueji backup`` backs up
+    sp = reg.action("backup", "verify", tr("xcli.help.backup_verify"), cmd_backup_verify)
     sp.add_argument("path", metavar="PATH")
     sp.add_argument("--quick", action="store_true", help=tr("xcli.help.backup_verify_quick"))
-    sp = add(acts, "list", tr("xcli.help.backup_list"))
+    sp = reg.action("backup", "list", tr("xcli.help.backup_list"), cmd_backup_list)
     sp.add_argument("--to", metavar="DIR", default=None, help=tr("xcli.help.backup_to"))
-    sp = add(acts, "check", tr("xcli.help.backup_check"))
+    sp = reg.action("backup", "check", tr("xcli.help.backup_check"), cmd_backup_check)
     sp.add_argument("--quick", action="store_true", help=tr("xcli.help.backup_check_quick"))
-    sp = add(acts, "config", tr("xcli.help.backup_config"))
+    sp = reg.action("backup", "config", tr("xcli.help.backup_config"), cmd_backup_config)
     sp.add_argument("--folder", metavar="DIR", default=None)
     sp.add_argument("--on-close", choices=["yes", "no"], default=None)
     sp.add_argument("--daily", choices=["yes", "no"], default=None)
     sp.add_argument("--encrypt", choices=["yes", "no"], default=None, help=tr("xcli.help.backup_config_encrypt"))
     for k in ("daily", "weekly", "monthly"):
         sp.add_argument(f"--keep-{k}", type=int, default=None, metavar="N")
-    rs = add(sub, "restore", tr("xcli.help.restore"))
+    rs = reg.verb("restore", cmd_restore)
     rs.add_argument("path", metavar="PATH")
     rs.add_argument("--yes", action="store_true", help=tr("xcli.help.restore_yes"))
 
@@ -62,12 +58,6 @@ def _passphrase(out) -> str | None:
     return None
 
 
-def _open(args):
-    from app.cli.commands import _open as open_
-
-    return open_(args)
-
-
 def cmd_backup(args, out) -> int:
     from app.backup import service as B
 
@@ -77,7 +67,7 @@ def cmd_backup(args, out) -> int:
         if not passphrase:
             return out.fail([Finding("passphrase_needed", tr("xcli.passphrase_env", env=PASSPHRASE_ENV),
                                      field=tr("backup.setting.passphrase"))])
-    with _open(args) as session:
+    with open_session(args) as session:
         res = B.make_backup(session, args.to, trigger="cli", thin=False if args.no_thin else None,
                             passphrase=passphrase)
     payload = res.as_json()
@@ -90,10 +80,10 @@ def cmd_backup(args, out) -> int:
 
 
 def cmd_backup_verify(args, out) -> int:
-    from app.backup import service as B
+    from app.backup import manifest, verify
 
-    passphrase = _passphrase(out) if B.describe(args.path).encrypted else None
-    info, problems = B.verify_backup(args.path, full=not args.quick, passphrase=passphrase)
+    passphrase = _passphrase(out) if manifest.describe(args.path).encrypted else None
+    info, problems = verify.verify_backup(args.path, full=not args.quick, passphrase=passphrase)
     checked = not info.encrypted or passphrase is not None
     if problems:
         return out.fail(problems, extra={"backup": info.as_json(), "content_checked": checked})
@@ -106,15 +96,16 @@ def cmd_backup_verify(args, out) -> int:
 def cmd_backup_list(args, out) -> int:
     from pathlib import Path
 
-    from app.backup import service as B
+    from app.backup import manifest, settings
 
     dest = args.to
     if dest is None:
-        with _open(args) as session:
-            dest = B.configured_folder(session)
+        with open_session(args) as session:
+            dest = settings.configured_folder(session)
         if dest is None:
-            return out.fail([Finding("no_folder", tr("backup.no_folder"), field=B.SETTING_LABELS["backup.folder"])])
-    items = B.list_backups(Path(dest))
+            return out.fail([Finding("no_folder", tr("backup.no_folder"),
+                                     field=settings.SETTING_LABELS["backup.folder"])])
+    items = manifest.list_backups(Path(dest))
     lines = [tr("xcli.backup_list_head", folder=dest, count=len(items))]
     for b in items:
         lines.append(tr("xcli.backup_list_line", name=b.name, summary=b.summary()) if b.complete
@@ -123,19 +114,17 @@ def cmd_backup_list(args, out) -> int:
 
 
 def cmd_backup_check(args, out) -> int:
-    from app.backup import service as B
+    from app.backup import integrity, restore
 
     import sqlite3
 
-    from app.cli import archive_dir
-
     try:
-        session = _open(args)
+        session = open_session(args)
     except sqlite3.DatabaseError as e:  # not even openable: say what is wrong and what to do
-        return out.fail([Finding("archive_damaged", B.damaged_archive_message(archive_dir(args), e),
+        return out.fail([Finding("archive_damaged", restore.damaged_archive_message(archive_dir(args), e),
                                  field=tr("label.archive"))])
     with session:
-        rep = B.check_integrity(session, full=not args.quick, trigger="cli")
+        rep = integrity.check_integrity(session, full=not args.quick, trigger="cli")
     extra = {k: v for k, v in rep.items() if k != "problems"}
     if rep["problems"]:
         return out.fail(rep["problems"], extra=extra)
@@ -146,7 +135,7 @@ def cmd_backup_check(args, out) -> int:
 def cmd_backup_config(args, out) -> int:
     from pathlib import Path
 
-    from app.backup import service as B
+    from app.backup import settings
 
     values = {}
     if args.folder is not None:
@@ -165,10 +154,10 @@ def cmd_backup_config(args, out) -> int:
             values["backup.passphrase"] = _passphrase(out) or ""
         else:
             values["backup.passphrase"] = ""
-    with _open(args) as session:
-        s = B.save_settings(session, values) if values else B.get_settings(session)
+    with open_session(args) as session:
+        s = settings.save_settings(session, values) if values else settings.get_settings(session)
     s = dict(s, **{"backup.passphrase": "***" if s["backup.passphrase"] else ""})  # never printed
-    text = "\n".join(f"{B.SETTING_LABELS[k]}: {v}" for k, v in s.items())
+    text = "\n".join(f"{settings.SETTING_LABELS[k]}: {v}" for k, v in s.items())
     return out.ok({"settings": s}, text)
 
 
@@ -178,19 +167,17 @@ def _signed_in_for_restore(args) -> None:
     from db.archive import ArchiveDamaged, ArchiveMissing
 
     try:
-        session = _open(args)
+        session = open_session(args)
     except (ArchiveMissing, ArchiveDamaged):
         return
     session.close()
 
 
 def cmd_restore(args, out) -> int:
-    from app.backup import service as B
-    from app.cli import archive_dir
-
+    from app.backup import manifest, restore
     _signed_in_for_restore(args)
-    passphrase = _passphrase(out) if B.describe(args.path).encrypted else None
-    info = B.check_restorable(args.path, passphrase)
+    passphrase = _passphrase(out) if manifest.describe(args.path).encrypted else None
+    info = restore.check_restorable(args.path, passphrase)
     if not args.yes:
         if not out.as_json and sys.stdin.isatty():
             print(info.summary())
@@ -201,16 +188,7 @@ def cmd_restore(args, out) -> int:
         if not confirmed:
             return out.fail([Finding("confirm_needed", tr("xcli.restore_confirm", summary=info.summary()),
                                      field=tr("backup.field"))], extra={"backup": info.as_json()})
-    res = B.restore_into(archive_dir(args), args.path, trigger="cli", verified=info, passphrase=passphrase)
+    res = restore.restore_into(archive_dir(args), args.path, trigger="cli", verified=info, passphrase=passphrase)
     return out.ok(res.as_json(), tr("xcli.restore_ok", summary=res.info.summary(), safety=res.safety_copy,
                                     seconds=f"{res.seconds:.1f}"))
 
-
-COMMANDS.update({
-    "backup": cmd_backup,
-    "backup_verify": cmd_backup_verify,
-    "backup_list": cmd_backup_list,
-    "backup_check": cmd_backup_check,
-    "backup_config": cmd_backup_config,
-    "restore": cmd_restore,
-})

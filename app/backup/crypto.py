@@ -21,6 +21,7 @@ import os
 from pathlib import Path
 
 from app.core.errors import Finding, Refused
+from app.core.fsutil import discard_on_error, temp_beside, write_json_durably
 from app.core.i18n import tr
 
 KEYFILE = "xueji-backup-key.json"
@@ -91,12 +92,7 @@ def dest_key(dest: Path, passphrase: str) -> tuple[bytes, dict]:
     key = _derive(passphrase, meta)
     nonce = os.urandom(12)
     meta["check"] = (nonce + _aes(key).encrypt(nonce, _CHECK_TEXT, _CHECK_TEXT)).hex()
-    tmp = kf.with_name(kf.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(meta, fh, indent=1)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, kf)
+    write_json_durably(kf, meta, indent=1)
     return key, meta
 
 
@@ -108,10 +104,10 @@ def encrypt_file(src: Path, dst: Path, key: bytes, file_id: str) -> tuple[str, i
     """Encrypt ``src`` into ``dst`` (through a temporary file, fsynced); returns (plaintext SHA-256, bytes)."""
     aes = _aes(key)
     dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dst.with_name(f".tmp-{os.getpid()}-{dst.name}")
+    tmp = temp_beside(dst)
     h = hashlib.sha256()
     n = 0
-    try:
+    with discard_on_error(tmp):
         with open(src, "rb") as fi, open(tmp, "wb") as fo:
             fo.write(MAGIC)
             data = fi.read(CHUNK)
@@ -130,12 +126,6 @@ def encrypt_file(src: Path, dst: Path, key: bytes, file_id: str) -> tuple[str, i
             fo.flush()
             os.fsync(fo.fileno())
         os.replace(tmp, dst)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
     return h.hexdigest(), n
 
 

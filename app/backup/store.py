@@ -1,11 +1,13 @@
 """SQL for backups, restores and integrity checks (migration 0006): the append-only ``backup_log``,
-the counts a backup's manifest carries, and the file-store keys the archive's tables refer to."""
+the counts a backup's manifest carries, the file-store keys the archive's tables refer to, and the
+PRAGMAs and locks a backup copy and a restore need."""
 from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import contextmanager
 
-from app.students.store import now
+from db.rows import columns, now, table_names
 
 # What a manifest counts, read from the copy itself (so the counts are the backup's moment).
 COUNT_TABLES = {"students": "students", "classes": "classes", "photos": "photos", "events": "status_events",
@@ -45,13 +47,9 @@ def list_log(conn, limit: int = 50) -> list[dict]:
     return out
 
 
-def _tables(conn) -> set[str]:
-    return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-
-
 def manifest_counts(conn) -> dict:
     """Rows per kind of record; a table an older schema lacks counts 0."""
-    have = _tables(conn)
+    have = set(table_names(conn))
     return {k: (conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] if t in have else 0)
             for k, t in COUNT_TABLES.items()}
 
@@ -67,10 +65,10 @@ def school_of(conn) -> dict:
 def referenced_files(conn) -> dict[str, str]:
     """{sha256: where} for every files/ store key a row refers to (any column named like ``*sha256``)."""
     found: dict[str, str] = {}
-    for table in sorted(_tables(conn)):
+    for table in sorted(set(table_names(conn))):
         if table.startswith("sqlite_"):
             continue
-        cols = [r[1] for r in conn.execute(f"PRAGMA table_info({table})") if r[1].endswith("sha256")]
+        cols = [c for c in columns(conn, table) if c.endswith("sha256")]
         for col in cols:
             for (v,) in conn.execute(f"SELECT DISTINCT {col} FROM {table} WHERE {col} IS NOT NULL AND {col} <> ''"):
                 found.setdefault(v, f"{table}.{col}")
@@ -93,3 +91,38 @@ def foreign_key_problems(conn) -> list[tuple]:
 
 def schema_version(conn) -> int:
     return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+# ------------------------------------------------------------------ copying and restoring a database
+def use_rollback_journal(conn) -> None:
+    """A backup copy is one self-contained file: no -wal beside it."""
+    conn.execute("PRAGMA journal_mode = DELETE")
+
+
+def checkpoint(conn) -> None:
+    """Fold the WAL into the database file (best effort: a damaged archive must not stop its own repair)."""
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except sqlite3.Error:
+        pass
+
+
+@contextmanager
+def write_lock(conn):
+    """Hold the database's write lock (``BEGIN IMMEDIATE``) while its files are copied; writes nothing."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        conn.execute("ROLLBACK")
+
+
+@contextmanager
+def page_cache(conn, kib: int):
+    """A page cache of ``kib`` KiB on ``conn`` for the block (fewer, larger writes), then the old size."""
+    before = conn.execute("PRAGMA cache_size").fetchone()[0]
+    conn.execute(f"PRAGMA cache_size = -{int(kib)}")
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA cache_size = {int(before)}")

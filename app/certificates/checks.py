@@ -1,4 +1,4 @@
-"""Rule checks for certificates (printing issue): general functions ``check(ctx, params) -> list[dict]`` whose
+"""Rule checks for certificates (docs/printing.md): general functions ``check(ctx, params) -> list[dict]`` whose
 numbers and lists come from the rule's params (resources/rules/certificates/<profile>.toml).
 
 The context: ``ctx.event`` is ``cert.<kind>`` (an issue) or ``cert.<kind>.reprint``; ``ctx.record`` the
@@ -9,15 +9,8 @@ student row plus ``_cert_number`` (a number typed by the registrar, e.g. the aut
 from __future__ import annotations
 
 from app.students import status as st
-from app.core.i18n import Names, tr
-
-KIND_NAMES = Names({
-    "diploma": "cert.kind.diploma",
-    "completion-certificate": "cert.kind.completion",
-    "incomplete-certificate": "cert.kind.incomplete",
-    "study-certificate": "cert.kind.study",
-    "education-certificate": "cert.kind.education",
-})
+from app.certificates.names import KIND_NAMES
+from app.core.i18n import tr
 
 
 def _kind(ctx) -> str:

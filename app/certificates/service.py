@@ -22,13 +22,15 @@ from dataclasses import dataclass, field
 
 from app.students import status as st
 from app.school.classes import display_name
-from app.core.errors import BLOCK, Finding, NotFound, Refused, triage
+from app.core.errors import Finding, NotFound, Refused, triage
 from app.core.i18n import Names, tr
-from app.certificates.checks import KIND_NAMES
+from app.certificates.names import ACTION_NAMES, KIND_NAMES  # noqa: F401 (API)
 from app.rules.engine import RuleContext, evaluate
 from app.core.session import Session
 from app.certificates import store as cq
+from app.school import store as school_store
 from app.students import store as q
+from app.students.refs import resolve
 
 CERT_KINDS = ("diploma", "completion-certificate", "incomplete-certificate", "study-certificate",
               "education-certificate")
@@ -111,11 +113,11 @@ def format_number(pattern: str, *, year: int, school_code: str, kind_code: str, 
 
 
 def number_pattern(session: Session) -> str:
-    return q.get_setting(session.conn, PATTERN_KEY) or DEFAULT_PATTERN
+    return school_store.get_setting(session.conn, PATTERN_KEY) or DEFAULT_PATTERN
 
 
 def kind_codes(session: Session) -> dict:
-    raw = q.get_setting(session.conn, KIND_CODES_KEY)
+    raw = school_store.get_setting(session.conn, KIND_CODES_KEY)
     return {**DEFAULT_KIND_CODES, **(json.loads(raw) if raw else {})}
 
 
@@ -126,10 +128,11 @@ def set_number_pattern(session: Session, pattern: str, codes: dict | None = None
         raise Refused([Finding("cert_unknown_kind", tr("cert.unknown_kind", kind=", ".join(sorted(unknown)),
                                                        choices=", ".join(CERT_KINDS)), field=tr("cert.field.kind"))])
     with session.transaction() as conn:
-        old = q.get_setting(conn, PATTERN_KEY) or DEFAULT_PATTERN
-        q.set_setting(conn, PATTERN_KEY, pattern)
+        old = school_store.get_setting(conn, PATTERN_KEY) or DEFAULT_PATTERN
+        school_store.set_setting(conn, PATTERN_KEY, pattern)
         if codes:
-            q.set_setting(conn, KIND_CODES_KEY, json.dumps({**kind_codes(session), **codes}, ensure_ascii=False))
+            school_store.set_setting(conn, KIND_CODES_KEY,
+                                     json.dumps({**kind_codes(session), **codes}, ensure_ascii=False))
         q.insert_history(conn, [{"entity": "school", "action": "edit", "field": PATTERN_KEY, "old_value": old,
                                  "new_value": pattern, "changed_by": session.user}])
     return {"pattern": pattern, "kind_codes": kind_codes(session)}
@@ -152,7 +155,7 @@ def _student(conn, student_id: int) -> tuple[dict, dict | None]:
     s = q.get_student(conn, student_id)
     if s is None:
         raise NotFound(tr("student.not_found_id", ref=student_id))
-    k = q.get_class(conn, s["class_id"]) if s.get("class_id") else None
+    k = school_store.get_class(conn, s["class_id"]) if s.get("class_id") else None
     if k:
         k = dict(k, display_name=display_name(k))
     return s, k
@@ -239,8 +242,6 @@ def issue(session: Session, kind: str, student_ref, *, override: CertOverride | 
           issue_date: _dt.date | None = None, original_number: str = "") -> IssueResult:
     """Issue a certificate of ``kind`` to a student (database id, ID number or 学籍号) with the next serial
     (or the authority's ``number``). Refused (nothing written) when a rule says no."""
-    from app.students.service import resolve
-
     sid = resolve(session, student_ref)
     with session.transaction() as conn:
         replaces = _last_voided(conn, sid, kind)
@@ -362,8 +363,6 @@ def describe(session: Session, number: str) -> dict:
 def list_certificates(session: Session, student_ref=None, *, kind: str | None = None) -> list[dict]:
     sid = None
     if student_ref not in (None, ""):
-        from app.students.service import resolve
-
         sid = resolve(session, student_ref)
     return [_public(c) for c in cq.certificates(session.conn, student_id=sid, kind=kind)]
 
@@ -372,10 +371,6 @@ def current_certificate(conn, student_id: int, kind: str) -> dict | None:
     """The student's latest certificate of ``kind`` that is not voided."""
     valid = [c for c in cq.certificates(conn, student_id=student_id, kind=kind) if not c["voided_at"]]
     return valid[-1] if valid else None
-
-
-ACTION_NAMES = Names({"issue": "cert.action.issue", "print": "cert.action.print", "reprint": "cert.action.reprint",
-                      "void": "cert.action.void", "verify": "cert.action.verify"})
 
 
 def register(session: Session, *, school_year: int | None = None) -> list[dict]:

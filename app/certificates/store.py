@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from app.students.store import now
+from db.rows import now
 
 _CERT_COLS = ("number", "kind", "student_id", "year", "seq", "issue_date", "issued_at", "issued_by",
               "replaces_id", "original_number", "override_reason", "approved_by", "snapshot")
@@ -74,10 +74,6 @@ def get_by_number(conn, number: str) -> dict | None:
     r = conn.execute(_CERT_SELECT + " WHERE c.number = ?", (number,)).fetchone()
     return _dress(r) if r else None
 
-
-def get_certificate(conn, cert_id: int) -> dict | None:
-    r = conn.execute(_CERT_SELECT + " WHERE c.id = ?", (cert_id,)).fetchone()
-    return _dress(r) if r else None
 
 
 def certificates(conn, *, student_id: int | None = None, kind: str | None = None,

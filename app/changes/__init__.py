@@ -1,7 +1,2 @@
-"""Status changes (学籍异动): the kinds as data, planning and applying a change, a student's state on a date."""
-from app.changes.kinds import KINDS
-from app.changes.service import (ChangePlan, ChangeRequest, ChangeResult, apply_change, events_for, form_data,
-                                 kind_info, plan_change, record_approval, state_on, states_on)
-
-__all__ = ["KINDS", "ChangePlan", "ChangeRequest", "ChangeResult", "apply_change", "events_for", "form_data",
-           "kind_info", "plan_change", "record_approval", "state_on", "states_on"]
+"""Status changes (学籍异动): the kinds as data (kinds), planning and applying a change (planner, service),
+a new record's starting event (enrolment), deadlines and overrides, the rule checks (checks), the SQL (store)."""

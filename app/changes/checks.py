@@ -3,7 +3,7 @@ numbers and lists come from the rule's params (resources/rules/changes/<profile>
 
 ``ctx.change`` is an app.changes.model.ChangeFacts: the kind, the student's state, stage and grade on
 the effective date, the semester, the suspension in progress, sanctions in force, the request's details.
-Common params that narrow where a rule applies (see ``_applies``): ``stages`` (compulsory, senior,
+Common params that narrow where a rule applies (see ``applies``): ``stages`` (compulsory, senior,
 primary, junior), ``from_states``, ``to_states``, ``causes``, ``not_causes``, ``levels``, ``auto`` (automatic
 withdrawal only), ``in_province_only``, ``when`` (details the request must carry, e.g. ``{ hukou_unchanged = true }``).
 """
@@ -13,6 +13,7 @@ import datetime as _dt
 
 from app.students import status as st
 from app.core.i18n import Names, tr
+from app.core.workdays import add_months, add_working_days  # noqa: F401 (the checks' date arithmetic)
 
 SEMESTERS = Names({1: "change.semester.first", 2: "change.semester.second"})
 
@@ -21,7 +22,7 @@ def _sep() -> str:
     return tr("common.item_sep")
 
 
-def _applies(c, params) -> bool:
+def applies(c, params) -> bool:
     stages = params.get("stages")
     if stages and c.stage not in stages and c.stage_group not in stages:
         return False
@@ -51,38 +52,9 @@ def _iso(d) -> str:
     return d.isoformat() if d else ""
 
 
-def add_months(d: _dt.date, n: int) -> _dt.date:
-    """Same day-of-month n months later, clamped to the month's end (rules-digest §0.4)."""
-    try:
-        from app.core.workdays import add_months as _am  # the calendar module, when it has landed
-
-        return _am(d, n)
-    except ImportError:
-        pass
-    y, m = divmod(d.month - 1 + n, 12)
-    y, m = d.year + y, m + 1
-    import calendar
-
-    return _dt.date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
-
-
 def add_years(d: _dt.date, n: int) -> _dt.date:
+    """Same day-of-month n years later, clamped to the month's end (rules-digest §0.4)."""
     return add_months(d, 12 * n)
-
-
-def add_working_days(conn, d: _dt.date, n: int) -> _dt.date:
-    """The n-th working day after ``d`` (app/core/workdays.py: holidays and 调休; weekdays only without it)."""
-    try:
-        from app.core.workdays import add_working_days as _awd
-
-        return _awd(conn, d, n)
-    except ImportError:
-        out, left = d, n
-        while left > 0:
-            out += _dt.timedelta(days=1)
-            if out.weekday() < 5:
-                left -= 1
-        return out
 
 
 # ------------------------------------------------------------------ states and availability
@@ -105,7 +77,7 @@ def transition_allowed(ctx, params):
 
 def state_forbidden(ctx, params):
     c = ctx.change
-    if not _applies(c, params) or c.from_state not in params.get("states", []):
+    if not applies(c, params) or c.from_state not in params.get("states", []):
         return []
     return [{"state": st.name(c.from_state), "kind_name": c.kind_name, "_field": tr("label.status"),
              "_code": "state_forbidden"}]
@@ -113,7 +85,7 @@ def state_forbidden(ctx, params):
 
 def sanction_in_force(ctx, params):
     c = ctx.change
-    if not _applies(c, params):
+    if not applies(c, params):
         return []
     return [{"level": s["level"], "decided_on": s["decided_on"], "_field": tr("change.field.discipline"),
              "_code": "under_sanction"} for s in c.sanctions]
@@ -123,7 +95,7 @@ def sanction_in_force(ctx, params):
 def grade_semester(ctx, params):
     """The grade (on the effective date) is one of ``grades`` and the semester one of ``semesters``."""
     c = ctx.change
-    if not _applies(c, params) or c.grade is None:
+    if not applies(c, params) or c.grade is None:
         return []
     if c.grade not in params.get("grades", []) or c.semester["no"] not in params.get("semesters", [1, 2]):
         return []
@@ -136,7 +108,7 @@ def transfer_window(ctx, params):
     before its end (``"term"``: any day before the end, the literal reading); vacations are open unless
     ``vacation_ok`` is false."""
     c = ctx.change
-    if not _applies(c, params):
+    if not applies(c, params):
         return []
     sem, d = c.semester, c.date
     if not sem["in_term"]:
@@ -163,7 +135,7 @@ def grade_unchanged(ctx, params):
     """The grade the student had (transfer-in: at the other school; 借读: the host school's grade in
     ``req.grade``) equals the grade here."""
     c = ctx.change
-    if not _applies(c, params) or c.req_grade is None or c.grade is None:
+    if not applies(c, params) or c.req_grade is None or c.grade is None:
         return []
     if int(c.req_grade) == int(c.grade):
         return []
@@ -172,7 +144,7 @@ def grade_unchanged(ctx, params):
 
 def skip_grade(ctx, params):
     c = ctx.change
-    if not _applies(c, params):
+    if not applies(c, params):
         return []
     step = int(params["step"])
     target, target_stage = c.target_grade, c.target_stage
@@ -186,7 +158,7 @@ def stage_only(ctx, params):
     """The kind exists only for ``allowed`` stages (e.g. 普通高中 → 中职 only from senior)."""
     c = ctx.change
     allowed = params.get("allowed", [])
-    if not _applies(c, params) or not allowed or c.stage in allowed or c.stage_group in allowed:
+    if not applies(c, params) or not allowed or c.stage in allowed or c.stage_group in allowed:
         return []
     return [{"kind_name": c.kind_name, "stage_name": c.stage_name, "_field": tr("label.grade"),
              "_code": "stage_not_allowed"}]
@@ -196,7 +168,7 @@ def stage_only(ctx, params):
 def suspension_max(ctx, params):
     """A continuous suspension may not end later than ``max_years`` after it began (the day itself allowed)."""
     c = ctx.change
-    if not _applies(c, params) or not c.until:
+    if not applies(c, params) or not c.until:
         return []
     start = c.suspension_start or c.date
     limit = add_years(start, int(params["max_years"]))
@@ -210,7 +182,7 @@ def suspension_max(ctx, params):
 def suspension_count(ctx, params):
     """Count the suspension events of the current chain (the first suspension and each extension)."""
     c = ctx.change
-    if not _applies(c, params):
+    if not applies(c, params):
         return []
     n = c.suspension_events + 1
     if "max_extensions" in params and n - 1 > int(params["max_extensions"]):
@@ -233,7 +205,7 @@ def suspension_default(ctx, params):
 def extension_window(ctx, params):
     """An extension is applied for within ``months_before`` months before the suspension ends."""
     c = ctx.change
-    if not _applies(c, params) or not c.current_until:
+    if not applies(c, params) or not c.current_until:
         return []
     opens = add_months(c.current_until, -int(params["months_before"]))
     if opens <= c.date <= c.current_until:
@@ -246,7 +218,7 @@ def suspension_not_expired(ctx, params):
     """The suspension in progress has not ended by the effective date (e.g. an automatic withdrawal for not
     returning needs the end to have passed)."""
     c = ctx.change
-    if not _applies(c, params) or c.from_state != "suspended":
+    if not applies(c, params) or c.from_state != "suspended":
         return []
     if c.current_until and c.date > c.current_until:
         return []
@@ -256,7 +228,7 @@ def suspension_not_expired(ctx, params):
 
 def early_resume(ctx, params):
     c = ctx.change
-    if not _applies(c, params) or c.from_state != "suspended" or not c.current_until or c.date >= c.current_until:
+    if not applies(c, params) or c.from_state != "suspended" or not c.current_until or c.date >= c.current_until:
         return []
     return [{"date": _iso(c.date), "until": _iso(c.current_until), "_field": tr("change.field.date"),
              "_code": "early_resume"}]
@@ -265,7 +237,7 @@ def early_resume(ctx, params):
 def resume_grade(ctx, params):
     """The grade on return minus the grade at suspension is one of ``offsets``."""
     c = ctx.change
-    if not _applies(c, params) or c.grade_at_suspension is None or c.target_grade is None:
+    if not applies(c, params) or c.grade_at_suspension is None or c.target_grade is None:
         return []
     if c.target_grade - c.grade_at_suspension in params.get("offsets", [0]):
         return []
@@ -279,7 +251,7 @@ def resume_grade(ctx, params):
 # ------------------------------------------------------------------ withdrawal, dropout, discipline
 def initiator_is(ctx, params):
     c = ctx.change
-    if not _applies(c, params) or c.initiator != params.get("who", "school"):
+    if not applies(c, params) or c.initiator != params.get("who", "school"):
         return []
     return [{"kind_name": c.kind_name, "_field": tr("change.field.initiator"), "_code": "initiator"}]
 
@@ -287,7 +259,7 @@ def initiator_is(ctx, params):
 def cause_allowed(ctx, params):
     """The cause (``details.cause``, or found in the reason by ``keywords``) is one of ``allowed``."""
     c = ctx.change
-    if not _applies(c, params):
+    if not applies(c, params):
         return []
     from app.changes.kinds import cause_name
 
@@ -301,7 +273,7 @@ def cause_allowed(ctx, params):
 def always(ctx, params):
     """Hits whenever the rule applies (its filters hold): e.g. a kind that needs an override in principle."""
     c = ctx.change
-    if not _applies(c, params):
+    if not applies(c, params):
         return []
     return [{"kind_name": c.kind_name, "_field": tr("change.field.kind"), "_code": "needs_override"}]
 
@@ -310,7 +282,7 @@ def weeks_threshold(ctx, params):
     """Absence thresholds: met if ``continuous_gt``/``continuous_gte`` or ``cumulative_gt``/``cumulative_gte``
     holds (each given bound counts; the rule is met when any holds)."""
     c = ctx.change
-    if not _applies(c, params):
+    if not applies(c, params):
         return []
     cont, cum = c.weeks_continuous, c.weeks_cumulative
     tests = []
@@ -331,7 +303,7 @@ def weeks_threshold(ctx, params):
 def level_allowed(ctx, params):
     """The discipline level is in the list for the student's stage (``compulsory``/``senior`` keys)."""
     c = ctx.change
-    if not _applies(c, params):
+    if not applies(c, params):
         return []
     allowed = params.get(c.stage_group) or params.get(c.stage)
     if allowed is None or c.level in allowed:
@@ -342,7 +314,7 @@ def level_allowed(ctx, params):
 
 def level_forbidden(ctx, params):
     c = ctx.change
-    if not _applies(c, params) or c.level not in params.get("levels", []):
+    if not applies(c, params) or c.level not in params.get("levels", []):
         return []
     return [{"level": c.level, "stage_name": c.stage_name, "_field": tr("change.field.level"),
              "_code": "level_forbidden"}]
@@ -352,7 +324,7 @@ def keep_xj_away(ctx, params):
     """A student away from school (missing, detained) keeps the 学籍: ``minors_only``/``adults_only``
     narrow it by age on the effective date (``adult_age``)."""
     c = ctx.change
-    if not _applies(c, params) or c.from_state not in params.get("states", ["away_kept"]):
+    if not applies(c, params) or c.from_state not in params.get("states", ["away_kept"]):
         return []
     if params.get("minors_only") and (c.age is None or c.age >= int(params["adult_age"])):
         return []
@@ -366,7 +338,7 @@ def flag_set(ctx, params):
     """A yes/no fact of the request (``flag`` in details, e.g. same_county, from_vocational), or — with
     ``field`` and ``keywords`` — a request text containing one of the words."""
     c = ctx.change
-    if not _applies(c, params):
+    if not applies(c, params):
         return []
     hit = bool(c.details.get(params.get("flag", ""), False))
     text = str(getattr(c, params["field"], "") or "") if params.get("field") else ""
@@ -381,7 +353,7 @@ def number_threshold(ctx, params):
     """A number of the request (``key`` in details, e.g. sick_days) passes ``gt``/``gte``; ``missing`` says
     whether an absent number hits ("hit") or not ("skip", the default)."""
     c = ctx.change
-    if not _applies(c, params):
+    if not applies(c, params):
         return []
     v = c.details.get(params.get("key", ""))
     try:
@@ -400,7 +372,7 @@ def number_threshold(ctx, params):
 def enrolled_a_semester(ctx, params):
     """The student came to this school before the current semester began (has completed one)."""
     c = ctx.change
-    if not _applies(c, params) or c.enrolled_since is None or c.enrolled_since < c.semester["start"]:
+    if not applies(c, params) or c.enrolled_since is None or c.enrolled_since < c.semester["start"]:
         return []
     return [{"since": _iso(c.enrolled_since), "_field": tr("change.field.date"), "_code": "enrolled_too_short"}]
 
@@ -410,7 +382,7 @@ def retroactive(ctx, params):
     without it the rule does not apply: a registrar catching up records past changes)."""
     c = ctx.change
     applied = c.details.get("applied_on")
-    if not _applies(c, params) or not applied:
+    if not applies(c, params) or not applied:
         return []
     from app.changes.kinds import semester_of
 
@@ -427,7 +399,7 @@ def retroactive(ctx, params):
 def party_refused(ctx, params):
     """One of ``parties`` (any, when not given) recorded a refusal on the request."""
     c = ctx.change
-    if not _applies(c, params):
+    if not applies(c, params):
         return []
     parties = params.get("parties")
     return [{"party": p, "_field": tr("change.field.approval"), "_code": "party_refused"}
@@ -436,7 +408,7 @@ def party_refused(ctx, params):
 
 def reason_required(ctx, params):
     c = ctx.change
-    if not _applies(c, params) or c.reason.strip():
+    if not applies(c, params) or c.reason.strip():
         return []
     return [{"kind_name": c.kind_name, "_field": tr("change.field.reason"), "_code": "reason_required"}]
 
@@ -474,7 +446,7 @@ def evidence_given(given: list[str], name: str) -> str | None:
 def evidence_required(ctx, params):
     """Each of ``documents`` is given (``any_of``: at least one of them)."""
     c = ctx.change
-    if not _applies(c, params):
+    if not applies(c, params):
         return []
     docs = list(params.get("documents", []))
     missing = [d for d in docs if evidence_given(c.evidence, d) is None]
@@ -490,7 +462,7 @@ def evidence_required(ctx, params):
 def approvals_required(ctx, params):
     """The parties whose decision the change needs (recorded, never granted by the app)."""
     c = ctx.change
-    if not _applies(c, params):
+    if not applies(c, params):
         return []
     out = []
     for p in params.get("parties", []):
@@ -503,7 +475,7 @@ def deadline(ctx, params):
     """A due date: ``working_days`` or ``months`` after ``from`` (date, learned_on, until); ``months`` may be
     negative (before). ``per_party``: one per party without an approved decision (the service expands it)."""
     c = ctx.change
-    if not _applies(c, params):
+    if not applies(c, params):
         return []
     base = {"date": c.date, "learned_on": c.learned_on or c.date, "until": c.until or c.current_until}.get(
         params.get("from", "date"))
@@ -520,7 +492,7 @@ def deadline(ctx, params):
 def late_report(ctx, params):
     """The change is recorded after its due date (``working_days`` after ``from``)."""
     c = ctx.change
-    if not _applies(c, params):
+    if not applies(c, params):
         return []
     base = c.learned_on or c.date
     due = add_working_days(ctx.lookup_conn, base, int(params["working_days"]))

@@ -1,17 +1,15 @@
-"""``xueji`` verbs for status changes and student state (issue: status changes): registered into app/cli/__init__.py's parser.
+"""``xueji`` verbs for status changes (学籍异动) and a student's state — exit codes and JSON as in docs/cli.md.
 
-``xueji change KIND STUDENT …`` → app.changes.apply_change (warnings accepted and listed);
-``xueji student state STUDENT [--on D]`` → app.changes.state_on and the student's events."""
+``xueji change KIND STUDENT …`` → app.changes.service.apply_change (warnings accepted and listed);
+``xueji student state STUDENT [--on D]`` → app.changes.service.state_on and the student's events."""
 from __future__ import annotations
 
 import argparse
 import datetime as _dt
 
+from app.cli.common import findings_json, open_session, read_json
 from app.core.errors import Finding, Refused, UsageError
 from app.core.i18n import tr
-
-NESTED: set[str] = set()  # verbs that take an ACTION (e.g. "cert")
-COMMANDS: dict = {}  # "verb" or "verb_action" -> function(args, out) -> exit code
 
 
 def _date(text: str) -> _dt.date:
@@ -34,12 +32,10 @@ def _number(text: str) -> float:
     return int(v) if v.is_integer() else v
 
 
-def register(sub, add, parser_class, groups) -> None:
-    """Add this module's verbs to the top-level subparsers ``sub`` (``add(parent, name, help)`` makes one;
-    ``groups["student"]`` etc. are the existing action subparsers)."""
-    from app.changes import KINDS
+def register(reg) -> None:
+    from app.changes.kinds import KINDS
 
-    sp = add(sub, "change", tr("xcli.help.change"))
+    sp = reg.verb("change", cmd_change)
     sp.add_argument("kind", metavar="KIND", choices=list(KINDS),
                     help=tr("xcli.help.change_kind", kinds=", ".join(KINDS)))
     sp.add_argument("student", metavar="STUDENT", help=tr("xcli.help.change_student"))
@@ -68,16 +64,16 @@ def register(sub, add, parser_class, groups) -> None:
                     help=tr("xcli.help.change_approval"))
     sp.add_argument("--from-json", default=None, metavar="FILE", help=tr("xcli.help.change_from_json"))
     sp.add_argument("--dry-run", action="store_true", help=tr("xcli.help.change_dry_run"))
-    sp = add(sub, "approval", tr("xcli.help.approval"))
+    sp = reg.verb("approval", cmd_approval)
     sp.add_argument("event", metavar="EVENT", type=int, help=tr("xcli.help.approval_event"))
     sp.add_argument("approval", metavar="PARTY:DECISION:BY:DATE:DOCNO", help=tr("xcli.help.change_approval"))
-    sp = add(groups["student"], "state", tr("xcli.help.student_state"))
+    sp = reg.action("student", "state", tr("xcli.help.student_state"), cmd_student_state)
     sp.add_argument("student", metavar="STUDENT", help=tr("xcli.help.student_ref"))
     sp.add_argument("--on", type=_date, default=None, help=tr("xcli.help.student_state_on"))
 
 
 def _approval(text: str) -> dict:
-    from app.changes.service import DECISIONS
+    from app.changes.model import DECISIONS
 
     parts = (text.split(":") + ["", "", "", "", ""])[:5]
     party, decision, by, on, doc = (p.strip() for p in parts)
@@ -117,7 +113,7 @@ def _details(args) -> dict:
 
 def _request(args, session):
     from app.students import service as ss
-    from app.changes import ChangeRequest
+    from app.changes.service import ChangeRequest
     from app.core.errors import NotFound
 
     student_id, record, members = None, None, []
@@ -127,10 +123,9 @@ def _request(args, session):
         if args.kind != "transfer-in" or not args.from_json:
             raise
     if args.from_json and student_id is None:
-        from app.cli.commands import _read_json
         from app.students.record_io import from_template
 
-        rec = from_template(_read_json(args.from_json))
+        rec = from_template(read_json(args.from_json))
         if rec.unknown:
             names = tr("common.list_sep").join(rec.unknown)
             raise Refused([Finding("unknown_field", tr("xcli.unknown_columns", names=names), field=rec.unknown[0])])
@@ -150,12 +145,10 @@ def _request(args, session):
 
 def cmd_change(args, out):
     from app.students import status as st
-    from app.changes import apply_change
+    from app.changes.service import apply_change
     from app.changes.kinds import label
-    from app.cli import _warn_json
-    from app.cli.commands import _open
 
-    with _open(args) as session:
+    with open_session(args) as session:
         req = _request(args, session)
         if args.dry_run:
             return _dry_run(session, req, out)
@@ -165,8 +158,8 @@ def cmd_change(args, out):
                    "from_state": r.from_state, "to_state": r.to_state,
                    "from_state_name": st.name(r.from_state) if r.from_state else "",
                    "to_state_name": st.name(r.to_state), "effective_date": r.effective_date.isoformat(),
-                   "warnings": _warn_json(r.warnings), "overridden": _warn_json(r.overridden),
-                   "notes": _warn_json(notes),
+                   "warnings": findings_json(r.warnings), "overridden": findings_json(r.overridden),
+                   "notes": findings_json(notes),
                    "deadlines": [{"kind": d["kind"], "due": d["due"], "rule": d["rule"], "article": d["article"],
                                   "party": d.get("party", "")} for d in r.deadlines]}
         text = tr("xcli.change.done", kind=label(args.kind), id=r.student_id, event=r.event_id,
@@ -182,8 +175,7 @@ def cmd_change(args, out):
 def _dry_run(session, req, out):
     """What a save would do, writing nothing: the plan; refused like a save (exit 1) when it would be."""
     from app.students import status as st
-    from app.changes import plan_change
-    from app.cli import _warn_json
+    from app.changes.service import plan_change
 
     plan = plan_change(session, req)
     if not plan.ok:
@@ -191,8 +183,8 @@ def _dry_run(session, req, out):
     payload = {"dry_run": True, "student_id": plan.student_id, "kind": plan.kind, "from_state": plan.from_state,
                "to_state": plan.to_state, "to_state_name": st.name(plan.to_state),
                "effective_date": plan.effective_date.isoformat(), "form": plan.form,
-               "warnings": _warn_json(plan.warnings), "overridden": _warn_json(plan.overridden),
-               "notes": _warn_json(plan.notes), "evidence": plan.required_evidence,
+               "warnings": findings_json(plan.warnings), "overridden": findings_json(plan.overridden),
+               "notes": findings_json(plan.notes), "evidence": plan.required_evidence,
                "approvals": plan.required_approvals,
                "deadlines": [{k: d[k] for k in ("kind", "due", "rule", "article", "party")} for d in plan.deadlines]}
     text = tr("xcli.change.dry_run", new=st.name(plan.to_state), date=plan.effective_date.isoformat())
@@ -203,10 +195,9 @@ def _dry_run(session, req, out):
 
 
 def cmd_approval(args, out):
-    from app.changes import record_approval
-    from app.cli.commands import _open
+    from app.changes.service import record_approval
 
-    with _open(args) as session:
+    with open_session(args) as session:
         r = record_approval(session, args.event, _approval(args.approval))
         return out.ok(r, tr("xcli.change.approval_done", event=r["event_id"], party=r["party"],
                             decision=r["decision"], closed=len(r["closed_deadlines"])))
@@ -215,10 +206,9 @@ def cmd_approval(args, out):
 def cmd_student_state(args, out):
     from app.students import status as st
     from app.students import service as ss
-    from app.changes import events_for, state_on
-    from app.cli.commands import _open
+    from app.changes.service import events_for, state_on
 
-    with _open(args) as session:
+    with open_session(args) as session:
         sid = ss.resolve(session, args.student)
         on = args.on or _dt.date.today()
         state = state_on(session, sid, on)
@@ -234,5 +224,3 @@ def cmd_student_state(args, out):
                         for e in events)
         return out.ok(payload, text)
 
-
-COMMANDS.update({"change": cmd_change, "approval": cmd_approval, "student_state": cmd_student_state})

@@ -6,30 +6,21 @@
 """
 from __future__ import annotations
 
+from app.cli.common import open_session
 from app.core.i18n import tr
 
-NESTED: set[str] = {"override"}
-COMMANDS: dict = {}
 
-
-def register(sub, add, parser_class, groups) -> None:
-    ov = add(sub, "override", tr("xcli.help.override"))
-    acts = ov.add_subparsers(dest="action", metavar="ACTION", parser_class=parser_class)
-    sp = add(acts, "list", tr("xcli.help.override_list"))
+def register(reg) -> None:
+    reg.verb("override")
+    sp = reg.action("override", "list", tr("xcli.help.override_list"), cmd_list)
     sp.add_argument("--state", choices=["pending", "approved", "rejected"], default=None)
     sp.add_argument("--student", metavar="STUDENT", default=None, help=tr("xcli.help.student_ref"))
-    sp = add(acts, "approve", tr("xcli.help.override_approve"))
+    sp = reg.action("override", "approve", tr("xcli.help.override_approve"), _decide("approved"))
     sp.add_argument("finding", metavar="ID", type=int)
     sp.add_argument("--note", default="")
-    sp = add(acts, "reject", tr("xcli.help.override_reject"))
+    sp = reg.action("override", "reject", tr("xcli.help.override_reject"), _decide("rejected"))
     sp.add_argument("finding", metavar="ID", type=int)
     sp.add_argument("--note", required=True)
-
-
-def _open(args):
-    from app.cli.commands import _open as open_
-
-    return open_(args)
 
 
 def _line(o: dict) -> str:
@@ -42,7 +33,7 @@ def cmd_list(args, out) -> int:
     from app.changes import overrides as O
     from app.students import service as ss
 
-    with _open(args) as session:
+    with open_session(args) as session:
         sid = ss.resolve(session, args.student) if args.student else None
         items = O.list_overrides(session, state=args.state, student_id=sid)
     return out.ok({"count": len(items), "overrides": items}, "\n".join(map(_line, items)) or tr("xcli.override.none"))
@@ -52,11 +43,8 @@ def _decide(decision: str):
     def cmd(args, out) -> int:
         from app.changes import overrides as O
 
-        with _open(args) as session:
+        with open_session(args) as session:
             o = O.decide(session, args.finding, decision, args.note)
         return out.ok({"override": o}, _line(o))
     return cmd
 
-
-COMMANDS.update({"override_list": cmd_list, "override_approve": _decide("approved"),
-                 "override_reject": _decide("rejected")})

@@ -15,7 +15,7 @@ from app.core.errors import Finding, NotFound, Refused
 from app.core.i18n import Names, tr
 from app.rules.engine import RuleContext, evaluate
 from app.core.workdays import calendar_known
-from app.core import calendar_store as cq
+from app.changes import deadlines_store as dq
 
 # kinds of table rows counted in working days: their due date depends on the holiday calendar
 WORKING_DAY_KINDS = ("party_response", "death_cancel", "change_processing", "processing", "noshow")
@@ -85,7 +85,7 @@ def list_deadlines(session, as_of=None, *, student_id=None, include_computed: bo
     as_of = as_of or _dt.date.today()
     if not isinstance(as_of, _dt.date):
         as_of = _dt.date.fromisoformat(str(as_of))
-    classes = cq.classes_by_id(conn)
+    classes = dq.classes_by_id(conn)
 
     def cname(cid):
         k = classes.get(cid)
@@ -99,7 +99,7 @@ def list_deadlines(session, as_of=None, *, student_id=None, include_computed: bo
         return "" if known[due.year] else tr("deadline.calendar_unknown", year=due.year)
 
     items: list[DeadlineItem] = []
-    for d in cq.open_deadlines(conn, student_id):
+    for d in dq.open_deadlines(conn, student_id):
         due = _dt.date.fromisoformat(d["due_date"])
         note = unknown_year_note(due) if d["kind"] in WORKING_DAY_KINDS else ""
         items.append(_item(as_of, student_id=d["student_id"], student_name=d.get("student_name") or "",
@@ -117,7 +117,7 @@ def _computed(session, as_of, student_id, classes, cname) -> list[DeadlineItem]:
 
     conn = session.conn
     profile = session.profile
-    done = cq.deadline_keys(conn)
+    done = dq.deadline_keys(conn)
     out: list[DeadlineItem] = []
 
     def add(findings, *, sid=None, sname="", cid=None):
@@ -143,7 +143,7 @@ def _computed(session, as_of, student_id, classes, cname) -> list[DeadlineItem]:
         add(evaluate(profile, RuleContext("promotion.deadline", record={"as_of": as_of, "status": None},
                                           school=session.school, today=as_of)))
     # students still pending: registration deadlines
-    pending = cq.students_with_status(conn, ["pending"])
+    pending = dq.students_with_status(conn, ["pending"])
     for s in pending:
         if student_id is not None and s["id"] != student_id:
             continue
@@ -152,7 +152,7 @@ def _computed(session, as_of, student_id, classes, cname) -> list[DeadlineItem]:
         add(evaluate(profile, RuleContext("promotion.deadline", record=rec, klass=k, school=session.school,
                                           today=as_of)), sid=s["id"], sname=s["name"], cid=s["class_id"])
     # suspended students: the end of the suspension (unless the changes service wrote a row for it)
-    for s in cq.suspended_until(conn):
+    for s in dq.suspended_until(conn):
         if student_id is not None and s["student_id"] != student_id:
             continue
         if not s["until"]:
@@ -168,19 +168,19 @@ def close_deadline(session, deadline_id: int | None = None, note: str = "", *, i
     """Mark a deadline done: a stored row by id, or a computed item (a done row is recorded for it)."""
     conn = session.conn
     if deadline_id is not None:
-        d = cq.get_deadline(conn, int(deadline_id))
+        d = dq.get_deadline(conn, int(deadline_id))
         if d is None:
             raise NotFound(tr("deadline.not_found", id=deadline_id))
         if d["done_at"]:
             raise Refused([Finding("deadline.already_done", tr("deadline.already_done", id=deadline_id,
                                                                  at=d["done_at"]), field=tr("deadline.label"))])
         with session.transaction():
-            cq.close_deadline(conn, int(deadline_id), session.user, note)
+            dq.close_deadline(conn, int(deadline_id), session.user, note)
         return
     if item is None:
         raise Refused([Finding("deadline.nothing", tr("deadline.nothing"), field=tr("deadline.label"))])
     with session.transaction():
-        cq.insert_closed_deadline(conn, {"student_id": item.student_id, "kind": item.kind,
+        dq.insert_closed_deadline(conn, {"student_id": item.student_id, "kind": item.kind,
                                          "due_date": item.due.isoformat(), "rule": item.rule,
                                          "article": item.article, "note": item.title}, session.user, note)
 

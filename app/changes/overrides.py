@@ -1,5 +1,6 @@
-"""A 校领导 countersigns the registrar's BLOCK* overrides in their own account (issue 7: the approver role
-"approves overrides"; 国家 第二十五条 / the provinces' 审批 articles the overridden rules cite).
+"""A 校领导 countersigns the registrar's BLOCK* overrides in their own account (docs/security.md, "Accounts
+and roles": the approver role approves overrides; 国家 第二十五条 / the provinces' 审批 articles the
+overridden rules cite).
 
 A BLOCK* override is saved with the approver's name as the registrar typed it (rule_findings.approved_by).
 Once the archive has accounts, that name is only a claim until a person with the ``approve`` permission
@@ -9,24 +10,16 @@ listed as 需纠正 until the registrar corrects the record through the ordinary
 """
 from __future__ import annotations
 
+from app.changes import overrides_store as ostore
 from app.core.errors import BLOCK_STAR, Finding, NotFound, Refused
 from app.core.i18n import Names, tr
-from app.students import store as q
 
 DECISIONS = ("approved", "rejected")
 STATE_NAMES = Names({"pending": "override.state.pending", "approved": "override.state.approved",
                      "rejected": "override.state.rejected"})
 
-_SELECT = ("SELECT f.id, f.student_id, s.name AS student_name, s.xueji_no, f.rule_id, f.article, f.message, "
-           "f.decided_at, f.decided_by, f.override_reason, f.approved_by, f.evidence_ref, "
-           "d.decision, d.decided_by AS countersigned_by, d.decided_by_name AS countersigned_name, "
-           "d.decided_at AS countersigned_at, d.note "
-           "FROM rule_findings f LEFT JOIN students s ON s.id = f.student_id "
-           "LEFT JOIN override_decisions d ON d.finding_id = f.id WHERE f.outcome = ?")
 
-
-def _row(cur_row, description) -> dict:
-    d = dict(zip([c[0] for c in description], cur_row))
+def _row(d: dict) -> dict:
     d["state"] = d["decision"] or "pending"
     d["state_name"] = STATE_NAMES[d["state"]]
     return d
@@ -35,21 +28,17 @@ def _row(cur_row, description) -> dict:
 def list_overrides(session, *, state: str | None = None, student_id: int | None = None) -> list[dict]:
     """Every BLOCK* override, newest first, with its countersignature state (pending / approved / rejected)."""
     session.require("read_all")
-    sql, args = _SELECT, [BLOCK_STAR]
-    if student_id is not None:
-        sql += " AND f.student_id = ?"
-        args.append(int(student_id))
-    cur = session.conn.execute(sql + " ORDER BY f.id DESC", args)
-    out = [_row(r, cur.description) for r in cur.fetchall()]
+    rows = ostore.findings_with_decisions(session.conn, BLOCK_STAR,
+                                          int(student_id) if student_id is not None else None)
+    out = [_row(r) for r in rows]
     return [o for o in out if state is None or o["state"] == state]
 
 
 def get(session, finding_id: int) -> dict:
-    cur = session.conn.execute(_SELECT + " AND f.id = ?", (BLOCK_STAR, int(finding_id)))
-    r = cur.fetchone()
+    r = ostore.finding_with_decision(session.conn, BLOCK_STAR, int(finding_id))
     if r is None:
         raise NotFound(tr("override.not_found", id=finding_id))
-    return _row(r, cur.description)
+    return _row(r)
 
 
 def decide(session, finding_id: int, decision: str, note: str = "") -> dict:
@@ -69,7 +58,5 @@ def decide(session, finding_id: int, decision: str, note: str = "") -> dict:
         if decision == "rejected" and not note:
             raise Refused([Finding("note_required", tr("override.note_required"), field=tr("override.field.note"))])
         acc = session.account or {}
-        conn.execute("INSERT INTO override_decisions(finding_id, decision, decided_by, decided_by_name, decided_at, "
-                     "note) VALUES (?, ?, ?, ?, ?, ?)",
-                     (int(finding_id), decision, session.user, acc.get("display_name", ""), q.now(), note))
+        ostore.insert_decision(conn, int(finding_id), decision, session.user, acc.get("display_name", ""), note)
     return get(session, finding_id)

@@ -13,10 +13,13 @@ from app.school.classes import display_name
 from app.core.errors import WARN, Finding, NotFound, Refused, triage
 from app.core.i18n import tr
 from app.rules.checks import STAGE_NAMES
-from app.changes.checks import add_years, evidence_given
+from app.changes.checks import add_years, applies, evidence_given
 from app.rules.engine import RuleContext, evaluate
 from app.core.session import Session
+from app.school import store as school_store
 from app.students import store as q
+from app.students.service import Lookup, create_in_transaction
+from db.rows import Savepoint
 
 
 class ChangeContext(RuleContext):
@@ -24,7 +27,8 @@ class ChangeContext(RuleContext):
     (for working-day arithmetic) are set by the planner."""
 
 
-def _d(v) -> _dt.date:
+def as_date(v) -> _dt.date:
+    """A date from a date, a datetime or an ISO text."""
     if isinstance(v, _dt.datetime):
         return v.date()
     if isinstance(v, _dt.date):
@@ -54,7 +58,7 @@ def _date_or_none(v, fld: str, bad: list) -> _dt.date | None:
     if v in (None, ""):
         return None
     try:
-        return _d(v)
+        return as_date(v)
     except ValueError:
         bad.append(Finding("bad_date", tr("change.bad_date", value=v), field=fld))
         return None
@@ -68,7 +72,7 @@ class Planner:
         self.session, self.conn, self.req = session, conn, req
         self.profile = session.profile
         self.invalid: list[Finding] = []
-        self.date = _d(req.date) if req.date else _dt.date.today()
+        self.date = as_date(req.date) if req.date else _dt.date.today()
         spec = K.spec(req.kind)
         if spec is None:
             raise Refused([Finding("unknown_kind", tr("change.unknown_kind", kind=req.kind,
@@ -85,7 +89,8 @@ class Planner:
             self.new_student = True
         else:
             raise Refused([Finding("required", tr("change.student_required"), field=tr("label.record"))])
-        self.klass = q.get_class(conn, self.student["class_id"]) if self.student and self.student["class_id"] else None
+        self.klass = (school_store.get_class(conn, self.student["class_id"])
+                      if self.student and self.student["class_id"] else None)
         self.events = store.events_of(conn, self.student["id"]) if self.student else []
         self.from_state = self._state_on_date()
         self._check_order()
@@ -120,10 +125,10 @@ class Planner:
         req = self.req
         cid = req.class_id
         if cid in (None, "") and self.new_student and req.student and req.student.get("class_code"):
-            k = q.class_by_code(self.conn, str(req.student["class_code"]).strip())
+            k = school_store.class_by_code(self.conn, str(req.student["class_code"]).strip())
             cid = k["id"] if k else None
         if cid not in (None, ""):
-            k = q.get_class(self.conn, int(cid))
+            k = school_store.get_class(self.conn, int(cid))
             if k is None:
                 self.invalid.append(Finding("unknown_class", tr("class.not_found", id=cid), field=tr("label.class")))
             return k
@@ -195,7 +200,7 @@ class Planner:
         since = None
         for e in self.events:
             if e["kind"] in ("enrol", "transfer-in", "baseline") and e["effective_date"] <= self.date.isoformat():
-                since = _d(e["effective_date"])
+                since = as_date(e["effective_date"])
         return since
 
     def _cause(self, det, susp) -> str:
@@ -227,9 +232,9 @@ class Planner:
             elif e["to_state"] != "suspended":
                 chain = []
         if chain:
-            out["start"] = _d(chain[0]["effective_date"])
+            out["start"] = as_date(chain[0]["effective_date"])
             u = chain[-1]["details"].get("until")
-            out["until"] = _d(u) if u else None
+            out["until"] = as_date(u) if u else None
             out["count"] = len(chain)
             out["grade"] = chain[0].get("from_grade")
             first = chain[0]
@@ -264,8 +269,6 @@ class Planner:
         t = self.target
         if self.new_student or not t or not t.get("id") or (self.klass or {}).get("id") == t["id"]:
             return []
-        from app.students.service import Lookup
-
         k = dict(t, display_name=display_name(t))
         ctx = RuleContext("student.place", record=dict(self.student), old=dict(self.student), klass=k,
                           school=self.session.school, lookup=Lookup(self.conn), student_id=self.student["id"],
@@ -301,9 +304,7 @@ class Planner:
         for r in self.profile.rules_for(f"change.{req.kind}"):
             if r.check != "evidence_required":
                 continue
-            from app.changes.checks import _applies
-
-            if not _applies(facts, r.params):
+            if not applies(facts, r.params):
                 continue
             for doc in r.params.get("documents", []):
                 if doc in seen_docs:
@@ -340,11 +341,8 @@ def _stage_of_grade(g: int) -> str:
 def plan_transfer_in(session, conn, p: Planner, dry_run: bool):
     """A new student: the record is validated by the create path (in the same transaction, rolled back
     for a plan) so its findings join the change's."""
-    from app.students.service import create_in_transaction
-
     req = p.req
-    try:
-        conn.execute("SAVEPOINT transfer_in")
+    with Savepoint(conn, "transfer_in") as sp:
         extra: list[Finding] = []
         sid = None
         try:
@@ -370,10 +368,5 @@ def plan_transfer_in(session, conn, p: Planner, dry_run: bool):
         plan.from_state = ""
         if dry_run:
             plan.student_id = None
-            conn.execute("ROLLBACK TO transfer_in")
-        conn.execute("RELEASE transfer_in")
+            sp.rollback()
         return plan
-    except Exception:
-        conn.execute("ROLLBACK TO transfer_in")
-        conn.execute("RELEASE transfer_in")
-        raise

@@ -4,17 +4,19 @@ decisions). The rules are the profile's ``change.<kind>`` rules, evaluated as of
 from __future__ import annotations
 
 import datetime as _dt
+import json
 
 from app.students import status as st
 from app.changes import kinds as K
 from app.changes import store
 from app.changes.model import DECISIONS, ChangeFacts, ChangePlan, ChangeRequest, ChangeResult  # noqa: F401 (API)
-from app.changes.planner import ChangeContext, Planner, _d, plan_transfer_in  # noqa: F401 (API)
+from app.changes.planner import ChangeContext, Planner, as_date, plan_transfer_in  # noqa: F401 (API)
 from app.school.classes import display_name
 from app.core.errors import Finding, NotFound, Refused
 from app.core.i18n import tr
 from app.changes.checks import evidence_given
 from app.core.session import Session
+from app.school import store as school_store
 from app.students import store as q
 
 _REQUEST_FIELDS = ("student", "student_id", "date", "reason", "evidence", "approvals", "to_school", "from_school",
@@ -56,11 +58,11 @@ def kind_info(kind: str, session=None) -> dict:
 
 # ------------------------------------------------------------------ reading
 def state_on(session: Session, student_id: int, on: _dt.date) -> str | None:
-    return store.state_on(session.conn, int(student_id), _d(on).isoformat())
+    return store.state_on(session.conn, int(student_id), as_date(on).isoformat())
 
 
 def states_on(session: Session, on: _dt.date, student_ids=None) -> dict[int, str]:
-    return store.states_on(session.conn, _d(on).isoformat(), student_ids)
+    return store.states_on(session.conn, as_date(on).isoformat(), student_ids)
 
 
 def events_for(session: Session, student_id: int) -> list[dict]:
@@ -85,9 +87,7 @@ def plan_change(session: Session, req: ChangeRequest) -> ChangePlan:
         p = Planner(session, conn, req)
         if p.new_student:
             return plan_transfer_in(session, conn, p, dry_run=True)
-        plan = p.evaluate()
-        conn.execute("SELECT 1")  # read-only: the transaction commits nothing
-        return plan
+        return p.evaluate()
 
 
 def apply_change(session: Session, req: ChangeRequest) -> ChangeResult:
@@ -206,43 +206,17 @@ def _evidence_row(name: str, given: str) -> dict:
     return {"name": name, "how": how, "file_sha256": sha, "note": given if given != name else ""}
 
 
-def record_enrolment(conn, student_id: int, status: str, klass: dict | None, entry_ym: str = "",
-                     user: str = "", batch: str = "") -> None:
-    """The starting event of a new record (called by the create path in its own transaction): effective
-    on the entry month's first day, else the class's entry year's first term start, never later than today."""
-    store.insert_events(conn, [enrolment_event(student_id, status, klass, entry_ym, user, batch)])
-
-
-def enrolment_event(student_id, status, klass, entry_ym="", user="", batch="") -> dict:
-    today = _dt.date.today()
-    eff = None
-    if entry_ym and len(entry_ym) >= 6 and entry_ym[:6].isdigit():
-        try:
-            eff = _dt.date(int(entry_ym[:4]), int(entry_ym[4:6]), 1)
-        except ValueError:
-            eff = None
-    if eff is None and klass and klass.get("entry_year"):
-        eff = K.semester_of(_dt.date(int(klass["entry_year"]), 10, 1))["start"]
-    if eff is None or eff > today:
-        eff = today
-    return {"student_id": student_id, "kind": "enrol", "transition": "T01", "from_state": "", "to_state": status,
-            "effective_date": eff.isoformat(), "recorded_by": user, "from_class_id": None,
-            "to_class_id": (klass or {}).get("id"), "to_grade": (klass or {}).get("grade"), "batch": batch}
-
-
 def form_data(session: Session, event_id: int) -> dict:
     """What the change's form (转学联系表, 休学复学申请表, 退学申请表, 借读申请表, 出国（出境）申请表 …) shows:
     school, student, class, the event with its evidence and approvals; the printing templates fill it."""
     conn = session.conn
-    r = conn.execute("SELECT * FROM status_events WHERE id = ?", (int(event_id),)).fetchone()
-    if r is None:
+    e = store.event_row(conn, event_id)
+    if e is None:
         raise NotFound(tr("change.event_not_found", id=event_id))
-    e = dict(r)
-    import json
-
     e["details"] = json.loads(e["details"] or "{}")
     stu = q.get_student(conn, e["student_id"])
-    k = q.get_class(conn, e["from_class_id"] or stu["class_id"]) if (e["from_class_id"] or stu["class_id"]) else None
+    k = (school_store.get_class(conn, e["from_class_id"] or stu["class_id"])
+         if (e["from_class_id"] or stu["class_id"]) else None)
     return {"form": e["details"].get("form", ""), "school": session.school, "student": stu,
             "class_name": display_name(k) if k else "", "kind": e["kind"], "kind_name": K.label(e["kind"]),
             "from_state_name": st.name(e["from_state"]) if e["from_state"] else "",
@@ -260,7 +234,7 @@ def record_approval(session: Session, event_id: int, approval: dict) -> dict:
         raise Refused([Finding("bad_approval", tr("change.bad_approval", decisions="|".join(DECISIONS)),
                                field=tr("change.field.approval"))])
     with session.transaction("approve") as conn:  # a 校领导 account records its own decision
-        if not conn.execute("SELECT 1 FROM status_events WHERE id = ?", (int(event_id),)).fetchone():
+        if store.event_row(conn, event_id) is None:
             raise NotFound(tr("change.event_not_found", id=event_id))
         row = dict(approval, party=party, decision=decision)
         store.insert_approvals(conn, int(event_id), [row], session.user)

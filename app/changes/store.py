@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from app.students.store import now
+from db.rows import now
 
 EVENT_COLS = ("student_id", "kind", "transition", "from_state", "to_state", "effective_date", "recorded_at",
               "recorded_by", "reason", "from_class_id", "to_class_id", "from_grade", "to_grade", "details", "batch",
@@ -65,6 +65,12 @@ def states_on(conn, on: str, student_ids=None) -> dict[int, str]:
         keep = set(student_ids)
         out = {k: v for k, v in out.items() if k in keep}
     return out
+
+
+def event_row(conn, event_id: int) -> dict | None:
+    """One event as stored (``details`` still JSON text), None when there is none."""
+    r = conn.execute("SELECT * FROM status_events WHERE id = ?", (int(event_id),)).fetchone()
+    return dict(r) if r is not None else None
 
 
 def latest_event(conn, student_id: int) -> dict | None:

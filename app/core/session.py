@@ -4,22 +4,48 @@ from __future__ import annotations
 import getpass
 from pathlib import Path
 
+from app.core.i18n import tr
 from app.core.paths import default_archive_dir
 from app.rules.engine import Profile, load_profile
-from app.students import store as q
+from app.school import store as school_store
+from db import archive as _archive
 from db.archive import Archive, open_archive
 from db.archive import ArchiveError, ArchiveLocked, ArchiveMissing, ArchiveTooNew  # noqa: F401  (for the UI)
 
+# db/ imports nothing from app/: its errors (ArchiveLocked …) and the lock file's holder line carry a message
+# key and params, worded here with the app's catalogue (resources/i18n) as soon as any session code is loaded.
+_archive.set_wording(tr)
 
-# Called (in order) before any Session closes its archive: the window adds "cancel the background jobs
-# and wait for the archive worker", so no worker thread is left using a closed connection.
-BEFORE_CLOSE: list = []
+
+class CloseHooks:
+    """What runs, in the order added, before a Session closes its archive: the window adds "cancel the
+    background jobs and wait for the archive worker" (ui/common/workers.py), so no worker thread is left
+    using a closed connection. Each hook is called with the session; adding one twice keeps one."""
+
+    def __init__(self):
+        self._hooks: list = []
+
+    def add(self, hook) -> None:
+        if hook not in self._hooks:
+            self._hooks.append(hook)
+
+    def discard(self, hook) -> None:
+        if hook in self._hooks:
+            self._hooks.remove(hook)
+
+    def __contains__(self, hook) -> bool:
+        return hook in self._hooks
+
+    def run(self, session) -> None:
+        for hook in list(self._hooks):
+            hook(session)
 
 
 class Session:
     def __init__(self, archive: Archive, user: str | None = None):
         self.archive = archive
         self.user = user or _os_user()
+        self.close_hooks = CloseHooks()
         self._school: dict | None = None
         # The signed-in account (app.accounts.service.sign_in sets it): None = no one signed in, which on an archive
         # without accounts, or for code that opens a Session itself, means acting as the registrar.
@@ -59,7 +85,6 @@ class Session:
     def require(self, permission: str) -> None:
         if not self.can(permission):
             from app.core.errors import Finding, Forbidden
-            from app.core.i18n import tr
             from app.core.permissions import permission_name, role_name
 
             if self.account is not None and self.account.get("signed_out"):
@@ -81,14 +106,13 @@ class Session:
         scope = self.class_scope
         if scope is not None and class_id not in scope:
             from app.core.errors import Finding, Forbidden
-            from app.core.i18n import tr
 
             raise Forbidden([Finding("forbidden", tr("account.not_your_class"))])
 
     @property
     def school(self) -> dict | None:
         if self._school is None:
-            self._school = q.get_school(self.conn)
+            self._school = school_store.get_school(self.conn)
         return self._school
 
     def reload(self) -> None:
@@ -100,8 +124,7 @@ class Session:
         return load_profile(s["profile"] if s else "national")
 
     def close(self) -> None:
-        for hook in list(BEFORE_CLOSE):
-            hook(self)
+        self.close_hooks.run(self)
         self.archive.close()
 
     def __enter__(self):

@@ -22,7 +22,7 @@ from chinese_calendar import constants as _ccc
 
 from app.core.errors import Finding, Refused
 from app.core.i18n import tr
-from app.core import calendar_store as cq
+from app.core import workdays_store as wq
 
 KINDS = ("holiday", "workday")
 _LIB_YEARS = ({d.year for d in _ccc.holidays} | {d.year for d in _ccc.workdays})
@@ -54,7 +54,7 @@ class _Year:
     """One year's answers, read once per call: the archive's entries, then the library, then weekdays."""
 
     def __init__(self, conn, year: int):
-        self.overrides = cq.calendar_overrides(conn, f"{year:04d}-01-01", f"{year:04d}-12-31")
+        self.overrides = wq.calendar_overrides(conn, f"{year:04d}-01-01", f"{year:04d}-12-31")
 
     def is_working(self, d: _dt.date) -> bool:
         o = self.overrides.get(d.isoformat())
@@ -126,12 +126,12 @@ def add_months(d, n: int) -> _dt.date:
 
 def calendar_known(conn, year: int) -> bool:
     """True when the library knows the year, or the registrar has entered its holidays."""
-    return year in _LIB_YEARS or cq.calendar_holiday_count(conn, int(year)) > 0
+    return year in _LIB_YEARS or wq.calendar_holiday_count(conn, int(year)) > 0
 
 
 def calendar_source(conn, year: int) -> str:
     """'archive' (the registrar's entries), 'library', or 'weekdays' (nothing known: plain weekdays)."""
-    if cq.calendar_holiday_count(conn, int(year)) > 0:
+    if wq.calendar_holiday_count(conn, int(year)) > 0:
         return "archive"
     return "library" if year in _LIB_YEARS else "weekdays"
 
@@ -158,7 +158,7 @@ def set_calendar_day(session, d, kind: str, name: str = "", *, source: str = "")
     if bad:
         raise Refused(bad)
     with session.transaction():
-        cq.insert_calendar_day(session.conn, day.isoformat(), _kind(kind), (name or "").strip(),
+        wq.insert_calendar_day(session.conn, day.isoformat(), _kind(kind), (name or "").strip(),
                                source or "manual", session.user)
     return {"date": day.isoformat(), "kind": _kind(kind), "name": (name or "").strip()}
 
@@ -174,7 +174,7 @@ def calendar_days(session, year: int) -> list[dict]:
     ``{date, weekday (0=Mon), kind, name, source ('archive'|'library')}``, by date."""
     conn = session.conn
     year = int(year)
-    overrides = cq.calendar_overrides(conn, f"{year:04d}-01-01", f"{year:04d}-12-31")
+    overrides = wq.calendar_overrides(conn, f"{year:04d}-01-01", f"{year:04d}-12-31")
     out = []
     d = _dt.date(year, 1, 1)
     while d.year == year:
@@ -271,7 +271,7 @@ def import_calendar(session, path) -> dict:
         raise Refused([Finding("calendar.empty", tr("calendar.empty", file=Path(path).name))])
     with session.transaction():
         for day, kind, name in good:
-            cq.insert_calendar_day(session.conn, day.isoformat(), kind, name, Path(path).name, session.user)
+            wq.insert_calendar_day(session.conn, day.isoformat(), kind, name, Path(path).name, session.user)
     return {"rows": len(good), "years": sorted({d.year for d, _k, _n in good})}
 
 

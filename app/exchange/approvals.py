@@ -1,5 +1,5 @@
 """Written approvals for giving student data outside the school, and the purpose of every export
-(issue 7; 国家 第二十五条: "非经学籍主管部门书面批准，学籍信息一律不得向外提供").
+(国家 第二十五条: "非经学籍主管部门书面批准，学籍信息一律不得向外提供").
 
 An approval (db/migrations/0011) records the written approval's reference (审批单号 / 文号), the receiving
 party, the use, whether full ID numbers may go out, who approved and when, and until when it is valid
@@ -26,17 +26,13 @@ from functools import lru_cache
 from app.core.errors import INVALID, Finding, Refused
 from app.core.i18n import Names, tr
 from app.core.paths import resources_dir
-from app.students import store as q
+from app.exchange import approvals_store as astore
 
 PURPOSES = ("national", "internal", "external")
 PURPOSE_NAMES = Names({"national": "export.purpose.national", "internal": "export.purpose.internal",
                        "external": "export.purpose.external"})
 STATE_NAMES = Names({"valid": "export_approval.state.valid", "expired": "export_approval.state.expired",
                      "revoked": "export_approval.state.revoked", "pending": "export_approval.state.pending"})
-
-_COLUMNS = ("id, reference, recipient, purpose, allow_full_id, approved_by, approved_on, valid_until, "
-            "recorded_at, recorded_by")
-
 
 @lru_cache(maxsize=1)
 def config() -> dict:
@@ -102,15 +98,8 @@ def _public(row, today=None) -> dict:
     return a
 
 
-def _rows(conn, where: str = "", params=()) -> list[dict]:
-    sql = (f"SELECT a.{_COLUMNS.replace(', ', ', a.')}, r.reason AS revoke_reason, r.revoked_at, r.revoked_by "
-           "FROM export_approvals a LEFT JOIN export_approval_revocations r ON r.approval_id = a.id "
-           f"{where} ORDER BY a.id DESC")
-    return [dict(r) for r in conn.execute(sql, params)]
-
-
 def get(session, approval_id: int) -> dict | None:
-    rows = _rows(session.conn, "WHERE a.id = ?", (int(approval_id),))
+    rows = astore.approvals_with_id(session.conn, int(approval_id))
     return _public(rows[0]) if rows else None
 
 
@@ -118,7 +107,7 @@ def list_approvals(session, *, include_all: bool = False, today: _dt.date | None
     """Approvals newest first; without ``include_all`` only those valid today (or dated later)."""
     if not (session.can("approve") or session.can("export_external")):
         session.require("approve")
-    out = [_public(r, today) for r in _rows(session.conn)]
+    out = [_public(r, today) for r in astore.approvals(session.conn)]
     return out if include_all else [a for a in out if a["state"] in ("valid", "pending")]
 
 
@@ -126,11 +115,11 @@ def find(session, ref) -> list[dict]:
     """Approvals with reference ``ref`` (newest first), else the one with id ``ref`` when it is a number
     (an ``int`` is always an id)."""
     if isinstance(ref, int):
-        return [_public(r) for r in _rows(session.conn, "WHERE a.id = ?", (ref,))]
+        return [_public(r) for r in astore.approvals_with_id(session.conn, ref)]
     ref = str(ref).strip()
-    rows = _rows(session.conn, "WHERE a.reference = ?", (ref,)) if ref else []
+    rows = astore.approvals_with_reference(session.conn, ref) if ref else []
     if not rows and ref.isdigit():
-        rows = _rows(session.conn, "WHERE a.id = ?", (int(ref),))
+        rows = astore.approvals_with_id(session.conn, int(ref))
     return [_public(r) for r in rows]
 
 
@@ -200,12 +189,10 @@ def add(session, *, reference: str, recipient: str, purpose: str, allow_full_id:
             raise _refuse("approval_duplicate", tr("export_approval.duplicate", ref=clean["reference"], id=a["id"]),
                           tr("export_approval.field.reference"), session=session)
     with session.transaction(permission="approve") as conn:
-        cur = conn.execute(
-            "INSERT INTO export_approvals(reference, recipient, purpose, allow_full_id, approved_by, approved_on, "
-            "valid_until, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (clean["reference"], clean["recipient"], clean["purpose"], 1 if allow_full_id else 0, approved_by,
-             on.isoformat(), until.isoformat(), q.now(), session.user))
-        new_id = cur.lastrowid
+        new_id = astore.insert_approval(conn, {
+            "reference": clean["reference"], "recipient": clean["recipient"], "purpose": clean["purpose"],
+            "allow_full_id": 1 if allow_full_id else 0, "approved_by": approved_by, "approved_on": on.isoformat(),
+            "valid_until": until.isoformat(), "recorded_by": session.user})
     return get(session, new_id)
 
 
@@ -225,8 +212,7 @@ def revoke(session, approval_id: int, reason: str) -> dict:
                                              reason=a["revoke_reason"]), tr("export_approval.field.reference"),
                                                  session=session)
     with session.transaction(permission="approve") as conn:
-        conn.execute("INSERT INTO export_approval_revocations(approval_id, reason, revoked_at, revoked_by) "
-                     "VALUES (?, ?, ?, ?)", (a["id"], reason, q.now(), session.user))
+        astore.insert_revocation(conn, a["id"], reason, session.user)
     return get(session, a["id"])
 
 

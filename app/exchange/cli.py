@@ -9,16 +9,13 @@ An approval is then named by ``xueji student export FILE --purpose external --ap
 """
 from __future__ import annotations
 
+from app.cli.common import open_session
 from app.core.i18n import tr
 
-NESTED: set[str] = {"export-approval"}
-COMMANDS: dict = {}
 
-
-def register(sub, add, parser_class, groups) -> None:
-    ea = add(sub, "export-approval", tr("xcli.help.export_approval"))
-    acts = ea.add_subparsers(dest="action", metavar="ACTION", parser_class=parser_class)
-    sp = add(acts, "add", tr("xcli.help.export_approval_add"))
+def register(reg) -> None:
+    reg.verb("export-approval")
+    sp = reg.action("export-approval", "add", tr("xcli.help.export_approval_add"), cmd_add)
     sp.add_argument("--reference", required=True, help=tr("xcli.help.export_approval_reference"))
     sp.add_argument("--recipient", required=True, help=tr("xcli.help.export_approval_recipient"))
     sp.add_argument("--purpose", required=True, help=tr("xcli.help.export_approval_purpose"))
@@ -26,17 +23,11 @@ def register(sub, add, parser_class, groups) -> None:
     sp.add_argument("--approved-by", default=None, metavar="NAME", help=tr("xcli.help.export_approval_approved_by"))
     sp.add_argument("--approved-on", default=None, metavar="DATE", help=tr("xcli.help.export_approval_approved_on"))
     sp.add_argument("--valid-until", default=None, metavar="DATE", help=tr("xcli.help.export_approval_valid_until"))
-    sp = add(acts, "list", tr("xcli.help.export_approval_list"))
+    sp = reg.action("export-approval", "list", tr("xcli.help.export_approval_list"), cmd_list)
     sp.add_argument("--all", action="store_true", help=tr("xcli.help.export_approval_all"))
-    sp = add(acts, "revoke", tr("xcli.help.export_approval_revoke"))
+    sp = reg.action("export-approval", "revoke", tr("xcli.help.export_approval_revoke"), cmd_revoke)
     sp.add_argument("id", type=int, metavar="ID")
     sp.add_argument("--reason", required=True, help=tr("xcli.help.export_approval_reason"))
-
-
-def _open(args):
-    from app.cli.commands import _open as open_
-
-    return open_(args)
 
 
 def line(a: dict) -> str:
@@ -53,7 +44,7 @@ def line(a: dict) -> str:
 def cmd_add(args, out) -> int:
     from app.exchange import approvals as E
 
-    with _open(args) as session:
+    with open_session(args) as session:
         a = E.add(session, reference=args.reference, recipient=args.recipient, purpose=args.purpose,
                   allow_full_id=args.full_id, approved_by=args.approved_by, approved_on=args.approved_on,
                   valid_until=args.valid_until)
@@ -63,7 +54,7 @@ def cmd_add(args, out) -> int:
 def cmd_list(args, out) -> int:
     from app.exchange import approvals as E
 
-    with _open(args) as session:
+    with open_session(args) as session:
         rows = E.list_approvals(session, include_all=args.all)
     return out.ok({"count": len(rows), "approvals": rows},
                   "\n".join(line(a) for a in rows) or tr("xcli.export_approval.none"))
@@ -72,10 +63,7 @@ def cmd_list(args, out) -> int:
 def cmd_revoke(args, out) -> int:
     from app.exchange import approvals as E
 
-    with _open(args) as session:
+    with open_session(args) as session:
         a = E.revoke(session, args.id, args.reason)
     return out.ok({"approval": a}, tr("xcli.export_approval.revoked", line=line(a)))
 
-
-COMMANDS.update({"export-approval_add": cmd_add, "export-approval_list": cmd_list,
-                 "export-approval_revoke": cmd_revoke})

@@ -9,10 +9,11 @@ from pathlib import Path
 from app.students import fields as F
 from app.students import status as st
 from app.core.errors import INVALID, Finding, NotFound, Refused
-from app.exchange import template_io as T
+from app.exchange import sheet_writer as W
 from app.core.i18n import tr
 from app.students.record_io import to_template
 from app.core.session import Session
+from app.school import store as school_store
 from app.students import store as q
 
 CHUNK = 1000
@@ -64,9 +65,9 @@ def _statuses(statuses) -> list[str] | None:
     return out
 
 
-def _rows(conn, ids: list[int], class_codes: dict[int, str], school_code: str, headers: list[str], *,
-          masked: bool = False):
-    """Template rows; ``masked``: the student's and the family members' ID numbers through app/masking.mask_id."""
+def template_rows(conn, ids: list[int], class_codes: dict[int, str], school_code: str, headers: list[str], *,
+                  masked: bool = False):
+    """Template rows; ``masked``: the student's and the family members' ID numbers through app/core/masking.mask_id."""
     if masked:
         from app.core.masking import mask_id
     for start in range(0, len(ids), CHUNK):
@@ -116,28 +117,28 @@ def export_students(session: Session, path, *, class_id=None, statuses=None, pro
 
     path = Path(path)
     if path.suffix.lower() not in (".xls", ".xlsx"):
-        raise Refused([T.bad_format(path)])
+        raise Refused([W.bad_format(path)])
     allowed = grant(session, purpose, approval)
     school = session.school
     if school is None:
         raise Refused([Finding("no_school", tr("school.missing"))])
     conn = session.conn
-    if class_id is not None and q.get_class(conn, int(class_id)) is None:
+    if class_id is not None and school_store.get_class(conn, int(class_id)) is None:
         raise NotFound(tr("class.not_found", id=class_id))
     wanted = _statuses(statuses)
     ids = q.search_student_ids(conn, None, int(class_id) if class_id is not None else None, wanted)
     scope = session.class_scope
     if scope is not None:  # an account limited to its own classes exports only those
         ids = [i for i, s in _class_of(conn, ids).items() if s in scope]
-    classes = {k["id"]: k for k in q.list_classes(conn, ())}
+    classes = {k["id"]: k for k in school_store.list_classes(conn, ())}
     class_codes = {cid: k["code"] or "" for cid, k in classes.items()}
     warnings = _classes_without_code(conn, ids, classes)
     headers = export_columns()
     try:
-        count = T.write_workbook(path, headers, _rows(conn, ids, class_codes, str(school["code"]), headers,
+        count = W.write_workbook(path, headers, template_rows(conn, ids, class_codes, str(school["code"]), headers,
                                                       masked=allowed.masked),
                                  total=len(ids), progress=progress, cancel=cancel)
-    except T.Cancelled:
+    except W.Cancelled:
         return ExportReport(0, str(path), cancelled=True)
     from app.audit import log as audit
 

@@ -1,4 +1,4 @@
-"""Formula neutralising for every spreadsheet Xueji writes (issue 7: cells that would start with ``=``, ``+``,
+"""Formula neutralising for every spreadsheet Xueji writes (cells that would start with ``=``, ``+``,
 ``-`` or ``@`` are neutralised in exported spreadsheets).
 
 A text cell that a spreadsheet program could take for a formula when it is opened, re-typed (F2 + Enter),

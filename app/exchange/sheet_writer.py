@@ -1,4 +1,4 @@
-"""Writing 学生基础信息 sheets as text cells (the writing half of template_io, which re-exports it).
+"""Writing 学生基础信息 sheets as text cells (the writing half of app/exchange/template_io).
 
 Every cell is a text cell with the text number format "@" and passes through
 app/exchange/neutralise.safe_cell (a text that could be read as a formula gets a leading apostrophe), so Excel keeps 18-digit ID numbers and codes
@@ -21,11 +21,27 @@ from xml.sax.saxutils import quoteattr
 
 from app.students import fields as F
 from app.core.errors import INVALID, Finding, Refused
-from app.exchange import template_io as T  # limits read at call time (tests shrink them)
 from app.exchange.neutralise import safe_cell, safe_row
-from app.exchange.template_io import Cancelled, bad_format, col_letter
+from app.exchange.template_io import col_letter
 from app.core.fsutil import discard_on_error
 from app.core.i18n import tr
+
+# Read at call time (tests shrink them).
+XLS_MAX_ROWS = 65536           # rows per BIFF8 sheet, header included
+XLSX_MAX_ROWS = 1048576
+MAX_CELL_CHARS = 32767         # Excel's limit for one cell (both formats)
+PROGRESS_EVERY = 100
+
+
+class Cancelled(Exception):
+    """The caller's cancel() returned True while writing; nothing was written."""
+
+
+def bad_format(path: Path) -> Finding:
+    """The refusal for an export path whose suffix is neither .xls nor .xlsx."""
+    return Finding("bad_format", tr("export.bad_format", suffix=path.suffix or tr("export.no_suffix")),
+                   field=tr("label.file"), outcome=INVALID)
+
 
 def sheet_names(count: int, base: str | None = None) -> list[str]:
     base = base or F.template_sheet()
@@ -70,16 +86,16 @@ def _rows_checked(headers, rows, total, progress, cancel, first_row: int):
     ncols = len(headers)
     for row in rows:
         row = safe_row(row)
-        if n % T.PROGRESS_EVERY == 0:
+        if n % PROGRESS_EVERY == 0:
             if cancel is not None and cancel():
                 raise Cancelled
             if progress is not None and n:
                 progress(n, total if total is not None else n)
         for c, v in enumerate(row):
-            if v and len(v) > T.MAX_CELL_CHARS:
+            if v and len(v) > MAX_CELL_CHARS:
                 raise Refused([Finding("cell_too_long", tr("export.cell_too_long", row=n + first_row,
                                                            column=headers[c] if c < ncols else c, length=len(v),
-                                                           limit=T.MAX_CELL_CHARS), field=headers[c],
+                                                           limit=MAX_CELL_CHARS), field=headers[c],
                                        row=n + first_row, outcome=INVALID)])
         n += 1
         yield row
@@ -154,7 +170,7 @@ def _write_xls(tmp, headers, rows, base, total, progress, cancel) -> int:
     n = 0
     for row in _rows_checked(headers, rows, total, progress, cancel, 2):
         r += 1
-        if r >= T.XLS_MAX_ROWS:
+        if r >= XLS_MAX_ROWS:
             ws = new_sheet()
             r = 1
         xrow = ws.row(r)
@@ -215,7 +231,7 @@ def _write_xlsx(tmp, headers, rows, base, total, progress, cancel) -> int:
     letters = [col_letter(c) for c in range(ncols)]
     strings: dict[str, int] = {}
     sst_count = 0
-    max_rows = T.XLSX_MAX_ROWS
+    max_rows = XLSX_MAX_ROWS
     n = 0
     sheet_files: list[tuple[str, str]] = []   # (sheet name, part name)
 

@@ -7,8 +7,8 @@ above it are skipped). Sheets named 学生基础信息, 学生基础信息2 … 
 first sheet that has a header row is. A text cell "'" + one of = + - @ (the mark our exports put before
 a text that could be taken for a formula, app/exchange/neutralise.py) loses that apostrophe.
 
-Writing (app/exchange/sheet_writer.py, reached through write_workbook here): text cells with the text
-number format "@", .xls via xlwt and .xlsx via a small writer of our own, written atomically.
+Writing is app/exchange/sheet_writer.py (text cells with the text number format "@", .xls via xlwt and .xlsx
+via a small writer of our own, written atomically); it uses this module's ``col_letter``, never the reverse.
 """
 from __future__ import annotations
 
@@ -27,20 +27,12 @@ from app.core.i18n import tr
 
 HEADER_SCAN_ROWS = 10
 MIN_HEADER_MATCHES = 3
-XLS_MAX_ROWS = 65536           # rows per BIFF8 sheet, header included
-XLSX_MAX_ROWS = 1048576
-MAX_CELL_CHARS = 32767         # Excel's limit for one cell (both formats)
-PROGRESS_EVERY = 100
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 # Roster columns that carry no template field (template vocabulary, not UI text).
 IGNORED_HEADERS = {"id", "序号", "状态", "年级", "班级名称"}
 DOUBLE_EXACT = 2 ** 53         # a number at or above this lost digits when Excel stored it
-
-
-class Cancelled(Exception):
-    """The caller's cancel() returned True while writing; nothing was written."""
 
 
 @dataclass
@@ -65,12 +57,6 @@ def col_letter(idx: int) -> str:
 def _bad_file(path, why: str) -> Refused:
     return Refused([Finding("bad_file", tr("import.bad_file", name=Path(path).name, reason=why), field=tr("label.file"),
                             outcome=INVALID)])
-
-
-def bad_format(path: Path) -> Finding:
-    """The refusal for an export path whose suffix is neither .xls nor .xlsx."""
-    return Finding("bad_format", tr("export.bad_format", suffix=path.suffix or tr("export.no_suffix")),
-                   field=tr("label.file"), outcome=INVALID)
 
 
 # ---------------------------------------------------------------------------------------------- cells → text
@@ -312,19 +298,3 @@ def read_workbook(path) -> list[SheetData]:
     if not sheets:
         raise _bad_file(path, tr("import.no_header_row", rows=HEADER_SCAN_ROWS))
     return sheets
-
-
-# ---------------------------------------------------------------------------------------------- writing
-# The writer lives in sheet_writer.py; these keep template_io the one entry point for both directions.
-
-def sheet_names(count: int, base: str | None = None) -> list[str]:
-    from app.exchange.sheet_writer import sheet_names as _names
-
-    return _names(count, base)
-
-
-def write_workbook(path, headers: list[str], rows, **kw) -> int:
-    """See app.exchange.sheet_writer.write_workbook."""
-    from app.exchange.sheet_writer import write_workbook as _write
-
-    return _write(path, headers, rows, **kw)

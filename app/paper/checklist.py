@@ -15,6 +15,7 @@ from app.core.i18n import tr
 from app.core.paths import resource
 from app.core.session import Session
 from app.paper import store as pq
+from app.school import store as school_store
 from app.students import store as q
 
 PAPER_STATES = ("present", "missing", "lent", "handed_over", "unknown")
@@ -89,7 +90,7 @@ def _school_years(session: Session, s: dict) -> list[int]:
         except ValueError:
             start = None
     if start is None and s.get("class_id"):
-        k = q.get_class(session.conn, s["class_id"])
+        k = school_store.get_class(session.conn, s["class_id"])
         start = k["entry_year"] if k else None
     end = school_year_of(_dt.date.today())
     if s["status"] not in st.active_codes():

@@ -1,48 +1,45 @@
-"""``xueji`` verbs for the paper archive: folders, locations, checklists, scans, loans, file sweep (issue: paper archive): registered into app/cli/__init__.py's parser.
+"""``xueji`` verbs for the paper archive: folders, locations, checklists, scans, loans, file sweep.
 
-``archive locate|move|checklist|check-item|attach|detach|lend|return|loans|handover|folders|verify-files`` — exit codes and
-JSON as in docs/cli.md (section "Paper archive")."""
+``archive locate|move|checklist|check-item|attach|detach|lend|return|loans|handover|folders|verify-files`` —
+exit codes and JSON as in docs/cli.md (section "Paper archive")."""
 from __future__ import annotations
 
+from app.cli.common import open_session
 from app.core.errors import Finding, NotFound
 from app.core.i18n import tr
 
-NESTED: set[str] = set()  # verbs that take an ACTION (e.g. "cert")
-COMMANDS: dict = {}  # "verb" or "verb_action" -> function(args, out) -> exit code
 
-
-def register(sub, add, parser_class, groups) -> None:
-    """Add this module's verbs to the top-level subparsers ``sub`` (``add(parent, name, help)`` makes one;
-    ``groups["student"]`` etc. are the existing action subparsers; ``groups["archive"]`` is the paper archive's)."""
-    arc = groups["archive"]
-    sp = add(arc, "locate", tr("xcli.paper.help.locate"))
+def register(reg) -> None:
+    """``xueji archive``: this module's actions; app/paper/cli_review.py adds the review's."""
+    reg.verb("archive")
+    sp = reg.action("archive", "locate", tr("xcli.paper.help.locate"), cmd_locate)
     sp.add_argument("student", metavar="STUDENT|CODE", help=tr("xcli.paper.help.student_or_code"))
 
-    sp = add(arc, "move", tr("xcli.paper.help.move"))
+    sp = reg.action("archive", "move", tr("xcli.paper.help.move"), cmd_move)
     sp.add_argument("student", metavar="STUDENT")
     sp.add_argument("location", nargs="+", metavar="PLACE", help=tr("xcli.paper.help.location"))
     sp.add_argument("--reason", default="", help=tr("xcli.help.reason"))
 
-    sp = add(arc, "checklist", tr("xcli.paper.help.checklist"))
+    sp = reg.action("archive", "checklist", tr("xcli.paper.help.checklist"), cmd_checklist)
     sp.add_argument("student", metavar="STUDENT")
 
-    sp = add(arc, "check-item", tr("xcli.paper.help.check_item"))
+    sp = reg.action("archive", "check-item", tr("xcli.paper.help.check_item"), cmd_check_item)
     sp.add_argument("student", metavar="STUDENT")
     sp.add_argument("item", metavar="ITEM")
     sp.add_argument("--paper", required=True, choices=["present", "missing", "handed_over", "unknown"])
     sp.add_argument("--note", default="")
     sp.add_argument("--by", default=None, help=tr("xcli.paper.help.by"))
 
-    sp = add(arc, "attach", tr("xcli.paper.help.attach"))
+    sp = reg.action("archive", "attach", tr("xcli.paper.help.attach"), cmd_attach)
     sp.add_argument("student", metavar="STUDENT")
     sp.add_argument("item", metavar="ITEM")
     sp.add_argument("file", metavar="FILE")
 
-    sp = add(arc, "detach", tr("xcli.paper.help.detach"))
+    sp = reg.action("archive", "detach", tr("xcli.paper.help.detach"), cmd_detach)
     sp.add_argument("scan", type=int, metavar="SCAN_ID")
     sp.add_argument("--reason", default="", help=tr("xcli.help.reason"))
 
-    sp = add(arc, "lend", tr("xcli.paper.help.lend"))
+    sp = reg.action("archive", "lend", tr("xcli.paper.help.lend"), cmd_lend)
     sp.add_argument("student", metavar="STUDENT")
     sp.add_argument("--item", default="", metavar="ITEM", help=tr("xcli.paper.help.item"))
     sp.add_argument("--borrower", required=True)
@@ -51,18 +48,18 @@ def register(sub, add, parser_class, groups) -> None:
     sp.add_argument("--due", required=True, metavar="YYYY-MM-DD")
     sp.add_argument("--date", default=None, metavar="YYYY-MM-DD")
 
-    sp = add(arc, "return", tr("xcli.paper.help.return"))
+    sp = reg.action("archive", "return", tr("xcli.paper.help.return"), cmd_return)
     sp.add_argument("loan", type=int, metavar="LOAN_ID")
     sp.add_argument("--date", default=None, metavar="YYYY-MM-DD")
     sp.add_argument("--note", default="")
 
-    sp = add(arc, "loans", tr("xcli.paper.help.loans"))
+    sp = reg.action("archive", "loans", tr("xcli.paper.help.loans"), cmd_loans)
     sp.add_argument("--all", action="store_true", help=tr("xcli.paper.help.loans_all"))
     sp.add_argument("--overdue", action="store_true", help=tr("xcli.paper.help.loans_overdue"))
     sp.add_argument("--as-of", default=None, metavar="YYYY-MM-DD")
     sp.add_argument("--student", default=None, metavar="STUDENT")
 
-    sp = add(arc, "handover", tr("xcli.paper.help.handover"))
+    sp = reg.action("archive", "handover", tr("xcli.paper.help.handover"), cmd_handover)
     sp.add_argument("student", metavar="STUDENT")
     sp.add_argument("--to", required=True, dest="handed_to")
     sp.add_argument("--date", default=None, metavar="YYYY-MM-DD")
@@ -71,21 +68,15 @@ def register(sub, add, parser_class, groups) -> None:
     sp.add_argument("--receipt", default=None, metavar="FILE", help=tr("xcli.paper.help.receipt"))
     sp.add_argument("--note", default="")
 
-    add(arc, "verify-files", tr("xcli.paper.help.verify_files"))
+    reg.action("archive", "verify-files", tr("xcli.paper.help.verify_files"), cmd_verify_files)
 
-    sp = add(arc, "folders", tr("xcli.paper.help.folders"))
+    sp = reg.action("archive", "folders", tr("xcli.paper.help.folders"), cmd_folders)
     sp.add_argument("--class-id", type=int, default=None)
     sp.add_argument("--all", action="store_true", help=tr("xcli.paper.help.folders_all"))
 
 
-def _open(args):
-    from app.cli.commands import _open as open_
-
-    return open_(args)
-
-
 def _sid(session, ref) -> int:
-    from app.paper import resolve_scan
+    from app.paper.locations import resolve_scan
     from app.students.service import resolve
 
     try:
@@ -98,17 +89,17 @@ def _sid(session, ref) -> int:
 
 
 def cmd_locate(args, out):
-    from app import paper
+    from app.paper.locations import label_key, locate, resolve_scan
     from app.students import store as q
 
-    with _open(args) as session:
-        sid = paper.resolve_scan(session, args.student)
+    with open_session(args) as session:
+        sid = resolve_scan(session, args.student)
         if sid is None:
             sid = _sid(session, args.student)
         s = q.get_student(session.conn, sid)
-        f = paper.locate(session, sid)
+        f = locate(session, sid)
         loc = f.location if f else []
-        payload = {"student_id": sid, "name": s["name"], "label_key": paper.label_key(session, sid),
+        payload = {"student_id": sid, "name": s["name"], "label_key": label_key(session, sid),
                    "has_folder": f is not None, "location": loc, "location_text": " / ".join(loc),
                    "moves": f.moves if f else []}
         text = tr("xcli.paper.located", name=s["name"], id=sid,
@@ -117,12 +108,12 @@ def cmd_locate(args, out):
 
 
 def cmd_move(args, out):
-    from app import paper
+    from app.paper.locations import move
 
     loc = args.location[0] if len(args.location) == 1 else args.location
-    with _open(args) as session:
+    with open_session(args) as session:
         sid = _sid(session, args.student)
-        f = paper.move(session, sid, loc, reason=args.reason)
+        f = move(session, sid, loc, reason=args.reason)
         return out.ok({"student_id": sid, "location": f.location, "location_text": f.path_text,
                        "moves": len(f.moves)},
                       tr("xcli.paper.moved", id=sid, location=f.path_text))
@@ -139,12 +130,12 @@ def _state(paper: str) -> str:
 
 
 def cmd_checklist(args, out):
-    from app import paper
+    from app.paper.checklist import checklist, load_template
 
-    with _open(args) as session:
+    with open_session(args) as session:
         sid = _sid(session, args.student)
-        items = paper.checklist(session, sid)
-        tpl = paper.load_template(session.school["profile"])
+        items = checklist(session, sid)
+        tpl = load_template(session.school["profile"])
         summary = {"items": len(items), "present": sum(i.paper == "present" for i in items),
                    "missing": sum(i.paper == "missing" for i in items), "lent": sum(i.paper == "lent" for i in items),
                    "unchecked": sum(i.paper == "unknown" for i in items), "scanned": sum(i.has_scan for i in items)}
@@ -154,20 +145,20 @@ def cmd_checklist(args, out):
 
 
 def cmd_check_item(args, out):
-    from app import paper
+    from app.paper.checklist import mark_item
 
-    with _open(args) as session:
+    with open_session(args) as session:
         sid = _sid(session, args.student)
-        it = paper.mark_item(session, sid, args.item, paper=args.paper, note=args.note, checked_by=args.by)
+        it = mark_item(session, sid, args.item, paper=args.paper, note=args.note, checked_by=args.by)
         return out.ok({"student_id": sid, "item": it.as_json()}, _item_line(it))
 
 
 def cmd_attach(args, out):
-    from app import paper
+    from app.paper.scans import attach_scan
 
-    with _open(args) as session:
+    with open_session(args) as session:
         sid = _sid(session, args.student)
-        r = paper.attach_scan(session, sid, args.item, args.file)
+        r = attach_scan(session, sid, args.item, args.file)
         return out.ok({"student_id": sid, "scan": {"id": r.scan_id, "item": r.item_key, "sha256": r.sha256,
                                                    "ext": r.ext, "bytes": r.bytes, "pages": r.pages,
                                                    "already_stored": r.already_stored,
@@ -177,39 +168,39 @@ def cmd_attach(args, out):
 
 
 def cmd_detach(args, out):
-    from app import paper
+    from app.paper.scans import withdraw_scan
 
-    with _open(args) as session:
-        paper.withdraw_scan(session, args.scan, reason=args.reason)
+    with open_session(args) as session:
+        withdraw_scan(session, args.scan, reason=args.reason)
         return out.ok({"scan_id": args.scan}, tr("xcli.paper.detached", id=args.scan))
 
 
 def cmd_lend(args, out):
-    from app import paper
+    from app.paper.loans import lend, loans
 
-    with _open(args) as session:
+    with open_session(args) as session:
         sid = _sid(session, args.student)
-        lid = paper.lend(session, sid, borrower=args.borrower, purpose=args.purpose, approved_by=args.approved_by,
-                         due_on=args.due, item_key=args.item, lent_on=args.date)
-        ln = next(x for x in paper.loans(session, open_only=False, student_id=sid) if x.id == lid)
+        lid = lend(session, sid, borrower=args.borrower, purpose=args.purpose, approved_by=args.approved_by,
+                   due_on=args.due, item_key=args.item, lent_on=args.date)
+        ln = next(x for x in loans(session, open_only=False, student_id=sid) if x.id == lid)
         return out.ok({"loan": ln.as_json()}, tr("xcli.paper.lent", id=lid, borrower=ln.borrower, due=ln.due_on))
 
 
 def cmd_return(args, out):
-    from app import paper
+    from app.paper.loans import return_loan
 
-    with _open(args) as session:
-        ln = paper.return_loan(session, args.loan, returned_on=args.date, note=args.note)
+    with open_session(args) as session:
+        ln = return_loan(session, args.loan, returned_on=args.date, note=args.note)
         return out.ok({"loan": ln.as_json()}, tr("xcli.paper.returned", id=ln.id, on=ln.returned_on))
 
 
 def cmd_loans(args, out):
-    from app import paper
+    from app.paper.loans import loans
 
-    with _open(args) as session:
+    with open_session(args) as session:
         sid = _sid(session, args.student) if args.student else None
-        rows = paper.loans(session, open_only=not args.all, as_of=args.as_of, student_id=sid,
-                           overdue_only=args.overdue)
+        rows = loans(session, open_only=not args.all, as_of=args.as_of, student_id=sid,
+                     overdue_only=args.overdue)
         text = "\n".join(tr("xcli.paper.loan_line", id=x.id, name=x.student_name, borrower=x.borrower,
                             due=x.due_on, late=tr("xcli.paper.late", days=x.days_overdue) if x.overdue else "")
                          for x in rows) or tr("xcli.paper.no_loans")
@@ -218,29 +209,30 @@ def cmd_loans(args, out):
 
 
 def cmd_handover(args, out):
-    from app import paper
+    from app.paper.loans import hand_over
+    from app.paper.scans import inspect
     from app.core import filestore as store
 
-    with _open(args) as session:
+    with open_session(args) as session:
         sid = _sid(session, args.student)
         receipt = None
         if args.receipt:
             from pathlib import Path
 
             data = Path(args.receipt).read_bytes()
-            ext, _pages = paper.inspect(data, Path(args.receipt).name)
+            ext, _pages = inspect(data, Path(args.receipt).name)
             receipt = store.put(session.folder, data, ext)
-        hid = paper.hand_over(session, sid, handed_to=args.handed_to, handed_on=args.date, carried_by=args.carried_by,
-                              receipt_sha256=receipt, note=args.note, event_id=args.event)
+        hid = hand_over(session, sid, handed_to=args.handed_to, handed_on=args.date, carried_by=args.carried_by,
+                        receipt_sha256=receipt, note=args.note, event_id=args.event)
         return out.ok({"student_id": sid, "handover_id": hid, "receipt_sha256": receipt},
                       tr("xcli.paper.handed_over", id=sid, to=args.handed_to))
 
 
 def cmd_verify_files(args, out):
-    from app import paper
+    from app.paper.sweep import verify_files
 
-    with _open(args) as session:
-        rep = paper.verify_files(session)
+    with open_session(args) as session:
+        rep = verify_files(session)
     if rep.clean:
         return out.ok({"report": rep.as_json()}, tr("xcli.paper.files_ok", n=rep.checked, mb=f"{rep.bytes / 1e6:.1f}"))
     fs = [Finding("file_missing", tr("xcli.paper.file_missing", path=m["path"] or m["sha256"],
@@ -251,10 +243,10 @@ def cmd_verify_files(args, out):
 
 
 def cmd_folders(args, out):
-    from app import paper
+    from app.paper.locations import overview
 
-    with _open(args) as session:
-        rows = paper.overview(session, args.class_id, all_statuses=args.all)
+    with open_session(args) as session:
+        rows = overview(session, args.class_id, all_statuses=args.all)
     text = "\n".join(tr("xcli.paper.folder_line", id=r["student_id"], name=r["name"],
                          location=" / ".join(r["location"]) or tr("xcli.paper.no_location")) for r in rows)
     return out.ok({"folders": rows, "count": len(rows), "without_folder": sum(not r["has_folder"] for r in rows),
@@ -264,8 +256,3 @@ def cmd_folders(args, out):
 def _refs(refs: list[dict]) -> str:
     return ", ".join(f"{r['what']}#{r['ref']}" + (f"/{r['student_id']}" if r["student_id"] else "") for r in refs[:5])
 
-
-COMMANDS.update({"archive_locate": cmd_locate, "archive_move": cmd_move, "archive_checklist": cmd_checklist,
-                 "archive_check-item": cmd_check_item, "archive_attach": cmd_attach, "archive_detach": cmd_detach, "archive_lend": cmd_lend,
-                 "archive_return": cmd_return, "archive_loans": cmd_loans, "archive_handover": cmd_handover,
-                 "archive_verify-files": cmd_verify_files, "archive_folders": cmd_folders})

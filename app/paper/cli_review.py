@@ -1,4 +1,5 @@
-"""``xueji`` verbs for discrepancies, semester review, school-archive snapshots and reconciliation with the national system (issue: paper archive): registered into app/cli/__init__.py's parser.
+"""``xueji`` verbs for discrepancies, semester review, school-archive snapshots and reconciliation with the
+national system.
 
 ``reconcile FILE | show [RUN] | resolve RUN LINE ACTION [--note T] | export OUT``;
 ``archive discrepancies``, ``archive review start|list|show|mark|scan|finding|fix|finish|report``,
@@ -10,11 +11,9 @@ import argparse
 import datetime as _dt
 from pathlib import Path
 
-from app.core.errors import INVALID, Finding
+from app.cli.common import open_session
+from app.core.errors import INVALID, Finding, UsageError
 from app.core.i18n import tr
-
-NESTED: set[str] = set()  # verbs that take an ACTION (e.g. "cert")
-COMMANDS: dict = {}  # "verb" or "verb_action" -> function(args, out) -> exit code
 
 RECONCILE_ACTIONS = ("show", "resolve", "export")
 
@@ -26,73 +25,58 @@ def _date(text: str) -> _dt.date:
         raise argparse.ArgumentTypeError(tr("xcli.grad.bad_date", value=text)) from None
 
 
-def _open(args):
-    from app.cli.commands import _open as open_
-
-    return open_(args)
-
-
-def _usage(message: str):
-    from app.core.errors import UsageError
-
-    return UsageError(message)
-
-
-def register(sub, add, parser_class, groups) -> None:
-    """Add this module's verbs to the top-level subparsers ``sub`` (``add(parent, name, help)`` makes one;
-    ``groups["student"]`` etc. are the existing action subparsers; ``groups["archive"]`` is the paper archive's)."""
-    sp = add(sub, "reconcile", tr("xcli.help.reconcile"))
+def register(reg) -> None:
+    sp = reg.verb("reconcile", cmd_reconcile)
     sp.add_argument("target", nargs="+", metavar="FILE", help=tr("xcli.help.reconcile_target"))
     sp.add_argument("--note", default="", help=tr("xcli.help.reconcile_note"))
 
-    arc = groups["archive"]
-    sp = add(arc, "discrepancies", tr("xcli.help.discrepancies"))
+    sp = reg.action("archive", "discrepancies", tr("xcli.help.discrepancies"), cmd_discrepancies)
     sp.add_argument("--as-of", type=_date, default=None)
     sp.add_argument("--kind", action="append", default=[], help=tr("xcli.help.discrepancy_kind"))
     sp.add_argument("--export", default=None, metavar="FILE.xlsx")
     sp.add_argument("--print", dest="print_to", default=None, metavar="FILE.pdf")
 
-    rv = add(arc, "review", tr("xcli.help.review")).add_subparsers(dest="review_action", metavar="STEP",
-                                                                   parser_class=parser_class)
-    p = add(rv, "start", tr("xcli.help.review_start"))
+    rv = reg.action("archive", "review", tr("xcli.help.review"), cmd_review).add_subparsers(
+        dest="review_action", metavar="STEP", parser_class=reg.Parser)
+    p = reg.add(rv, "start", tr("xcli.help.review_start"))
     p.add_argument("--class-id", type=int, default=None)
     p.add_argument("--term", default=None, metavar="YYYY-1|YYYY-2")
     p.add_argument("--note", default="")
-    add(rv, "list", tr("xcli.help.review_list"))
-    p = add(rv, "show", tr("xcli.help.review_show"))
+    reg.add(rv, "list", tr("xcli.help.review_list"))
+    p = reg.add(rv, "show", tr("xcli.help.review_show"))
     p.add_argument("review", type=int, metavar="REVIEW")
-    p = add(rv, "finish", tr("xcli.help.review_finish"))
+    p = reg.add(rv, "finish", tr("xcli.help.review_finish"))
     p.add_argument("review", type=int, metavar="REVIEW")
     p.add_argument("--note", default="")
-    p = add(rv, "mark", tr("xcli.help.review_mark"))
+    p = reg.add(rv, "mark", tr("xcli.help.review_mark"))
     p.add_argument("review", type=int, metavar="REVIEW")
     p.add_argument("student", metavar="STUDENT")
     p.add_argument("--step", action="append", default=[], choices=["folder", "checklist", "key_data"])
-    p = add(rv, "scan", tr("xcli.help.review_scan"))
+    p = reg.add(rv, "scan", tr("xcli.help.review_scan"))
     p.add_argument("review", type=int, metavar="REVIEW")
     p.add_argument("text", metavar="LABEL")
-    p = add(rv, "finding", tr("xcli.help.review_finding"))
+    p = reg.add(rv, "finding", tr("xcli.help.review_finding"))
     p.add_argument("review", type=int, metavar="REVIEW")
     p.add_argument("text", metavar="TEXT")
     p.add_argument("--student", default=None)
-    p = add(rv, "fix", tr("xcli.help.review_fix"))
+    p = reg.add(rv, "fix", tr("xcli.help.review_fix"))
     p.add_argument("finding", type=int, metavar="FINDING")
     p.add_argument("text", metavar="TEXT")
-    p = add(rv, "report", tr("xcli.help.review_report"))
+    p = reg.add(rv, "report", tr("xcli.help.review_report"))
     p.add_argument("review", type=int, metavar="REVIEW")
     p.add_argument("-o", "--output", required=True, metavar="FILE.pdf")
 
-    p = add(arc, "snapshot", tr("xcli.help.snapshot"))
+    p = reg.action("archive", "snapshot", tr("xcli.help.snapshot"), cmd_snapshot)
     p.add_argument("kind", metavar="KIND")
     p.add_argument("--school-year", type=int, required=True, metavar="YYYY")
     p.add_argument("--note", default="")
-    p = add(arc, "snapshots", tr("xcli.help.snapshots"))
+    p = reg.action("archive", "snapshots", tr("xcli.help.snapshots"), cmd_snapshots)
     p.add_argument("--school-year", type=int, default=None, metavar="YYYY")
     p.add_argument("--verify", action="store_true")
-    p = add(arc, "snapshot-export", tr("xcli.help.snapshot_export"))
+    p = reg.action("archive", "snapshot-export", tr("xcli.help.snapshot_export"), cmd_snapshot_export)
     p.add_argument("snapshot", type=int, metavar="ID")
     p.add_argument("output", metavar="FILE.pdf")
-    p = add(arc, "sign", tr("xcli.help.sign"))
+    p = reg.action("archive", "sign", tr("xcli.help.sign"), cmd_sign)
     p.add_argument("student", metavar="STUDENT")
     p.add_argument("--date", type=_date, default=None)
     p.add_argument("--guardian", default="")
@@ -115,41 +99,38 @@ def cmd_reconcile(args, out):
 
     t = list(args.target)
     action = t[0] if t[0] in RECONCILE_ACTIONS and not Path(t[0]).exists() else None
-    with _open(args) as session:
+    with open_session(args) as session:
         if action is None:
             if len(t) != 1:
-                raise _usage(tr("xcli.reconcile.usage"))
+                raise UsageError(tr("xcli.reconcile.usage"))
             rep = R.reconcile(session, t[0])
             return out.ok(rep.as_json(), _report_text(rep))
         if action == "show":
             if len(t) > 2 or (len(t) == 2 and not t[1].isdigit()):
-                raise _usage(tr("xcli.reconcile.usage"))
+                raise UsageError(tr("xcli.reconcile.usage"))
             rep = R.report(session, int(t[1]) if len(t) == 2 else None)
             return out.ok(rep.as_json(), _report_text(rep))
         if action == "resolve":
             if len(t) != 4 or not (t[1].isdigit() and t[2].isdigit()):
-                raise _usage(tr("xcli.reconcile.usage"))
+                raise UsageError(tr("xcli.reconcile.usage"))
             ln = R.resolve_line(session, int(t[1]), int(t[2]), t[3], args.note)
             return out.ok({"run_id": int(t[1]), "line": ln.as_json()},
                           tr("xcli.reconcile.resolved", id=ln.id, action=ln.action_name))
         if len(t) != 2:
-            raise _usage(tr("xcli.reconcile.usage"))
+            raise UsageError(tr("xcli.reconcile.usage"))
         ex = R.export_changes_since_last(session, t[1])
         return out.ok(ex.as_json(), tr("xcli.reconcile.exported", count=ex.count, path=ex.path, run=ex.since_run_id))
 
 
-COMMANDS["reconcile"] = cmd_reconcile
-
-
 # ---------------------------------------------------------------- discrepancies, signature
 def cmd_discrepancies(args, out):
-    from app.paper import review as P
+    from app.paper import discrepancies as P
 
     bad = [k for k in args.kind if k not in P.KINDS]
     if bad:
-        raise _usage(tr("xcli.discrepancy.bad_kind", kinds=", ".join(bad), choices=", ".join(P.KINDS)))
+        raise UsageError(tr("xcli.discrepancy.bad_kind", kinds=", ".join(bad), choices=", ".join(P.KINDS)))
     as_of = args.as_of or _dt.date.today()
-    with _open(args) as session:
+    with open_session(args) as session:
         lines = P.discrepancies(session, as_of, args.kind or None)
         payload = {"as_of": as_of.isoformat(), "count": len(lines), "discrepancies": [d.as_json() for d in lines]}
         if args.export:
@@ -162,16 +143,12 @@ def cmd_discrepancies(args, out):
 
 
 def cmd_sign(args, out):
-    from app.paper import review as P
+    from app.paper import discrepancies as P
     from app.students import service as ss
 
-    with _open(args) as session:
+    with open_session(args) as session:
         r = P.record_signature(session, ss.resolve(session, args.student), args.date, args.guardian)
         return out.ok({"signature": r}, tr("xcli.sign.done", date=r["signed_on"]))
-
-
-COMMANDS["archive_discrepancies"] = cmd_discrepancies
-COMMANDS["archive_sign"] = cmd_sign
 
 
 # ---------------------------------------------------------------- semester review
@@ -187,8 +164,8 @@ def cmd_review(args, out):
 
     a = args.review_action
     if not a:
-        raise _usage(tr("xcli.missing_command"))
-    with _open(args) as session:
+        raise UsageError(tr("xcli.missing_command"))
+    with open_session(args) as session:
         if a == "start":
             r = P.start_review(session, args.class_id, args.term, args.note)
             return out.ok({"id": r["id"], "review": r}, tr("xcli.review.started", id=r["id"]))
@@ -222,14 +199,11 @@ def cmd_review(args, out):
         return out.ok(res, res["path"])
 
 
-COMMANDS["archive_review"] = cmd_review
-
-
 # ---------------------------------------------------------------- school-archive snapshots
 def cmd_snapshot(args, out):
     from app.paper import school_archive as S
 
-    with _open(args) as session:
+    with open_session(args) as session:
         snap = S.file_snapshot(session, args.kind, args.school_year, args.note)
         return out.ok({"id": snap["id"], "snapshot": snap},
                       tr("xcli.snapshot.filed", kind=snap["kind_name"], year=snap["school_year"],
@@ -239,7 +213,7 @@ def cmd_snapshot(args, out):
 def cmd_snapshots(args, out):
     from app.paper import school_archive as S
 
-    with _open(args) as session:
+    with open_session(args) as session:
         if args.verify:
             rows = S.verify_snapshots(session)
             if args.school_year is not None:
@@ -262,11 +236,8 @@ def cmd_snapshots(args, out):
 def cmd_snapshot_export(args, out):
     from app.paper import school_archive as S
 
-    with _open(args) as session:
+    with open_session(args) as session:
         d = S.export_snapshot(session, args.snapshot, args.output)
         return out.ok({"snapshot": d, "path": d["path"]}, d["path"])
 
 
-COMMANDS["archive_snapshot"] = cmd_snapshot
-COMMANDS["archive_snapshots"] = cmd_snapshots
-COMMANDS["archive_snapshot-export"] = cmd_snapshot_export

@@ -1,4 +1,4 @@
-"""Reconciliation with the national 学籍 system (issue 6): read a roster the national system exported
+"""Reconciliation with the national 学籍 system : read a roster the national system exported
 (.xls/.xlsx; header aliases and title rows as app/exchange/template_io reads them), compare it with the
 archive and keep the report as history.
 
@@ -27,8 +27,9 @@ from app.core.i18n import Names, tr
 from app.core.paths import resource
 from app.core.session import Session
 from app.core.textnorm import clean
-from app.students import store as q
+from app.school import store as school_store
 from app.paper import review_store as rq
+from db.rows import now
 
 KIND_NAMES = Names({"only_xueji": "reconcile.kind.only_xueji", "only_national": "reconcile.kind.only_national",
                     "field": "reconcile.kind.field"})
@@ -193,7 +194,7 @@ def _class_names(session: Session) -> dict[int, set[str]]:
     from app.school.classes import display_name
 
     out = {}
-    for k in q.list_classes(session.conn, ()):
+    for k in school_store.list_classes(session.conn, ()):
         name = display_name(k)
         out[k["id"]] = {_norm_name(name), _norm_name(unicodedata.normalize("NFKC", name))}
     return out
@@ -283,7 +284,7 @@ def reconcile(session: Session, path) -> ReconcileReport:
     with session.transaction():
         lines, matched = _compare(session, rows)
         conn = session.conn
-        run_at = q.now()
+        run_at = now()
         run_id = rq.insert_run(conn, {"file_name": path.name, "file_sha256": hashlib.sha256(data).hexdigest(),
                                       "run_at": run_at, "run_by": session.user, "national_rows": len(rows),
                                       "matched": matched, "history_mark": rq.history_mark(conn),
@@ -324,7 +325,7 @@ def resolve_line(session: Session, run_id: int, line_id: int, action: str, note:
                                field=tr("reconcile.field.note"), outcome=INVALID)])
     with session.transaction():
         rq.insert_resolution(session.conn, {"run_id": int(run_id), "line_id": int(line_id), "action": action,
-                                            "note": note, "resolved_at": q.now(), "resolved_by": session.user})
+                                            "note": note, "resolved_at": now(), "resolved_by": session.user})
     return next(ln for ln in report(session, int(run_id)).lines if ln.id == int(line_id))
 
 
@@ -357,21 +358,22 @@ def export_changes_since_last(session: Session, out) -> ChangesExport:
     needs ``export_national``."""
     from app.audit import log as audit
     from app.exchange import export_service as X
+    from app.exchange import sheet_writer as W
     from app.exchange.approvals import grant
 
     out = Path(out)
     if out.suffix.lower() not in (".xls", ".xlsx"):
-        raise Refused([T.bad_format(out)])
+        raise Refused([W.bad_format(out)])
     allowed = grant(session, "national")
     run, ids = changed_since_last(session)
     conn = session.conn
-    classes = {k["id"]: k for k in q.list_classes(conn, ())}
+    classes = {k["id"]: k for k in school_store.list_classes(conn, ())}
     codes_ = {cid: k["code"] or "" for cid, k in classes.items()}
     headers = X.export_columns()
-    count = T.write_workbook(out, headers, X._rows(conn, ids, codes_, str(session.school["code"]), headers),
+    count = W.write_workbook(out, headers, X.template_rows(conn, ids, codes_, str(session.school["code"]), headers),
                              total=len(ids))
     with session.transaction():
-        rq.insert_export(conn, {"since_run_id": run["id"], "exported_at": q.now(), "exported_by": session.user,
+        rq.insert_export(conn, {"since_run_id": run["id"], "exported_at": now(), "exported_by": session.user,
                                 "path": str(out), "students": count})
         audit.record_export(session, out, count=count, kind="changes", conn=conn, **allowed.audit())
     return ChangesExport(str(out), count, run["id"], ids)

@@ -2,32 +2,14 @@
 reviews (migration 0008). Plain dicts in and out; writes assume the caller holds a transaction."""
 from __future__ import annotations
 
-import sqlite3
-
-
-def _d(row) -> dict | None:
-    return dict(row) if row is not None else None
-
-
-def _all(conn, sql: str, args=()) -> list[dict]:
-    return [dict(r) for r in conn.execute(sql, args).fetchall()]
-
-
-def _insert(conn, table: str, values: dict) -> int:
-    cols = ", ".join(values)
-    marks = ", ".join("?" for _ in values)
-    return conn.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", tuple(values.values())).lastrowid
-
-
-def table_exists(conn, name: str) -> bool:
-    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
+from db.rows import all_rows, insert, one
 
 
 # ---------------------------------------------------------------- students as reconciliation sees them
 def all_students(conn) -> list[dict]:
-    return _all(conn, "SELECT s.id, s.name, s.id_number, s.birth_date, s.gender, s.xueji_no, s.status, s.class_id, "
-                      "COALESCE(c.code, '') AS class_code FROM students s LEFT JOIN classes c ON c.id = s.class_id "
-                      "ORDER BY s.id")
+    return all_rows(conn, "SELECT s.id, s.name, s.id_number, s.birth_date, s.gender, s.xueji_no, s.status, s.class_id, "
+                          "COALESCE(c.code, '') AS class_code FROM students s LEFT JOIN classes c ON c.id = s.class_id "
+                          "ORDER BY s.id")
 
 
 def history_mark(conn) -> int:
@@ -48,47 +30,47 @@ def students_changed_since(conn, history_id: int, event_id: int) -> list[int]:
 
 # ---------------------------------------------------------------- reconciliation
 def insert_run(conn, values: dict) -> int:
-    return _insert(conn, "reconcile_runs", values)
+    return insert(conn, "reconcile_runs", values)
 
 
 def insert_line(conn, values: dict) -> int:
-    return _insert(conn, "reconcile_lines", values)
+    return insert(conn, "reconcile_lines", values)
 
 
 def get_run(conn, run_id: int) -> dict | None:
-    return _d(conn.execute("SELECT * FROM reconcile_runs WHERE id = ?", (run_id,)).fetchone())
+    return one(conn.execute("SELECT * FROM reconcile_runs WHERE id = ?", (run_id,)).fetchone())
 
 
 def last_run(conn) -> dict | None:
-    return _d(conn.execute("SELECT * FROM reconcile_runs ORDER BY id DESC LIMIT 1").fetchone())
+    return one(conn.execute("SELECT * FROM reconcile_runs ORDER BY id DESC LIMIT 1").fetchone())
 
 
 def runs(conn) -> list[dict]:
-    return _all(conn, "SELECT * FROM reconcile_runs ORDER BY id")
+    return all_rows(conn, "SELECT * FROM reconcile_runs ORDER BY id")
 
 
 def lines_of(conn, run_id: int) -> list[dict]:
     """The run's lines with their latest resolution (``action``, ``note``, ``resolved_at``, ``resolved_by``)."""
-    return _all(conn, """
+    return all_rows(conn, """
         SELECT l.*, r.action, r.note, r.resolved_at, r.resolved_by FROM reconcile_lines l
         LEFT JOIN reconcile_resolutions r ON r.id = (SELECT MAX(id) FROM reconcile_resolutions WHERE line_id = l.id)
         WHERE l.run_id = ? ORDER BY l.id""", (run_id,))
 
 
 def get_line(conn, line_id: int) -> dict | None:
-    return _d(conn.execute("SELECT * FROM reconcile_lines WHERE id = ?", (line_id,)).fetchone())
+    return one(conn.execute("SELECT * FROM reconcile_lines WHERE id = ?", (line_id,)).fetchone())
 
 
 def insert_resolution(conn, values: dict) -> int:
-    return _insert(conn, "reconcile_resolutions", values)
+    return insert(conn, "reconcile_resolutions", values)
 
 
 def resolutions_of(conn, line_id: int) -> list[dict]:
-    return _all(conn, "SELECT * FROM reconcile_resolutions WHERE line_id = ? ORDER BY id", (line_id,))
+    return all_rows(conn, "SELECT * FROM reconcile_resolutions WHERE line_id = ? ORDER BY id", (line_id,))
 
 
 def insert_export(conn, values: dict) -> int:
-    return _insert(conn, "reconcile_exports", values)
+    return insert(conn, "reconcile_exports", values)
 
 
 # ---------------------------------------------------------------- school-archive snapshots
@@ -98,7 +80,7 @@ def next_snapshot_version(conn, kind: str, year: int) -> int:
 
 
 def insert_snapshot(conn, values: dict) -> int:
-    return _insert(conn, "school_snapshots", values)
+    return insert(conn, "school_snapshots", values)
 
 
 def snapshots(conn, year: int | None = None, kind: str | None = None) -> list[dict]:
@@ -109,16 +91,16 @@ def snapshots(conn, year: int | None = None, kind: str | None = None) -> list[di
     if kind:
         sql += " AND kind = ?"
         args.append(kind)
-    return _all(conn, sql + " ORDER BY school_year, kind, version", args)
+    return all_rows(conn, sql + " ORDER BY school_year, kind, version", args)
 
 
 def get_snapshot(conn, snap_id: int) -> dict | None:
-    return _d(conn.execute("SELECT * FROM school_snapshots WHERE id = ?", (snap_id,)).fetchone())
+    return one(conn.execute("SELECT * FROM school_snapshots WHERE id = ?", (snap_id,)).fetchone())
 
 
 # ---------------------------------------------------------------- form signatures
 def insert_signature(conn, values: dict) -> int:
-    return _insert(conn, "form_signatures", values)
+    return insert(conn, "form_signatures", values)
 
 
 def student_history_mark(conn, student_id: int) -> int:
@@ -126,43 +108,39 @@ def student_history_mark(conn, student_id: int) -> int:
                         (student_id,)).fetchone()[0]
 
 
-def last_signature(conn, student_id: int) -> dict | None:
-    return _d(conn.execute("SELECT * FROM form_signatures WHERE student_id = ? ORDER BY id DESC LIMIT 1",
-                           (student_id,)).fetchone())
-
 
 # ---------------------------------------------------------------- discrepancies from status changes
-def evidence_missing(conn, with_paper: bool = False) -> list[dict]:
-    """Evidence of status changes (not undone) whose latest note for (event, document) is 'missing', and, with
-    ``with_paper``, evidence noted as in the folder whose checklist item (``evidence:<id>``) is marked missing."""
-    paper = ("OR (ev.how = 'in_folder' AND EXISTS (SELECT 1 FROM checklist_marks m WHERE m.student_id = e.student_id "
-             "AND m.item_key = 'evidence:' || ev.id AND m.paper = 'missing'))") if with_paper else ""
-    return _all(conn, f"""
+def evidence_missing(conn) -> list[dict]:
+    """Evidence of status changes (not undone) whose latest note for (event, document) is 'missing', or noted as
+    in the folder while its checklist item (``evidence:<id>``) is marked missing."""
+    return all_rows(conn, """
         SELECT ev.id AS evidence_id, ev.event_id, ev.name, ev.how, ev.noted_at, e.student_id, e.kind, e.effective_date
         FROM event_evidence ev JOIN status_events e ON e.id = ev.event_id
-        WHERE (ev.how = 'missing' {paper})
+        WHERE (ev.how = 'missing' OR (ev.how = 'in_folder' AND EXISTS (SELECT 1 FROM checklist_marks m
+               WHERE m.student_id = e.student_id AND m.item_key = 'evidence:' || ev.id AND m.paper = 'missing')))
           AND ev.id = (SELECT MAX(id) FROM event_evidence x WHERE x.event_id = ev.event_id AND x.name = ev.name)
           AND NOT EXISTS (SELECT 1 FROM status_events c WHERE c.cancels_event = e.id)
         ORDER BY e.effective_date, ev.event_id, ev.id""")
 
 
-def handover_deadlines(conn) -> list[dict]:
-    return _all(conn, """
-        SELECT d.*, e.effective_date FROM deadlines d LEFT JOIN status_events e ON e.id = d.event_id
-        WHERE d.kind = 'archive_handover' ORDER BY d.due_date, d.id""")
+
+
+def evidence_name(conn, evidence_id: int) -> str | None:
+    r = conn.execute("SELECT name FROM event_evidence WHERE id = ?", (evidence_id,)).fetchone()
+    return r[0] if r else None
 
 
 # ---------------------------------------------------------------- reviews
 def insert_review(conn, values: dict) -> int:
-    return _insert(conn, "review_sessions", values)
+    return insert(conn, "review_sessions", values)
 
 
 def get_review(conn, review_id: int) -> dict | None:
-    return _d(conn.execute("SELECT * FROM review_sessions WHERE id = ?", (review_id,)).fetchone())
+    return one(conn.execute("SELECT * FROM review_sessions WHERE id = ?", (review_id,)).fetchone())
 
 
 def reviews(conn) -> list[dict]:
-    return _all(conn, "SELECT * FROM review_sessions ORDER BY id")
+    return all_rows(conn, "SELECT * FROM review_sessions ORDER BY id")
 
 
 def finish_review(conn, review_id: int, at: str, by: str, note: str) -> None:
@@ -171,23 +149,23 @@ def finish_review(conn, review_id: int, at: str, by: str, note: str) -> None:
 
 
 def insert_mark(conn, values: dict) -> int:
-    return _insert(conn, "review_marks", values)
+    return insert(conn, "review_marks", values)
 
 
 def marks_of(conn, review_id: int) -> list[dict]:
-    return _all(conn, "SELECT * FROM review_marks WHERE review_id = ? ORDER BY id", (review_id,))
+    return all_rows(conn, "SELECT * FROM review_marks WHERE review_id = ? ORDER BY id", (review_id,))
 
 
 def insert_finding(conn, values: dict) -> int:
-    return _insert(conn, "review_findings", values)
+    return insert(conn, "review_findings", values)
 
 
 def findings_of(conn, review_id: int) -> list[dict]:
-    return _all(conn, "SELECT * FROM review_findings WHERE review_id = ? ORDER BY id", (review_id,))
+    return all_rows(conn, "SELECT * FROM review_findings WHERE review_id = ? ORDER BY id", (review_id,))
 
 
 def get_finding(conn, finding_id: int) -> dict | None:
-    return _d(conn.execute("SELECT * FROM review_findings WHERE id = ?", (finding_id,)).fetchone())
+    return one(conn.execute("SELECT * FROM review_findings WHERE id = ?", (finding_id,)).fetchone())
 
 
 def student_ids_in_scope(conn, class_id: int | None, statuses) -> list[int]:
@@ -215,7 +193,7 @@ def students_brief(conn, ids) -> dict[int, dict]:
 # ---------------------------------------------------------------- discrepancies from the paper archive (migration 0007)
 def students_without_folder(conn, statuses) -> list[dict]:
     marks = ",".join("?" for _ in statuses)
-    return _all(conn, f"""
+    return all_rows(conn, f"""
         SELECT s.id AS student_id, s.created_at FROM students s
         WHERE s.status IN ({marks}) AND NOT EXISTS (SELECT 1 FROM paper_folders f WHERE f.student_id = s.id)
         ORDER BY s.class_id, s.id""", list(statuses))
@@ -223,19 +201,19 @@ def students_without_folder(conn, statuses) -> list[dict]:
 
 def folders_without_location(conn, statuses) -> list[dict]:
     marks = ",".join("?" for _ in statuses)
-    return _all(conn, f"""
+    return all_rows(conn, f"""
         SELECT f.student_id, f.created_at FROM paper_folders f JOIN students s ON s.id = f.student_id
         WHERE s.status IN ({marks}) AND TRIM(REPLACE(REPLACE(f.location, '[', ''), ']', '')) = ''
         ORDER BY s.class_id, s.id""", list(statuses))
 
 
 def loans_overdue(conn, as_of: str) -> list[dict]:
-    return _all(conn, "SELECT * FROM folder_loans WHERE returned_on IS NULL AND due_on < ? ORDER BY due_on, id",
-                (as_of,))
+    return all_rows(conn, "SELECT * FROM folder_loans WHERE returned_on IS NULL AND due_on < ? ORDER BY due_on, id",
+                    (as_of,))
 
 
 def paper_without_scan(conn) -> list[dict]:
-    return _all(conn, """
+    return all_rows(conn, """
         SELECT m.student_id, m.item_key, m.checked_at FROM checklist_marks m
         WHERE m.paper = 'present'
           AND NOT EXISTS (SELECT 1 FROM scans x WHERE x.student_id = m.student_id AND x.item_key = m.item_key
@@ -244,7 +222,7 @@ def paper_without_scan(conn) -> list[dict]:
 
 
 def scans_without_paper(conn) -> list[dict]:
-    return _all(conn, """
+    return all_rows(conn, """
         SELECT x.student_id, x.item_key, MIN(x.attached_at) AS attached_at, m.paper FROM scans x
         LEFT JOIN checklist_marks m ON m.student_id = x.student_id AND m.item_key = x.item_key
         WHERE x.withdrawn_at IS NULL AND (m.paper IS NULL OR m.paper IN ('missing', 'unknown'))
@@ -253,7 +231,7 @@ def scans_without_paper(conn) -> list[dict]:
 
 def transfers_out(conn) -> list[dict]:
     """Transfer-out events not undone, with the hand-over deadline written for them (if any)."""
-    return _all(conn, """
+    return all_rows(conn, """
         SELECT e.id AS event_id, e.student_id, e.effective_date, e.to_state,
                d.due_date, d.rule, d.article, d.done_at
         FROM status_events e
@@ -264,7 +242,7 @@ def transfers_out(conn) -> list[dict]:
 
 
 def first_handover(conn, student_id: int, event_id: int | None) -> dict | None:
-    return _d(conn.execute(
+    return one(conn.execute(
         "SELECT * FROM folder_handovers WHERE student_id = ? AND (event_id = ? OR event_id IS NULL) "
         "ORDER BY handed_on, id LIMIT 1", (student_id, event_id)).fetchone())
 
@@ -292,4 +270,3 @@ def edits_after(conn, student_id: int, history_id: int, at: str) -> dict:
     return {"edits": r[0], "since": r[1]}
 
 
-__all__ = [n for n in dir() if not n.startswith("_") and n != "sqlite3"]

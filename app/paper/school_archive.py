@@ -23,8 +23,8 @@ from app.core.i18n import Names, tr
 from app.core.paths import resource
 from app.core import filestore as store
 from app.core.session import Session
-from app.students import store as q
 from app.paper import review_store as rq
+from db.rows import now
 
 # snapshot kind -> the print kind that renders it (stubs: the issuance register of one certificate kind)
 PRINT_KIND = {
@@ -96,7 +96,7 @@ def file_snapshot(session: Session, kind: str, year: int, note: str = "") -> dic
         sid = rq.insert_snapshot(conn, {"kind": kind, "school_year": year,
                                         "version": rq.next_snapshot_version(conn, kind, year),
                                         "file_sha256": digest, "size": len(data), "pages": pages,
-                                        "filed_at": q.now(), "filed_by": session.user, "note": note or ""})
+                                        "filed_at": now(), "filed_by": session.user, "note": note or ""})
     snap = _describe(rq.get_snapshot(session.conn, sid))
     snap["path"] = str(store.path(session.folder, digest, "pdf"))
     return snap

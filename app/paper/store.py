@@ -4,28 +4,19 @@ from __future__ import annotations
 
 import json
 
-from app.students.store import now
-
-
-def _rows(cur) -> list[dict]:
-    return [dict(r) for r in cur]
-
-
-def _one(cur) -> dict | None:
-    r = cur.fetchone()
-    return dict(r) if r is not None else None
+from db.rows import all_rows, columns, now, one, table_names
 
 
 # ---------------------------------------------------------------- folders and locations
 def get_folder(conn, student_id: int) -> dict | None:
-    f = _one(conn.execute("SELECT * FROM paper_folders WHERE student_id = ?", (student_id,)))
+    f = one(conn.execute("SELECT * FROM paper_folders WHERE student_id = ?", (student_id,)).fetchone())
     if f:
         f["location"] = json.loads(f["location"] or "[]")
     return f
 
 
 def folders(conn) -> list[dict]:
-    out = _rows(conn.execute("SELECT * FROM paper_folders ORDER BY student_id"))
+    out = all_rows(conn, "SELECT * FROM paper_folders ORDER BY student_id")
     for f in out:
         f["location"] = json.loads(f["location"] or "[]")
     return out
@@ -48,7 +39,7 @@ def set_location(conn, student_id: int, old: list[str], new: list[str], user: st
 
 
 def moves_of(conn, student_id: int) -> list[dict]:
-    out = _rows(conn.execute("SELECT * FROM folder_moves WHERE student_id = ? ORDER BY id", (student_id,)))
+    out = all_rows(conn, "SELECT * FROM folder_moves WHERE student_id = ? ORDER BY id", (student_id,))
     for m in out:
         m["from_location"] = json.loads(m["from_location"] or "[]")
         m["to_location"] = json.loads(m["to_location"] or "[]")
@@ -71,27 +62,21 @@ def upsert_mark(conn, student_id: int, item_key: str, paper: str, note: str, use
                  "VALUES (?, ?, ?, ?, ?, ?)", (student_id, item_key, paper, note, ts, user))
 
 
-def mark_log(conn, student_id: int, item_key: str | None = None) -> list[dict]:
-    if item_key is None:
-        return _rows(conn.execute("SELECT * FROM checklist_mark_log WHERE student_id = ? ORDER BY id", (student_id,)))
-    return _rows(conn.execute("SELECT * FROM checklist_mark_log WHERE student_id = ? AND item_key = ? ORDER BY id",
-                              (student_id, item_key)))
-
 
 # ---------------------------------------------------------------- status-change evidence (read only; 0004)
 def evidence_of(conn, student_id: int) -> list[dict]:
     """Each status change's documents of the student: the latest row per (event, document name)."""
-    return _rows(conn.execute(
-        "SELECT ev.*, e.kind AS event_kind, e.effective_date, e.student_id FROM event_evidence ev "
+    return all_rows(
+        conn, "SELECT ev.*, e.kind AS event_kind, e.effective_date, e.student_id FROM event_evidence ev "
         "JOIN status_events e ON e.id = ev.event_id WHERE e.student_id = ? "
         "AND ev.id = (SELECT MAX(x.id) FROM event_evidence x WHERE x.event_id = ev.event_id AND x.name = ev.name) "
         "ORDER BY e.effective_date, e.id, ev.id",
-        (student_id,)))
+        (student_id,))
 
 
 def status_events_of(conn, student_id: int) -> list[dict]:
-    return _rows(conn.execute("SELECT * FROM status_events WHERE student_id = ? ORDER BY effective_date, id",
-                              (student_id,)))
+    return all_rows(conn, "SELECT * FROM status_events WHERE student_id = ? ORDER BY effective_date, id",
+                    (student_id,))
 
 
 # ---------------------------------------------------------------- scans
@@ -105,12 +90,12 @@ def insert_scan(conn, row: dict) -> int:
 
 
 def find_scan(conn, student_id: int, item_key: str, sha: str) -> dict | None:
-    return _one(conn.execute("SELECT * FROM scans WHERE student_id = ? AND item_key = ? AND sha256 = ? "
-                             "AND withdrawn_at IS NULL", (student_id, item_key, sha)))
+    return one(conn.execute("SELECT * FROM scans WHERE student_id = ? AND item_key = ? AND sha256 = ? "
+                            "AND withdrawn_at IS NULL", (student_id, item_key, sha)).fetchone())
 
 
 def get_scan(conn, scan_id: int) -> dict | None:
-    return _one(conn.execute("SELECT * FROM scans WHERE id = ?", (scan_id,)))
+    return one(conn.execute("SELECT * FROM scans WHERE id = ?", (scan_id,)).fetchone())
 
 
 def withdraw_scan(conn, scan_id: int, user: str) -> None:
@@ -118,12 +103,9 @@ def withdraw_scan(conn, scan_id: int, user: str) -> None:
 
 
 def scans_of(conn, student_id: int) -> list[dict]:
-    return _rows(conn.execute("SELECT * FROM scans WHERE student_id = ? AND withdrawn_at IS NULL ORDER BY id",
-                              (student_id,)))
+    return all_rows(conn, "SELECT * FROM scans WHERE student_id = ? AND withdrawn_at IS NULL ORDER BY id",
+                    (student_id,))
 
-
-def all_scans(conn) -> list[dict]:
-    return _rows(conn.execute("SELECT * FROM scans ORDER BY id"))
 
 
 # ---------------------------------------------------------------- files referenced by the archive (for the sweep)
@@ -147,10 +129,10 @@ def referenced_files(conn) -> list[dict]:
         out.append({"sha256": r["receipt_sha256"], "ext": None, "bytes": None, "what": "handover",
                     "student_id": r["student_id"], "ref": r["id"]})
     known = {"photos", "scans", "event_evidence", "folder_handovers"}
-    for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+    for table in table_names(conn):
         if table in known or table.startswith("sqlite_"):
             continue
-        cols = [c["name"] for c in conn.execute(f'PRAGMA table_info("{table}")')]
+        cols = columns(conn, table)
         for col in cols:
             if col == "sha256" or col.endswith("_sha256"):
                 sid = "student_id" if "student_id" in cols else "NULL"
@@ -172,7 +154,7 @@ def insert_loan(conn, row: dict) -> int:
 
 
 def get_loan(conn, loan_id: int) -> dict | None:
-    return _one(conn.execute("SELECT * FROM folder_loans WHERE id = ?", (loan_id,)))
+    return one(conn.execute("SELECT * FROM folder_loans WHERE id = ?", (loan_id,)).fetchone())
 
 
 def close_loan(conn, loan_id: int, returned_on: str, returned_to: str, note: str) -> None:
@@ -181,8 +163,8 @@ def close_loan(conn, loan_id: int, returned_on: str, returned_to: str, note: str
 
 
 def open_loans_of(conn, student_id: int) -> list[dict]:
-    return _rows(conn.execute("SELECT * FROM folder_loans WHERE student_id = ? AND returned_on IS NULL ORDER BY id",
-                              (student_id,)))
+    return all_rows(conn, "SELECT * FROM folder_loans WHERE student_id = ? AND returned_on IS NULL ORDER BY id",
+                    (student_id,))
 
 
 def list_loans(conn, open_only: bool = True, student_id: int | None = None) -> list[dict]:
@@ -194,7 +176,7 @@ def list_loans(conn, open_only: bool = True, student_id: int | None = None) -> l
     if student_id is not None:
         sql += " AND l.student_id = ?"
         args.append(student_id)
-    return _rows(conn.execute(sql + " ORDER BY l.due_on, l.id", args))
+    return all_rows(conn, sql + " ORDER BY l.due_on, l.id", args)
 
 
 # ---------------------------------------------------------------- hand-overs
@@ -208,12 +190,12 @@ def insert_handover(conn, row: dict) -> int:
 
 
 def handovers_of(conn, student_id: int) -> list[dict]:
-    return _rows(conn.execute("SELECT * FROM folder_handovers WHERE student_id = ? ORDER BY id", (student_id,)))
+    return all_rows(conn, "SELECT * FROM folder_handovers WHERE student_id = ? ORDER BY id", (student_id,))
 
 
 # ---------------------------------------------------------------- scan resolution
 def student_by_id(conn, student_id: int) -> dict | None:
-    return _one(conn.execute("SELECT id, xueji_no, id_number FROM students WHERE id = ?", (student_id,)))
+    return one(conn.execute("SELECT id, xueji_no, id_number FROM students WHERE id = ?", (student_id,)).fetchone())
 
 
 def student_ids_where(conn, col: str, value: str) -> list[int]:
@@ -237,7 +219,7 @@ def folder_overview(conn, class_id: int | None = None, statuses: tuple[str, ...]
     if statuses:
         sql += f" AND s.status IN ({', '.join('?' * len(statuses))})"
         args += list(statuses)
-    out = _rows(conn.execute(sql + " ORDER BY s.class_id, s.id", args))
+    out = all_rows(conn, sql + " ORDER BY s.class_id, s.id", args)
     for r in out:
         r["has_folder"] = r["location"] is not None
         r["location"] = json.loads(r["location"] or "[]")

@@ -29,6 +29,8 @@ from app.photos.errors import PhotoError
 from app.photos.presets import get_preset
 from app.core.session import Session
 from app.students.service import resolve
+from app.school import store as school_store
+from app.photos import store as photo_store
 from app.students import store as q
 
 MAX_INPUT_BYTES = 64 * 1024 * 1024  # = pipeline.MAX_INPUT_BYTES (Pillow is imported only when a photo is processed)
@@ -90,7 +92,7 @@ def process(data: bytes, preset, *, crop=None, rotate: int = 0):
 
 def _store_row(session: Session, conn, sid: int, spec, digest: str, ext: str, nbytes: int,
                preset: str, crop, rotate: int, source: str, batch: str = "") -> int:
-    photo_id, old = q.insert_photo(conn, {
+    photo_id, old = photo_store.insert_photo(conn, {
         "student_id": sid, "original_sha256": digest, "original_ext": ext, "original_bytes": nbytes,
         "spec_jpeg": spec.jpeg, "width": spec.width, "height": spec.height, "size": spec.size, "preset": preset,
         "crop": json.dumps(list(crop)) if crop is not None else "", "rotate": rotate, "source": source,
@@ -123,7 +125,7 @@ def set_photo(session: Session, ref, data: bytes, *, source: str = "file", crop=
 def recrop(session: Session, ref, *, crop, rotate: int = 0, preset: str | None = None) -> PhotoResult:
     """A new spec photo from the current photo's kept original, with another crop box / rotation."""
     sid = resolve(session, ref)
-    cur = q.current_photo(session.conn, sid)
+    cur = photo_store.current_photo(session.conn, sid)
     if not cur:
         raise NotFound(tr("photo.err.no_photo", id=sid))
     try:
@@ -141,12 +143,12 @@ def recrop(session: Session, ref, *, crop, rotate: int = 0, preset: str | None =
 
 
 def get_photo(session: Session, ref) -> bytes | None:
-    return q.current_photo_jpeg(session.conn, resolve(session, ref))
+    return photo_store.current_photo_jpeg(session.conn, resolve(session, ref))
 
 
 def get_original(session: Session, ref) -> bytes | None:
     """The kept original of the current photo (for the re-crop dialog), or None."""
-    cur = q.current_photo(session.conn, resolve(session, ref))
+    cur = photo_store.current_photo(session.conn, resolve(session, ref))
     if not cur:
         return None
     try:
@@ -156,12 +158,12 @@ def get_original(session: Session, ref) -> bytes | None:
 
 
 def has_photo_ids(session: Session) -> set[int]:
-    return q.photo_student_ids(session.conn)
+    return photo_store.photo_student_ids(session.conn)
 
 
 def photo_info(session: Session, ref) -> dict | None:
     """The current photo's metadata (no JPEG bytes): id, size, preset, crop (list or None), rotate, source…"""
-    cur = q.current_photo(session.conn, resolve(session, ref))
+    cur = photo_store.current_photo(session.conn, resolve(session, ref))
     if cur:
         cur["crop"] = json.loads(cur["crop"]) if cur["crop"] else None
     return cur
@@ -249,11 +251,10 @@ class _Matcher:
             code, klass, name = (p.strip() for p in parts)
             if code != self.school_code:
                 return []
-            k = q.class_by_code(self.conn, klass)
+            k = school_store.class_by_code(self.conn, klass)
             if not k:
                 return []
-            return [r[0] for r in self.conn.execute(
-                "SELECT id FROM students WHERE class_id = ? AND name = ? ORDER BY id", (k["id"], name))]
+            return q.student_ids_named(self.conn, k["id"], name)
         n = normalize_id(s)
         if not re.fullmatch(r"[0-9A-Za-z()\uff08\uff09-]{5,30}", n):
             return []
@@ -433,8 +434,8 @@ def export_photos(session: Session, outdir, *, class_id: int | None = None, prog
     out.mkdir(parents=True, exist_ok=True)
     conn = session.conn
     school_code = (session.school or {}).get("code", "")
-    classes = [q.get_class(conn, class_id)] if class_id is not None else [
-        dict(r) for r in conn.execute("SELECT * FROM classes ORDER BY status, grade, number, entry_year")]
+    classes = ([school_store.get_class(conn, class_id)] if class_id is not None
+               else school_store.all_classes(conn))
     if class_id is not None and classes[0] is None:
         raise NotFound(tr("photo.err.class_missing", id=class_id))
     statuses = list(st.in_class_codes())
@@ -442,12 +443,10 @@ def export_photos(session: Session, outdir, *, class_id: int | None = None, prog
     for i, k in enumerate(classes, 1):
         if cancel is not None and cancel():
             break
-        students = [dict(r) for r in conn.execute(
-            f"SELECT id, name, id_number FROM students WHERE class_id = ? AND status IN ({', '.join('?' * len(statuses))})"
-            " ORDER BY CAST(seat_no AS INTEGER), id", [k["id"], *statuses])]
+        students = q.class_roll(conn, k["id"], statuses)
         if not students:
             continue
-        jpegs = q.current_photo_jpegs(conn, [s["id"] for s in students])
+        jpegs = photo_store.current_photo_jpegs(conn, [s["id"] for s in students])
         kname = display_name(k)
         for s in students:
             if s["id"] not in jpegs:

@@ -1,6 +1,7 @@
-"""``xueji`` verbs for printing and certificates (issue: printing): registered into app/cli/__init__.py's parser.
+"""``xueji`` verbs for printing and certificates (registered through app/cli/registry.py).
 
     xueji print KIND (--student S | --class-id ID | --school-year YYYY) -o FILE.pdf [--overlay] [--calibration NAME]
+               [--dry-run]
     xueji print change-form (--event ID | --student S) -o FILE.pdf
     xueji cert issue KIND STUDENT [--override-reason T --approved-by T] [--number N] [--issue-date D]
     xueji cert void NUMBER --reason T
@@ -16,18 +17,10 @@ from __future__ import annotations
 
 import datetime as _dt
 
+from app.cli.common import findings_json, open_session
 from app.core.errors import UsageError
 from app.core.i18n import tr
-
-# app/printing's KINDS (the contract's list; tests/test_printing_cli.py checks they agree). Kept here so that
-# building the parser does not load the renderer.
-CERT_KINDS = ("diploma", "completion-certificate", "incomplete-certificate", "study-certificate",
-              "education-certificate")
-KINDS = CERT_KINDS + ("basic-info-form", "class-roster", "new-student-roster", "graduate-roster", "change-register",
-                      "hs-registration-approval", "hs-registration-register", "folder-label", "folder-contents",
-                      "calibration-sheet", "issuance-register", "change-form")
-
-NESTED: set[str] = {"cert", "calibration"}  # verbs that take an ACTION
+from app.printing.kinds import CERT_KINDS, KINDS  # a leaf: building the parser does not load the renderer
 
 
 def _date(text: str) -> _dt.date:
@@ -37,10 +30,8 @@ def _date(text: str) -> _dt.date:
         raise UsageError(tr("xcli.print.bad_date", value=text)) from None
 
 
-def register(sub, add, parser_class, groups) -> None:
-    """Add this module's verbs to the top-level subparsers ``sub`` (``add(parent, name, help)`` makes one;
-    ``groups["student"]`` etc. are the existing action subparsers)."""
-    sp = add(sub, "print", tr("xcli.help.print"))
+def register(reg) -> None:
+    sp = reg.verb("print", cmd_print)
     sp.add_argument("kind", metavar="KIND", choices=KINDS, help=tr("xcli.help.print_kind", kinds=", ".join(KINDS)))
     sel = sp.add_mutually_exclusive_group()
     sel.add_argument("--student", action="append", default=[], metavar="S", help=tr("xcli.help.student_ref"))
@@ -51,10 +42,10 @@ def register(sub, add, parser_class, groups) -> None:
     _print_opts(sp)
     sp.add_argument("--issue-date", type=_date, default=None, metavar="YYYY-MM-DD", help=tr("xcli.help.issue_date"))
     sp.add_argument("--mask-ids", action="store_true", help=tr("xcli.help.print_mask_ids"))
+    sp.add_argument("--dry-run", action="store_true", help=tr("xcli.help.print_dry_run"))
 
-    cert = add(sub, "cert", tr("xcli.help.cert")).add_subparsers(dest="action", metavar="ACTION",
-                                                                 parser_class=parser_class)
-    sp = add(cert, "issue", tr("xcli.help.cert_issue"))
+    reg.verb("cert")
+    sp = reg.action("cert", "issue", tr("xcli.help.cert_issue"), cmd_cert_issue)
     sp.add_argument("kind", metavar="KIND", choices=CERT_KINDS)
     sp.add_argument("student", metavar="STUDENT", help=tr("xcli.help.student_ref"))
     sp.add_argument("--override-reason", default="", help=tr("xcli.help.override_reason"))
@@ -62,52 +53,39 @@ def register(sub, add, parser_class, groups) -> None:
     sp.add_argument("--number", default=None, help=tr("xcli.help.cert_number"))
     sp.add_argument("--issue-date", type=_date, default=None, metavar="YYYY-MM-DD", help=tr("xcli.help.issue_date"))
     sp.add_argument("--original-number", default="", help=tr("xcli.help.original_number"))
-    sp = add(cert, "void", tr("xcli.help.cert_void"))
+    sp = reg.action("cert", "void", tr("xcli.help.cert_void"), cmd_cert_void)
     sp.add_argument("number", metavar="NUMBER")
     sp.add_argument("--reason", required=True)
-    sp = add(cert, "reprint", tr("xcli.help.cert_reprint"))
+    sp = reg.action("cert", "reprint", tr("xcli.help.cert_reprint"), cmd_cert_reprint)
     sp.add_argument("number", metavar="NUMBER")
     sp.add_argument("--reason", required=True)
     sp.add_argument("-o", "--output", default=None, metavar="FILE.pdf")
     _print_opts(sp)
-    sp = add(cert, "verify", tr("xcli.help.cert_verify"))
+    sp = reg.action("cert", "verify", tr("xcli.help.cert_verify"), cmd_cert_verify)
     sp.add_argument("number", metavar="NUMBER")
     sp.add_argument("--date", type=_date, default=None, metavar="YYYY-MM-DD")
-    sp = add(cert, "list", tr("xcli.help.cert_list"))
+    sp = reg.action("cert", "list", tr("xcli.help.cert_list"), cmd_cert_list)
     sp.add_argument("--student", default=None, metavar="S", help=tr("xcli.help.student_ref"))
     sp.add_argument("--kind", default=None, choices=CERT_KINDS)
-    sp = add(cert, "register", tr("xcli.help.cert_register"))
+    sp = reg.action("cert", "register", tr("xcli.help.cert_register"), cmd_cert_register)
     sp.add_argument("--school-year", type=int, default=None, metavar="YYYY", help=tr("xcli.help.school_year"))
-    sp = add(cert, "pattern", tr("xcli.help.cert_pattern"))
+    sp = reg.action("cert", "pattern", tr("xcli.help.cert_pattern"), cmd_cert_pattern)
     sp.add_argument("--set", default=None, metavar="PATTERN")
     sp.add_argument("--kind-code", action="append", default=[], metavar="KIND=CODE")
 
-    cal = add(sub, "calibration", tr("xcli.help.calibration")).add_subparsers(dest="action", metavar="ACTION",
-                                                                             parser_class=parser_class)
-    sp = add(cal, "set", tr("xcli.help.calibration_set"))
+    reg.verb("calibration")
+    sp = reg.action("calibration", "set", tr("xcli.help.calibration_set"), cmd_calibration_set)
     sp.add_argument("name", metavar="NAME")
     sp.add_argument("--dx", type=float, required=True, metavar="MM")
     sp.add_argument("--dy", type=float, required=True, metavar="MM")
     sp.add_argument("--scale", type=float, default=1.0)
     sp.add_argument("--printer", default="")
-    add(cal, "list", tr("xcli.help.calibration_list"))
+    reg.action("calibration", "list", tr("xcli.help.calibration_list"), cmd_calibration_list)
 
 
 def _print_opts(sp) -> None:
     sp.add_argument("--overlay", action="store_true", help=tr("xcli.help.overlay"))
     sp.add_argument("--calibration", default=None, metavar="NAME", help=tr("xcli.help.calibration_name"))
-
-
-def _open(args):
-    from app.cli.commands import _open as open_session
-
-    return open_session(args)
-
-
-def _findings_json(fs) -> list[dict]:
-    from app.cli import _err
-
-    return [_err(f) for f in fs]
 
 
 def cmd_print(args, out):
@@ -118,8 +96,13 @@ def cmd_print(args, out):
         raise UsageError(tr("xcli.print.event_only_change_form", kind=args.kind))
     if args.kind == "change-form" and (args.class_id is not None or args.school_year is not None):
         raise UsageError(tr("xcli.print.change_form_selection"))
-    with _open(args) as session:
+    with open_session(args) as session:
         ids = [resolve(session, s) for s in args.student] or None
+        if args.dry_run:
+            session.require("print")
+            plan = ps.plan_print(session, args.kind, student_ids=ids, class_id=args.class_id,
+                                 school_year=args.school_year, event_ids=args.event or None, mask_ids=args.mask_ids)
+            return _dry_run(out, plan)
         r = ps.print_document(session, args.kind, args.output, student_ids=ids, class_id=args.class_id,
                               school_year=args.school_year, overlay=args.overlay, calibration=args.calibration,
                               issue_date=args.issue_date, event_ids=args.event or None, mask_ids=args.mask_ids)
@@ -134,11 +117,32 @@ def cmd_print(args, out):
         return out.ok(payload, text)
 
 
+def _dry_run(out, plan) -> int:
+    """``print … --dry-run``: what would print and what is refused. The exit code is the one the print itself
+    would give: 1 as soon as anything is refused (a certificate print is refused as a whole), else 0."""
+    payload = {"dry_run": True, "kind": plan.kind, "would_print": [i.as_json() for i in plan.would_print],
+               "refused": findings_json(plan.refused), "skipped": findings_json(plan.skipped)}
+    lines = [tr("xcli.print.dry_run", count=len(plan.would_print))]
+    for i in plan.would_print:
+        what = i.name or i.label or tr("xcli.print.dry_run_list", count=i.students or 0)
+        if i.number:
+            what = tr("xcli.print.dry_run_number", what=what, number=i.number)
+        elif i.issue:
+            what = tr("xcli.print.dry_run_issue", what=what)
+        lines.append(tr("xcli.print.dry_run_line", what=what))
+    lines += [tr("xcli.print.skipped", text=f.text()) for f in plan.skipped]
+    if plan.refused:
+        if not out.as_json:
+            print("\n".join(lines))
+        return out.fail(plan.refused, extra=payload)
+    return out.ok(payload, "\n".join(lines))
+
+
 def _warning(w) -> dict:
     from app.core.errors import Finding
 
     if isinstance(w, Finding):
-        return _findings_json([w])[0]
+        return findings_json([w])[0]
     return {"code": "print_warning", "field": None, "row": None, "message": str(w), "rule": None, "article": None,
             "outcome": "WARN"}
 
@@ -148,12 +152,12 @@ def cmd_cert_issue(args, out):
 
     override = cs.CertOverride(args.override_reason, args.approved_by) \
         if (args.override_reason or args.approved_by) else None
-    with _open(args) as session:
+    with open_session(args) as session:
         r = cs.issue(session, args.kind, args.student, override=override, number=args.number,
                      issue_date=args.issue_date, original_number=args.original_number)
         payload = r.as_json()
-        payload.update(warnings=_findings_json(r.warnings), notes=_findings_json(r.notes),
-                       overridden=_findings_json(r.overridden))
+        payload.update(warnings=findings_json(r.warnings), notes=findings_json(r.notes),
+                       overridden=findings_json(r.overridden))
         text = tr("xcli.cert.issued", kind=cs.kind_name(r.kind), number=r.number, state=cs.state_name(r.state))
         text += "".join("\n" + tr("xcli.note_line", note=f.text()) for f in r.warnings + r.notes)
         return out.ok(payload, text)
@@ -181,7 +185,7 @@ def _verified(**kw):
 def cmd_cert_void(args, out):
     from app.certificates import service as cs
 
-    with _open(args) as session:
+    with open_session(args) as session:
         return _one(out, cs.void(session, args.number, args.reason), _voided)
 
 
@@ -189,7 +193,7 @@ def cmd_cert_reprint(args, out):
     from app.certificates import service as cs
     from app.printing import service as ps
 
-    with _open(args) as session:
+    with open_session(args) as session:
         if args.output:
             r = ps.reprint_document(session, args.number, args.reason, args.output, overlay=args.overlay,
                                     calibration=args.calibration)
@@ -204,14 +208,14 @@ def cmd_cert_reprint(args, out):
 def cmd_cert_verify(args, out):
     from app.certificates import service as cs
 
-    with _open(args) as session:
+    with open_session(args) as session:
         return _one(out, cs.verify(session, args.number, stamped_on=args.date), _verified)
 
 
 def cmd_cert_list(args, out):
     from app.certificates import service as cs
 
-    with _open(args) as session:
+    with open_session(args) as session:
         rows = cs.list_certificates(session, args.student, kind=args.kind)
         text = "\n".join(tr("xcli.cert.line", number=c["number"], kind=c["kind_name"], name=c["student_name"],
                             date=c["issue_date"], state=c["state_name"]) for c in rows)
@@ -221,7 +225,7 @@ def cmd_cert_list(args, out):
 def cmd_cert_register(args, out):
     from app.certificates import service as cs
 
-    with _open(args) as session:
+    with open_session(args) as session:
         rows = cs.register(session, school_year=args.school_year)
         text = "\n".join(tr("xcli.cert.register_line", at=e["at"], action=e["action_name"], number=e["number"],
                             kind=e["kind_name"], name=e["student_name"], by=e["by"], reason=e["reason"])
@@ -238,7 +242,7 @@ def cmd_cert_pattern(args, out):
             raise UsageError(tr("xcli.set_needs_pair", item=item))
         k, v = item.split("=", 1)
         codes[k.strip()] = v.strip()
-    with _open(args) as session:
+    with open_session(args) as session:
         if args.set or codes:
             res = cs.set_number_pattern(session, args.set or cs.number_pattern(session), codes or None)
         else:
@@ -250,7 +254,7 @@ def cmd_cert_pattern(args, out):
 def cmd_calibration_set(args, out):
     from app.printing import service as ps
 
-    with _open(args) as session:
+    with open_session(args) as session:
         c = ps.save_calibration(session, args.name, dx_mm=args.dx, dy_mm=args.dy, scale=args.scale,
                                 printer=args.printer)
         return out.ok({"name": c["name"], "calibration": c},
@@ -260,17 +264,9 @@ def cmd_calibration_set(args, out):
 def cmd_calibration_list(args, out):
     from app.printing import service as ps
 
-    with _open(args) as session:
+    with open_session(args) as session:
         cals = ps.list_calibrations(session)
         text = "\n".join(tr("xcli.calibration.line", name=n, dx=c["dx_mm"], dy=c["dy_mm"], scale=c["scale"],
                             printer=c.get("printer", "")) for n, c in cals.items())
         return out.ok({"count": len(cals), "calibrations": cals}, text or tr("calibration.none"))
 
-
-COMMANDS: dict = {
-    "print": cmd_print,
-    "cert_issue": cmd_cert_issue, "cert_void": cmd_cert_void, "cert_reprint": cmd_cert_reprint,
-    "cert_verify": cmd_cert_verify, "cert_list": cmd_cert_list, "cert_register": cmd_cert_register,
-    "cert_pattern": cmd_cert_pattern,
-    "calibration_set": cmd_calibration_set, "calibration_list": cmd_calibration_list,
-}

@@ -98,12 +98,6 @@ def fill(text: str, record: dict, blank: str = "") -> str:
 HANGING = set("\uff0c\u3002\u3001\uff1b\uff1a\uff1f\uff01\uff09\u300b\u300d\u300f\u201d\u2019,.;:?!)")
 
 
-class GlyphProblem(Exception):
-    def __init__(self, char: str, element: Element):
-        self.char = char
-        self.element = element
-
-
 class Painter:
     """Draws one template's elements on a reportlab canvas; collects what went wrong."""
 

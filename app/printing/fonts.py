@@ -80,11 +80,6 @@ def font(name: str):
     return f
 
 
-def has_glyph(name: str, char: str) -> bool:
-    """In the cmap and with a non-empty outline (whitespace has no outline and needs none)."""
-    return _has_glyph(name, char)
-
-
 @lru_cache(maxsize=65536)
 def _has_glyph(name: str, char: str) -> bool:
     face = font(name).face
@@ -150,8 +145,3 @@ def runs(face: str, text: str) -> list[tuple[str, str]]:
 def width(face: str, text: str, size: float) -> float:
     """Advance width of ``text`` in points at ``size`` with the fallback fonts applied."""
     return sum(font(f).stringWidth(s, size) for f, s in runs(face, text))
-
-
-def used_fonts() -> dict[str, str]:
-    """Registered font name → file (for documentation and tests)."""
-    return {n: FONT_FILES[n] for n in _registered}

@@ -18,19 +18,15 @@ from app.core.errors import WARN, Finding
 from app.students.fields import by_key as _field_defs
 from app.core.fsutil import discard_on_error
 from app.core.i18n import tr
+from app.printing import change_forms
 from app.printing import documents as _docs
 from app.printing import fonts
 from app.printing.engine import Calibration, Painter, rows_per_page
+from app.printing.kinds import CERT_KINDS, EVENT_KINDS, KINDS, LIST_KINDS, STUDENT_KINDS
 from app.printing.template import (Element, PrintRefused, Template, TemplateError, load_template,  # noqa: F401
                                    template_for)
-from app.printing.template import _bundled, resolve
+from app.printing.template import bundled, resolve
 
-KINDS = ("diploma", "completion-certificate", "incomplete-certificate", "study-certificate",
-         "education-certificate", "basic-info-form", "class-roster", "new-student-roster", "graduate-roster",
-         "change-register", "hs-registration-approval", "hs-registration-register", "folder-label",
-         "folder-contents", "calibration-sheet", "issuance-register", "change-form")
-CERT_KINDS = ("diploma", "completion-certificate", "incomplete-certificate", "study-certificate",
-              "education-certificate")
 PHOTO_CHUNK = 200
 
 __all__ = ["KINDS", "CERT_KINDS", "render", "Calibration", "RenderResult", "PrintRefused", "Cancelled",
@@ -73,7 +69,7 @@ def _label(key: str) -> str:
 def calibration_template(target: Template | str | None = None) -> Template:
     """The calibration sheet: mm rulers along the top and left edges, crosshairs near the corners and in
     the centre; for a ``target`` template also its size and every field box outlined with its name."""
-    base = _bundled("calibration-sheet")
+    base = bundled("calibration-sheet")
     if target is None:
         return base
     t = resolve(target, "diploma")
@@ -148,6 +144,22 @@ def _templates_for(session, kind: str, docs, template) -> list[Template]:
     return out
 
 
+def documents_for(session, kind, *, student_ids=None, class_id=None, school_year=None, numbers=None,
+                  issue_date=None, register_rows=None, values=None, event_ids=None) -> list:
+    """The documents (``documents.Doc``: one per student, list or change form) a print of ``kind`` makes,
+    read from the archive without drawing anything; what ``render`` draws and what a print plan lists.
+    Raises Refused / PrintRefused (nobody to print, no form) and NotFound (unknown student or class)."""
+    ctx = _docs.Context(session, issue_date=issue_date, numbers=numbers, values=values)
+    if kind == "calibration-sheet":
+        return [_docs.Doc(ctx.school_fields())]
+    if kind in EVENT_KINDS:
+        return change_forms.change_docs(ctx, event_ids, student_ids)
+    if kind in STUDENT_KINDS:
+        return _docs.student_docs(ctx, kind, student_ids, class_id, school_year)
+    return _docs.list_docs(ctx, kind, student_ids=student_ids, class_id=class_id, school_year=school_year,
+                           register_rows=register_rows)
+
+
 def render(session, kind, out, *, student_ids=None, class_id=None, school_year=None, overlay=False,
            calibration=None, numbers=None, issue_date=None, register_rows=None, template=None,
            progress=None, cancel=None, values=None, event_ids=None, mask_ids: bool = False) -> RenderResult:
@@ -168,16 +180,9 @@ def render(session, kind, out, *, student_ids=None, class_id=None, school_year=N
     from reportlab.pdfgen.canvas import Canvas
 
     rl_config.useA85 = 0
-    ctx = _docs.Context(session, issue_date=issue_date, numbers=numbers, values=values)
-    if kind == "calibration-sheet":
-        docs = [_docs.Doc(ctx.school_fields())]
-    elif kind in _docs.EVENT_KINDS:
-        docs = _docs.change_docs(ctx, event_ids, student_ids)
-    elif kind in _docs.STUDENT_KINDS:
-        docs = _docs.student_docs(ctx, kind, student_ids, class_id, school_year)
-    else:
-        docs = _docs.list_docs(ctx, kind, student_ids=student_ids, class_id=class_id, school_year=school_year,
-                               register_rows=register_rows)
+    docs = documents_for(session, kind, student_ids=student_ids, class_id=class_id, school_year=school_year,
+                         numbers=numbers, issue_date=issue_date, register_rows=register_rows, values=values,
+                         event_ids=event_ids)
     if mask_ids:
         for d in docs:
             d.record = _masked(d.record)
@@ -243,7 +248,7 @@ def render(session, kind, out, *, student_ids=None, class_id=None, school_year=N
         if tmp and os.path.exists(tmp):
             os.unlink(tmp)
     students = sum(1 for d in docs if d.student_id is not None)
-    if kind in _docs.LIST_KINDS and kind != "issuance-register":
+    if kind in LIST_KINDS and kind != "issuance-register":
         students = sum(int(d.record.get("count", 0) or 0) for d in docs)
     return RenderResult(str(path) if path else None, pages, students, warnings)
 
@@ -257,9 +262,9 @@ class _null:
 
 
 def _photo_chunk(session, ids: list[int]) -> dict[int, bytes]:
-    from app.students import store as q
+    from app.photos import store as photo_store
 
-    return q.current_photo_jpegs(session.conn, ids)
+    return photo_store.current_photo_jpegs(session.conn, ids)
 
 
 def _draw_doc(p: Painter, t: Template, doc, photo: bytes | None) -> int:

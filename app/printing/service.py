@@ -22,42 +22,33 @@ from app.audit import log as audit
 from app.certificates import service as cs
 from app.core.errors import Finding, NotFound, Refused
 from app.core.fsutil import discard_on_error
-from app.core.i18n import Names, tr
+from app.core.i18n import tr
 from app.core.session import Session
 from app.certificates import store as cq
+from app.printing.documents import year_range
+from app.printing.kinds import CERT_KINDS, CLASS_KINDS, KIND_TITLES, KINDS, STUDENT_KINDS, YEAR_KINDS
+from app.school import store as school_store
 from app.students import store as q
+from db.rows import now
 
-KIND_TITLES = Names({
-    "diploma": "cert.kind.diploma", "completion-certificate": "cert.kind.completion",
-    "incomplete-certificate": "cert.kind.incomplete", "study-certificate": "cert.kind.study",
-    "education-certificate": "cert.kind.education", "basic-info-form": "printkind.basic_info_form",
-    "class-roster": "printkind.class_roster", "new-student-roster": "printkind.new_student_roster",
-    "graduate-roster": "printkind.graduate_roster", "change-register": "printkind.change_register",
-    "hs-registration-approval": "printkind.hs_registration_approval",
-    "hs-registration-register": "printkind.hs_registration_register", "folder-label": "printkind.folder_label",
-    "folder-contents": "printkind.folder_contents", "calibration-sheet": "printkind.calibration_sheet",
-    "issuance-register": "printkind.issuance_register", "change-form": "printkind.change_form",
-})
-STUDENT_KINDS = ("diploma", "completion-certificate", "incomplete-certificate", "study-certificate",
-                 "education-certificate", "basic-info-form", "folder-label", "folder-contents")
-CLASS_KINDS = STUDENT_KINDS + ("class-roster",)
-YEAR_KINDS = ("new-student-roster", "graduate-roster", "change-register", "hs-registration-approval",
-              "hs-registration-register", "issuance-register")
+# The kind tables live in the leaf app/printing/kinds.py; named here for the window's menus.
+__all__ = ["KINDS", "CERT_KINDS", "STUDENT_KINDS", "CLASS_KINDS", "YEAR_KINDS", "KIND_TITLES"]
 CAL_KEY = "print.calibrations"
 MAX_OFFSET_MM = 50.0         # a larger shift is a typing mistake, not a printer's registration
 SCALE_RANGE = (0.8, 1.2)
 SKIP_CODES = {"cert_final_state", "cert_not_graduated_here"}  # a class batch leaves these students out
 
 
-def _calibration_class():
-    from app.printing.renderer import Calibration
+def calibration_class():
+    """The renderer's Calibration (dx/dy in mm, scale), loaded only when needed (it brings reportlab)."""
+    from app.printing.engine import Calibration
 
     return Calibration
 
 
 # ------------------------------------------------------------------ calibrations
 def list_calibrations(session: Session) -> dict[str, dict]:
-    raw = q.get_setting(session.conn, CAL_KEY)
+    raw = school_store.get_setting(session.conn, CAL_KEY)
     return json.loads(raw) if raw else {}
 
 
@@ -66,7 +57,7 @@ def get_calibration(session: Session, name: str):
     if entry is None:
         raise NotFound(tr("calibration.not_found", name=name,
                           names=tr("common.list_sep").join(list_calibrations(session)) or tr("calibration.none")))
-    return _calibration_class()(dx_mm=float(entry["dx_mm"]), dy_mm=float(entry["dy_mm"]),
+    return calibration_class()(dx_mm=float(entry["dx_mm"]), dy_mm=float(entry["dy_mm"]),
                                 scale=float(entry.get("scale", 1.0)))
 
 
@@ -93,20 +84,21 @@ def save_calibration(session: Session, name: str, *, dx_mm: float, dy_mm: float,
     if bad:
         raise Refused(bad)
     entry = {"dx_mm": round(float(dx_mm), 3), "dy_mm": round(float(dy_mm), 3), "scale": round(float(scale), 5),
-             "printer": printer, "saved_at": q.now(), "saved_by": session.user}
+             "printer": printer, "saved_at": now(), "saved_by": session.user}
     with session.transaction() as conn:
-        raw = q.get_setting(conn, CAL_KEY)
+        raw = school_store.get_setting(conn, CAL_KEY)
         cals = json.loads(raw) if raw else {}
         old = cals.get(name)
         cals[name] = entry
-        q.set_setting(conn, CAL_KEY, json.dumps(cals, ensure_ascii=False))
+        school_store.set_setting(conn, CAL_KEY, json.dumps(cals, ensure_ascii=False))
         q.insert_history(conn, [{"entity": "school", "action": "edit", "field": f"{CAL_KEY}:{name}",
                                  "old_value": json.dumps(old, ensure_ascii=False) if old else "",
                                  "new_value": json.dumps(entry, ensure_ascii=False), "changed_by": session.user}])
     return dict(entry, name=name)
 
 
-def _resolve_calibration(session: Session, calibration):
+def resolve_calibration(session: Session, calibration):
+    """A calibration by its saved name, or as given (a Calibration); None for none."""
     if calibration is None or calibration == "":
         return None
     if isinstance(calibration, str):
@@ -150,18 +142,15 @@ def register_rows(session: Session, *, school_year: int | None = None) -> list[d
     return rows
 
 
-def _school_year_range(year: int) -> tuple[str, str]:
-    return f"{year}-08-01", f"{year + 1}-07-31"
-
-
-def select_students(session: Session, kind: str, *, student_ids=None, class_id=None, school_year=None):
-    """(ids, skipped findings) of the students a certificate print covers."""
+def _select(session: Session, kind: str, student_ids, class_id, school_year):
+    """(ids, skipped, refusals) of a certificate print: the students it covers, the Findings of those a class
+    batch leaves out, and for a class batch the rules already found refusing per student (id -> Findings)."""
     if student_ids:
-        return [int(s) for s in student_ids], []
+        return [int(s) for s in student_ids], [], {}
     if class_id is not None:
-        if q.get_class(session.conn, int(class_id)) is None:
+        if school_store.get_class(session.conn, int(class_id)) is None:
             raise Refused([Finding("unknown_class", tr("class.not_found", id=class_id), field=tr("label.class"))])
-        ids, skipped = [], []
+        ids, skipped, refusing = [], [], {}
         for sid in q.search_student_ids(session.conn, None, int(class_id)):
             if cs.current_certificate(session.conn, sid, kind) is not None:
                 ids.append(sid)
@@ -171,13 +160,125 @@ def select_students(session: Session, kind: str, *, student_ids=None, class_id=N
                 skipped.extend(refusals)
             else:
                 ids.append(sid)
-        return ids, skipped
+                refusing[sid] = refusals
+        return ids, skipped, refusing
     if school_year is not None:
-        lo, hi = _school_year_range(int(school_year))
+        lo, hi = year_range(int(school_year))
         certs = cq.certificates(session.conn, kind=kind, issued_from=lo, issued_to=hi)
         ids = list(dict.fromkeys(c["student_id"] for c in certs if not c["voided_at"]))
-        return ids, []
+        return ids, [], {}
     raise Refused([Finding("print_no_selection", tr("printjob.no_selection"), field=tr("print.field.selection"))])
+
+
+def select_students(session: Session, kind: str, *, student_ids=None, class_id=None, school_year=None):
+    """(ids, skipped findings) of the students a certificate print covers."""
+    ids, skipped, _ = _select(session, kind, student_ids, class_id, school_year)
+    return ids, skipped
+
+
+# ------------------------------------------------------------------ the print plan
+@dataclass
+class PlanItem:
+    """One document a print would make: a student's certificate or form, a list, a change form."""
+    kind: str
+    student_id: int | None = None
+    name: str = ""
+    number: str | None = None      # certificate kinds: the number the print keeps (None: it issues the next one)
+    issue: bool = False            # certificate kinds: the print issues this student's certificate
+    event_id: int | None = None    # change-form: the status change whose form prints
+    students: int | None = None    # a list: how many students it carries
+    label: str = ""                # a list: the class (class-roster) it is for
+
+    def as_json(self) -> dict:
+        return {"kind": self.kind, "student_id": self.student_id, "name": self.name, "number": self.number,
+                "issue": self.issue, "event_id": self.event_id, "students": self.students, "label": self.label}
+
+
+@dataclass
+class PrintPlan:
+    """What a print would make and what it would refuse, nothing written (``plan_print``)."""
+    kind: str
+    would_print: list = field(default_factory=list)   # PlanItem
+    refused: list = field(default_factory=list)       # Finding (rule + article) per refused student or selection
+    skipped: list = field(default_factory=list)       # Finding per student a class batch leaves out
+
+    @property
+    def student_ids(self) -> list[int]:
+        return [i.student_id for i in self.would_print if i.student_id is not None]
+
+    @property
+    def numbers(self) -> dict[int, str | None]:
+        """Certificate kinds: student id -> the number kept, None where the print issues one."""
+        return {i.student_id: i.number for i in self.would_print if i.student_id is not None}
+
+    @property
+    def to_issue(self) -> int:
+        return sum(1 for i in self.would_print if i.issue)
+
+
+def check_kind(kind: str) -> None:
+    if kind not in KINDS:
+        raise Refused([Finding("print_unknown_kind", tr("print.unknown_kind", kind=kind, choices=", ".join(KINDS)),
+                               field=tr("cert.field.kind"))])
+
+
+def plan_print(session: Session, kind: str, *, student_ids=None, class_id=None, school_year=None, event_ids=None,
+               mask_ids: bool = False, check: bool = True) -> PrintPlan:
+    """What ``print_document`` would print with these arguments, nothing written: per certificate the
+    student and the number kept or to be issued; per other document the student, list or change form.
+    ``check``: also evaluate the certificate rules for each student the print would issue to; those refused
+    go to ``refused`` (their Findings name the rule and article). A certificate print with anything in
+    ``refused`` is refused as a whole; a class batch leaves out (``skipped``) the students whose state does
+    not fit the certificate. Unknown students or classes raise NotFound / Refused as the print does."""
+    check_kind(kind)
+    if kind not in CERT_KINDS:
+        return _plan_documents(session, kind, student_ids=student_ids, class_id=class_id, school_year=school_year,
+                               event_ids=event_ids)
+    if mask_ids:  # a certificate carries the number it certifies
+        raise Refused([Finding("mask_not_for_certificates", tr("printjob.mask_not_for_certificates"),
+                               field=tr("cert.field.kind"))])
+    plan = PrintPlan(kind)
+    ids, skipped, refusing = _select(session, kind, student_ids, class_id, school_year)
+    if not ids:
+        plan.refused = skipped or [Finding("print_nobody", tr("printjob.nobody"), field=tr("print.field.selection"))]
+        return plan
+    plan.skipped = skipped
+    students = q.students_by_ids(session.conn, ids)
+    for sid in ids:
+        c = cs.current_certificate(session.conn, sid, kind)
+        name = (students.get(sid) or {}).get("name", "")
+        if c is None and check:
+            refusals = refusing[sid] if sid in refusing else cs.eligible(session, kind, sid)
+            if refusals:
+                plan.refused.extend(refusals)
+                continue
+        plan.would_print.append(PlanItem(kind, sid, name, c["number"] if c else None, c is None))
+    return plan
+
+
+def _plan_documents(session: Session, kind: str, **selection) -> PrintPlan:
+    from app.printing import renderer
+
+    plan = PrintPlan(kind)
+    if kind == "issuance-register":
+        selection["register_rows"] = register_rows(session, school_year=int(selection["school_year"])
+                                                   if selection.get("school_year") else None)
+    for k in ("student_ids", "event_ids"):
+        selection[k] = list(selection[k]) if selection.get(k) else None
+    try:
+        docs = renderer.documents_for(session, kind, **selection)
+    except Refused as e:
+        plan.refused = list(e.findings)
+        return plan
+    for d in docs:
+        if d.student_id is not None:
+            event = d.record.get("event_no") if kind == "change-form" else None
+            plan.would_print.append(PlanItem(kind, d.student_id, d.label, event_id=int(event) if event else None))
+        else:
+            count = d.record.get("count")
+            plan.would_print.append(PlanItem(kind, students=int(count) if count not in (None, "") else None,
+                                             label=d.record.get("class_name", "") if kind == "class-roster" else ""))
+    return plan
 
 
 # ------------------------------------------------------------------ printing
@@ -190,18 +291,14 @@ def print_document(session: Session, kind: str, out, *, student_ids=None, class_
     from app.printing import renderer as printing
 
     session.require("print")  # before anything is rendered (roles: resources/security/roles.toml)
-    if kind not in printing.KINDS:
-        raise Refused([Finding("print_unknown_kind", tr("print.unknown_kind", kind=kind,
-                                                        choices=", ".join(printing.KINDS)), field=tr("cert.field.kind"))])
-    cal = _resolve_calibration(session, calibration)
+    check_kind(kind)
+    cal = resolve_calibration(session, calibration)
     out, tmp = _target(out)
-    if kind in printing.CERT_KINDS:
-        if mask_ids:  # a certificate carries the number it certifies
-            raise Refused([Finding("mask_not_for_certificates", tr("printjob.mask_not_for_certificates"),
-                                   field=tr("cert.field.kind"))])
+    if kind in CERT_KINDS:
         return _print_certificates(session, kind, out, tmp, student_ids=student_ids, class_id=class_id,
                                    school_year=school_year, overlay=overlay, cal=cal, issue_date=issue_date,
-                                   override=override, template=template, progress=progress, cancel=cancel)
+                                   override=override, template=template, progress=progress, cancel=cancel,
+                                   mask_ids=mask_ids)
     kw = {}
     if kind == "issuance-register":
         kw["register_rows"] = register_rows(session, school_year=int(school_year) if school_year else None)
@@ -224,7 +321,7 @@ def print_change_form(session: Session, event_id: int, out, **kw) -> PrintResult
 
 def latest_change_event(session: Session, student_id: int) -> int | None:
     """The student's latest change event whose kind has a form in the school's profile (None: none)."""
-    from app.printing.documents import latest_form_event
+    from app.printing.change_forms import latest_form_event
 
     return latest_form_event(session, int(student_id))
 
@@ -235,7 +332,7 @@ def reprint_document(session: Session, number: str, reason: str, out, *, overlay
     in one transaction with the PDF (moved into place after the commit)."""
     from app.printing import renderer as printing
 
-    cal = _resolve_calibration(session, calibration)
+    cal = resolve_calibration(session, calibration)
     out, tmp = _target(out)
     with discard_on_error(tmp):
         with session.transaction() as conn:
@@ -275,12 +372,15 @@ def _target(out) -> tuple[Path, Path]:
 
 
 def _print_certificates(session, kind, out, tmp, *, student_ids, class_id, school_year, overlay, cal, issue_date,
-                        override, template, progress, cancel) -> PrintResult:
+                        override, template, progress, cancel, mask_ids) -> PrintResult:
     from app.printing import renderer as printing
 
-    ids, skipped = select_students(session, kind, student_ids=student_ids, class_id=class_id, school_year=school_year)
-    if not ids:
-        raise Refused(skipped or [Finding("print_nobody", tr("printjob.nobody"), field=tr("print.field.selection"))])
+    # the plan chooses the students; the rules are checked when each certificate is issued, in the transaction
+    plan = plan_print(session, kind, student_ids=student_ids, class_id=class_id, school_year=school_year,
+                      mask_ids=mask_ids, check=False)
+    if plan.refused:
+        raise Refused(plan.refused)
+    ids, skipped = plan.student_ids, plan.skipped
     with discard_on_error(tmp):
         with session.transaction() as conn:
             numbers, issued = cs.numbers_for(session, conn, kind, ids, issue_date=issue_date, override=override)

@@ -1,32 +1,24 @@
-"""The SQL the documents need beyond app/students/store.py (read-only; printing writes nothing).
-
-status_events (migration 0004) is filled by the status-change work; every query here tolerates it
-being empty or absent.
-"""
+"""The SQL the documents need beyond app/students/store.py and app/school/store.py (read-only; printing
+writes nothing). status_events (migration 0004) is filled by the status-change work; every query here
+tolerates it being empty."""
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-
-def _in(n: int) -> str:
-    return ", ".join("?" * n)
-
-
-def has_table(conn, name: str) -> bool:
-    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
+from db.rows import marks
 
 
 def class_student_ids(conn, class_id: int, statuses: Iterable[str]) -> list[int]:
     st = list(statuses)
     return [r[0] for r in conn.execute(
-        f"SELECT id FROM students WHERE class_id = ? AND status IN ({_in(len(st))}) "
+        f"SELECT id FROM students WHERE class_id = ? AND status IN ({marks(len(st))}) "
         "ORDER BY CAST(seat_no AS INTEGER), id", [class_id, *st])]
 
 
 def student_ids_with_status(conn, statuses: Iterable[str]) -> list[int]:
     st = list(statuses)
     return [r[0] for r in conn.execute(
-        f"SELECT s.id FROM students s LEFT JOIN classes c ON c.id = s.class_id WHERE s.status IN ({_in(len(st))}) "
+        f"SELECT s.id FROM students s LEFT JOIN classes c ON c.id = s.class_id WHERE s.status IN ({marks(len(st))}) "
         "ORDER BY c.grade, c.number, CAST(s.seat_no AS INTEGER), s.id", st)]
 
 
@@ -39,7 +31,7 @@ def sort_ids(conn, ids: list[int]) -> list[int]:
         part = ids[chunk:chunk + 900]
         for r in conn.execute(
                 f"SELECT s.id, COALESCE(c.grade, 99), COALESCE(c.number, 0), CAST(s.seat_no AS INTEGER) FROM students s "
-                f"LEFT JOIN classes c ON c.id = s.class_id WHERE s.id IN ({_in(len(part))})", part):
+                f"LEFT JOIN classes c ON c.id = s.class_id WHERE s.id IN ({marks(len(part))})", part):
             order[r[0]] = (r[1], r[2], r[3] or 0, r[0])
     return sorted((i for i in ids if i in order), key=order.__getitem__)
 
@@ -50,8 +42,6 @@ def classes_by_id(conn) -> dict[int, dict]:
 
 def events_between(conn, start: str, end: str) -> list[dict]:
     """Status events effective in [start, end] (ISO dates), oldest first, without the baselines."""
-    if not has_table(conn, "status_events"):
-        return []
     return [dict(r) for r in conn.execute(
         "SELECT * FROM status_events WHERE effective_date BETWEEN ? AND ? AND kind <> 'baseline' "
         "ORDER BY effective_date, id", (start, end))]
@@ -59,22 +49,20 @@ def events_between(conn, start: str, end: str) -> list[dict]:
 
 def last_event_to(conn, student_ids: list[int], states: Iterable[str]) -> dict[int, dict]:
     """The latest event that brought each student into one of ``states``."""
-    if not student_ids or not has_table(conn, "status_events"):
+    if not student_ids:
         return {}
     st = list(states)
     out: dict[int, dict] = {}
     for chunk in range(0, len(student_ids), 900):
         part = student_ids[chunk:chunk + 900]
         for r in conn.execute(
-                f"SELECT * FROM status_events WHERE student_id IN ({_in(len(part))}) AND to_state IN ({_in(len(st))}) "
+                f"SELECT * FROM status_events WHERE student_id IN ({marks(len(part))}) AND to_state IN ({marks(len(st))}) "
                 "AND kind <> 'baseline' ORDER BY effective_date, id", [*part, *st]):
             out[r["student_id"]] = dict(r)
     return out
 
 
 def events_of(conn, student_id: int) -> list[dict]:
-    if not has_table(conn, "status_events"):
-        return []
     return [dict(r) for r in conn.execute(
         "SELECT * FROM status_events WHERE student_id = ? AND kind <> 'baseline' ORDER BY effective_date, id",
         (student_id,))]
@@ -92,8 +80,6 @@ def photo_dates(conn, student_id: int) -> list[str]:
 
 
 def evidence_of(conn, student_id: int) -> list[dict]:
-    if not has_table(conn, "event_evidence"):
-        return []
     return [dict(r) for r in conn.execute(
         "SELECT v.*, e.effective_date FROM event_evidence v JOIN status_events e ON e.id = v.event_id "
         "WHERE e.student_id = ? AND v.how <> 'missing' ORDER BY v.id", (student_id,))]

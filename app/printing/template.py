@@ -348,15 +348,11 @@ def template_dir() -> Path:
 
 
 @lru_cache(maxsize=64)
-def _bundled(template_id: str) -> Template:
+def bundled(template_id: str) -> Template:
     p = template_dir() / f"{template_id}.toml"
     if not p.exists():
         raise _err(template_id, tr("print.template_not_found", path=str(template_id)))
     return load_template(p)
-
-
-def bundled_ids() -> list[str]:
-    return sorted(p.stem for p in template_dir().glob("*.toml"))
 
 
 def template_for(kind: str, stage: str | None = None) -> Template:
@@ -364,10 +360,10 @@ def template_for(kind: str, stage: str | None = None) -> Template:
     if stage:
         p = template_dir() / f"{kind}-{stage}.toml"
         if p.exists():
-            return _bundled(f"{kind}-{stage}")
+            return bundled(f"{kind}-{stage}")
     if kind == "diploma":
-        return _bundled(f"{kind}-{stage or 'junior'}")
-    return _bundled(kind)
+        return bundled(f"{kind}-{stage or 'junior'}")
+    return bundled(kind)
 
 
 def resolve(ref, kind: str, stage: str | None = None) -> Template:
@@ -379,4 +375,4 @@ def resolve(ref, kind: str, stage: str | None = None) -> Template:
     s = str(ref)
     if s.endswith(".toml") or "/" in s or "\\" in s:
         return load_template(s)
-    return _bundled(s)
+    return bundled(s)

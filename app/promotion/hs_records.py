@@ -14,7 +14,8 @@ from app.core.errors import Finding, NotFound, Refused
 from app.core.i18n import tr
 from app.promotion.checks import FIELD_NAMES, VALUE_NAMES
 from app.rules.engine import RuleContext, evaluate as _evaluate
-from app.core import calendar_store as cq
+from app.promotion import store as pq
+from app.school import store as school_store
 from app.students import store as q
 
 CREDIT_FIELDS = ("credits_total", "credits_required", "credits_elective", "credits_school")
@@ -136,10 +137,10 @@ def set_hs_record(session, student_id: int, *, source: str = "", **fields) -> di
     if errors:
         raise Refused(errors)
     with session.transaction() as conn:
-        old = cq.get_hs_record(conn, int(student_id)) or {}
+        old = pq.get_hs_record(conn, int(student_id)) or {}
         merged = {k: old.get(k) for k in FIELDS}
         merged.update(new)
-        cq.save_hs_record(conn, int(student_id), merged, source or "manual", session.user)
+        pq.save_hs_record(conn, int(student_id), merged, source or "manual", session.user)
         q.insert_history(conn, [{"student_id": int(student_id), "entity": "student", "entity_id": int(student_id),
                                  "action": "edit", "field": f"hs.{k}", "old_value": _show(old.get(k)),
                                  "new_value": _show(v), "changed_by": session.user}
@@ -156,7 +157,7 @@ def _show(v) -> str:
 
 
 def get_hs_record(session, student_id: int) -> dict | None:
-    return cq.get_hs_record(session.conn, int(student_id))
+    return pq.get_hs_record(session.conn, int(student_id))
 
 
 # ------------------------------------------------------------------ evaluation
@@ -187,7 +188,7 @@ def evaluate_record(session, record: dict, klass: dict, *, name: str = "", today
 
 def evaluate(session, student_id: int) -> GradCheck:
     s = _student(session, student_id)
-    k = q.get_class(session.conn, s["class_id"]) if s.get("class_id") else None
+    k = school_store.get_class(session.conn, s["class_id"]) if s.get("class_id") else None
     if k is None:
         raise Refused([Finding("hs.no_class", tr("grad.no_class", name=s["name"]), field=tr("label.class"))])
     return evaluate_record(session, get_hs_record(session, student_id) or {}, k, name=s["name"])
@@ -258,7 +259,7 @@ def import_hs_records(session, path, *, class_id: int | None = None) -> dict:
         raise Refused([Finding("hs.no_id_column", tr("grad.no_id_column"), row=1)])
     names_in_class = {}
     if class_id:
-        for s in cq.students_in_classes(session.conn, [int(class_id)], ("pending", "enrolled", "transferring")):
+        for s in pq.students_in_classes(session.conn, [int(class_id)], ("pending", "enrolled", "transferring")):
             names_in_class.setdefault(s["name"], []).append(s["id"])
     errors: list[Finding] = []
     good: list[tuple[int, dict]] = []
@@ -311,12 +312,12 @@ def import_hs_records(session, path, *, class_id: int | None = None) -> dict:
         raise Refused(errors)
     with session.transaction() as conn:
         for sid, vals in good:
-            old = cq.get_hs_record(conn, sid) or {}
+            old = pq.get_hs_record(conn, sid) or {}
             merged = {k: old.get(k) for k in FIELDS}
             merged.update({k: v for k, v in vals.items() if not (k == "exams" and not v)})
             if vals.get("exams"):
                 merged["exams"] = {**(old.get("exams") or {}), **vals["exams"]}
-            cq.save_hs_record(conn, sid, merged, path.name, session.user)
+            pq.save_hs_record(conn, sid, merged, path.name, session.user)
         q.insert_history(conn, [{"student_id": sid, "entity": "student", "entity_id": sid, "action": "import",
                                  "field": "hs_record", "new_value": path.name, "changed_by": session.user}
                                 for sid, _v in good])

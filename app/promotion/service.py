@@ -14,7 +14,9 @@ from app.school.classes import display_name
 from app.core.errors import WARN, Finding, NotFound, Refused
 from app.core.i18n import tr
 from app.rules.engine import RuleContext, evaluate
-from app.core import calendar_store as cq
+from app.promotion import store as pq
+from app.changes import deadlines_store as dq
+from app.school import store as school_store
 from app.students import store as q
 
 PROMOTED_STATES = ("pending", "enrolled", "transferring")   # in the class at rollover: their grade moves with it
@@ -69,9 +71,9 @@ def leaving_year(profile, klass: dict) -> int:
 
 
 def _split(findings, overrides=None):
-    from app.students.service import _decide
+    from app.students.service import decide
 
-    return _decide(findings, overrides)
+    return decide(findings, overrides)
 
 
 def _as_date(d) -> _dt.date:
@@ -93,14 +95,14 @@ def promote(session, school_year: int, *, dry_run: bool = False, date=None, hold
     year = int(school_year)
     batch = f"promote-{year}"
     hold_back = {int(k): v for k, v in (hold_back or {}).items()}
-    if cq.batch_exists(conn, batch):
+    if pq.batch_exists(conn, batch):
         raise Refused([Finding("promotion.already_done", tr("grad.promotion_done", year=year),
                                field=tr("grad.field.school_year"))])
-    classes = cq.active_classes(conn)
+    classes = pq.active_classes(conn)
     by_id = {k["id"]: k for k in classes}
     movers = [k for k in classes if not is_final_grade(profile, k["stage"], k["grade"])]
     finals = [k for k in classes if is_final_grade(profile, k["stage"], k["grade"])]
-    students = cq.students_in_classes(conn, [k["id"] for k in movers], PROMOTED_STATES)
+    students = pq.students_in_classes(conn, [k["id"] for k in movers], PROMOTED_STATES)
     by_student = {s["id"]: s for s in students}
 
     bad: list[Finding] = []
@@ -144,7 +146,7 @@ def promote(session, school_year: int, *, dry_run: bool = False, date=None, hold
         with session.transaction():
             new_grades = {k["id"]: k["grade"] + 1 for k in movers}
             # highest grades first keeps the (entry_year, stage, grade, number) slots free at every step
-            cq.set_class_grades(conn, dict(sorted(new_grades.items(), key=lambda kv: -kv[1])))
+            pq.set_class_grades(conn, dict(sorted(new_grades.items(), key=lambda kv: -kv[1])))
             events, history, moves = [], [], []
             for s in students:
                 k = by_id[s["class_id"]]
@@ -173,8 +175,8 @@ def promote(session, school_year: int, *, dry_run: bool = False, date=None, hold
                          "old_value": str(k["grade"]), "new_value": str(k["grade"] + 1),
                          "changed_by": session.user, "reason": reason or tr("grad.history_promotion", year=year),
                          "batch": batch} for k in movers]
-            cq.insert_events(conn, events)
-            cq.set_students(conn, moves)
+            pq.insert_events(conn, events)
+            pq.set_students(conn, moves)
             q.insert_history(conn, history)
             result.classes = len(movers)
             result.students = len(students) - len(targets)
@@ -218,7 +220,7 @@ def graduate(session, class_id, *, date=None, dry_run: bool = False, overrides=N
     conn = session.conn
     profile = session.profile
     eff = _as_date(date)
-    k = q.get_class(conn, int(class_id))
+    k = school_store.get_class(conn, int(class_id))
     if k is None:
         raise NotFound(tr("class.not_found", id=class_id))
     if k["status"] != "active":
@@ -230,13 +232,13 @@ def graduate(session, class_id, *, date=None, dry_run: bool = False, overrides=N
                                                                 grade=k["grade"], final=high),
                                field=tr("label.class"))])
     failed_assessment = {int(x) for x in (failed_assessment or ())}
-    in_class = cq.students_in_classes(conn, [k["id"]], st.in_class_codes())
+    in_class = pq.students_in_classes(conn, [k["id"]], st.in_class_codes())
     graduating = [s for s in in_class if s["status"] in GRADUATING_STATES]
-    records = cq.hs_records_of(conn, [s["id"] for s in graduating])
+    records = pq.hs_records_of(conn, [s["id"] for s in graduating])
     event = f"graduation.{k['stage']}"
     gated = any(r.check == "hs_conditions" for r in profile.rules_for(event))
     open_deadlines = {}
-    for d in cq.open_deadlines(conn):
+    for d in dq.open_deadlines(conn):
         if d["student_id"] is not None:
             open_deadlines.setdefault(d["student_id"], []).append(d)
     open_business = []
@@ -299,9 +301,9 @@ def graduate(session, class_id, *, date=None, dry_run: bool = False, overrides=N
                                 "field": "status", "old_value": s["status"], "new_value": p["outcome"],
                                 "changed_by": session.user, "reason": reason or tr("common.item_sep").join(p["reasons"]),
                                 "batch": result.batch})
-            cq.insert_events(conn, events)
-            cq.set_students(conn, updates)
-            cq.close_class(conn, k["id"])
+            pq.insert_events(conn, events)
+            pq.set_students(conn, updates)
+            pq.close_class(conn, k["id"])
             history.append({"entity": "class", "entity_id": k["id"], "action": "edit", "field": "status",
                             "old_value": "active", "new_value": "closed", "changed_by": session.user,
                             "reason": tr("grad.history_graduation"), "batch": result.batch})
@@ -322,7 +324,7 @@ def _order(conn, students, eff) -> list[Finding]:
     """A student whose record already has a change effective after ``eff``: the batch would rewrite the past."""
     from app.changes.kinds import label
 
-    after = cq.events_after(conn, eff.isoformat())
+    after = pq.events_after(conn, eff.isoformat())
     return [Finding("graduation.later_event", tr("grad.later_event", name=s["name"], date=after[s["id"]]["effective_date"],
                                                  kind=label(after[s["id"]]["kind"]), effective=eff.isoformat()),
                     field=tr("grad.field.effective_date")) for s in students if s["id"] in after]

@@ -1,2 +1,2 @@
-"""Rules as data: profiles in resources/rules/ evaluated by a general engine."""
-from app.rules.engine import Profile, RuleContext, available_profiles, load_profile  # noqa: F401
+"""Rules as data: profiles in resources/rules/ evaluated by a general engine (engine); the general checks
+and the table of feature check modules (checks)."""

@@ -11,6 +11,7 @@ from app.core.i18n import Names, tr
 from app.rules.engine import RuleContext, evaluate
 from app.school.service import STAGE_NAMES
 from app.core.session import Session
+from app.school import store as school_store
 from app.students import store as q
 
 GRADE_NAMES = Names({1: "class.grade.1", 2: "class.grade.2", 3: "class.grade.3", 4: "class.grade.4",
@@ -74,9 +75,9 @@ def add_class(session: Session, *, stage: str, grade, number, entry_year, code: 
               "capacity": cap, "head_teacher": head_teacher.strip(), "name": name.strip()}
     rule_findings = evaluate(session.profile, RuleContext("class.create", record={}, klass=values, school=school))
     refusing = [f for f in rule_findings if f.outcome in (BLOCK, BLOCK_STAR, EVIDENCE, INVALID)]
-    if code and q.class_by_code(session.conn, code):
+    if code and school_store.class_by_code(session.conn, code):
         refusing.append(Finding("duplicate_class_code", tr("class.duplicate_code", code=code), field=_class_header()))
-    if q.class_by_slot(session.conn, y, stage, g, n):
+    if school_store.class_by_slot(session.conn, y, stage, g, n):
         refusing.append(Finding("duplicate_class", tr("class.duplicate", year=y, stage=STAGE_NAMES[stage],
                                                       grade=grade_name(g), number=n), field=tr("label.class")))
     if refusing:
@@ -84,7 +85,7 @@ def add_class(session: Session, *, stage: str, grade, number, entry_year, code: 
     if warnings is not None:
         warnings.extend(f for f in rule_findings if f.outcome == WARN)
     with session.transaction() as conn:
-        cid = q.insert_class(conn, values)
+        cid = school_store.insert_class(conn, values)
         q.insert_history(conn, [{"entity": "class", "entity_id": cid, "action": "create", "field": tr("label.class"),
                                  "new_value": tr("class.history_created", name=display_name(values),
                                                  code=code or tr("label.none")),
@@ -99,11 +100,11 @@ def update_class(session: Session, class_id: int, values: dict) -> dict:
     if bad:
         raise Refused([Finding("not_editable", tr("class.not_editable", key=x), field=x) for x in bad])
     changed = {x: v for x, v in values.items() if str(k.get(x) or "") != str(v or "")}
-    if "code" in changed and changed["code"] and q.class_by_code(session.conn, changed["code"]):
+    if "code" in changed and changed["code"] and school_store.class_by_code(session.conn, changed["code"]):
         raise Refused([Finding("duplicate_class_code", tr("class.duplicate_code", code=changed["code"]),
                                field=_class_header())])
     with session.transaction() as conn:
-        q.update_class(conn, class_id, changed)
+        school_store.update_class(conn, class_id, changed)
         q.insert_history(conn, [{"entity": "class", "entity_id": class_id, "action": "edit", "field": x,
                                  "old_value": str(k.get(x) or ""), "new_value": str(v or ""),
                                  "changed_by": session.user} for x, v in changed.items()])
@@ -111,7 +112,7 @@ def update_class(session: Session, class_id: int, values: dict) -> dict:
 
 
 def get_class(session: Session, class_id: int) -> dict:
-    k = q.get_class(session.conn, int(class_id))
+    k = school_store.get_class(session.conn, int(class_id))
     if k is None:
         raise NotFound(tr("class.not_found", id=class_id))
     k["display_name"] = display_name(k)
@@ -120,7 +121,7 @@ def get_class(session: Session, class_id: int) -> dict:
 
 
 def class_by_code(session: Session, code: str) -> dict | None:
-    k = q.class_by_code(session.conn, code)
+    k = school_store.class_by_code(session.conn, code)
     if k:
         k["display_name"] = display_name(k)
     return k
@@ -130,7 +131,7 @@ def list_classes(session: Session) -> list[dict]:
     """Every class (a head teacher's account: only their own)."""
     out = []
     scope = session.class_scope
-    for k in q.list_classes(session.conn, status.in_class_codes()):
+    for k in school_store.list_classes(session.conn, status.in_class_codes()):
         if scope is not None and k["id"] not in scope:
             continue
         k["display_name"] = display_name(k)

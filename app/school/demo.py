@@ -18,9 +18,10 @@ from app.core.errors import BLOCK, BLOCK_STAR, EVIDENCE, INVALID, Finding, Refus
 from app.core.i18n import tr
 from app.rules.engine import RuleContext, available_profiles, evaluate, load_profile
 from app.school.classes import display_name
-from app.school.service import STAGES, _check, init_school, parse_stages
+from app.school.service import STAGES, check_values, init_school, parse_stages
 from app.core.session import Session
 from app.students.service import create_in_transaction
+from app.school import store as school_store
 from app.students import store as q
 
 # profile -> (school name, county division code of the school)
@@ -280,12 +281,12 @@ def _create_school_in_session(session: Session, profile: str, rng: random.Random
     """The same row init_school writes, for a session whose archive is open but has no school yet."""
     v = _new_school_values(profile, rng)
     values = {"name": v["name"], "code": v["code"], "profile": profile}
-    findings = _check(values)
+    findings = check_values(values)
     if findings:
         raise Refused(findings)
     extra = {k: v[k] for k in ("division_code", "address", "principal", "registrar", "phone")}
     with session.transaction() as conn:
-        q.insert_school(conn, dict(values, stages=",".join(parse_stages(v["stages"])), **extra))
+        school_store.insert_school(conn, dict(values, stages=",".join(parse_stages(v["stages"])), **extra))
         q.insert_history(conn, [{"entity": "school", "entity_id": 1, "action": "create", "field": tr("label.school"),
                                  "new_value": tr("school.history_created", name=values["name"], code=values["code"]),
                                  "changed_by": session.user}])
@@ -323,12 +324,12 @@ def _open(session_or_folder, profile: str, rng: random.Random) -> tuple[Session,
 
 
 def is_demo_archive(session: Session) -> bool:
-    return q.get_setting(session.conn, DEMO_SETTING) == "1"
+    return school_store.get_setting(session.conn, DEMO_SETTING) == "1"
 
 
 def _mark_demo(session: Session) -> None:
     with session.transaction() as conn:
-        q.set_setting(conn, DEMO_SETTING, "1")
+        school_store.set_setting(conn, DEMO_SETTING, "1")
 
 
 def _refuse_real(session: Session) -> None:
@@ -347,7 +348,7 @@ def _plan_classes(session: Session, students: int, rng: random.Random, today: _d
     stages = [s for s in school["stages"].split(",") if s in STAGE_GRADES]
     grades = [(s, g) for s in stages for g in STAGE_GRADES[s]]
     sy = _school_year(today)
-    existing = q.list_classes(session.conn, ())
+    existing = school_store.list_classes(session.conn, ())
     taken_codes = {k["code"] for k in existing if k["code"]}
     taken_slots = {(k["entry_year"], k["stage"], k["grade"], k["number"]) for k in existing if k["status"] == "active"}
     plan = []
@@ -383,7 +384,7 @@ def _insert_class(session: Session, conn, k: dict) -> int:
     found = [f for f in _class_rules(session, values) if f.outcome in (BLOCK, BLOCK_STAR, EVIDENCE, INVALID)]
     if found:
         raise Refused(found)
-    cid = q.insert_class(conn, values)
+    cid = school_store.insert_class(conn, values)
     q.insert_history(conn, [{"entity": "class", "entity_id": cid, "action": "create", "field": tr("label.class"),
                              "new_value": tr("class.history_created", name=display_name(values),
                                              code=k["code"] or tr("label.none")),

@@ -10,6 +10,7 @@ from app.core.i18n import Names, tr
 from app.core.textnorm import clean
 from app.rules.engine import available_profiles, load_profile
 from app.core.session import Session
+from app.school import store as school_store
 from app.students import store as q
 
 STAGES = ("primary", "junior", "senior")
@@ -35,7 +36,8 @@ def parse_stages(stages) -> list[str]:
     return sorted(out, key=STAGES.index)
 
 
-def _check(values: dict) -> list[Finding]:
+def check_values(values: dict) -> list[Finding]:
+    """The school's own fields checked: a name, a 10-digit school code, a known rules profile."""
     f = []
     if not (values.get("name") or "").strip():
         f.append(Finding("required", tr("school.name_required"), field=tr("label.school_name")))
@@ -52,7 +54,7 @@ def init_school(folder: str | Path, *, name: str, code: str, stages, profile: st
                 user: str | None = None, **extra) -> Session:
     """Create the archive in ``folder`` with its school. Refuses an archive that already has one."""
     values = {"name": (name or "").strip(), "code": clean(code or ""), "profile": profile}
-    findings = _check(values)
+    findings = check_values(values)
     try:
         st = parse_stages(stages)
     except Refused as e:
@@ -73,7 +75,7 @@ def init_school(folder: str | Path, *, name: str, code: str, stages, profile: st
                                       school=session.school["name"]),
                                    field=tr("label.archive"))])
         with session.transaction() as conn:
-            q.insert_school(conn, dict(values, stages=",".join(st),
+            school_store.insert_school(conn, dict(values, stages=",".join(st),
                                        **{k: str(v) for k, v in extra.items() if k in EDITABLE and v is not None}))
             q.insert_history(conn, [{"entity": "school", "entity_id": 1, "action": "create", "field": tr("label.school"),
                                      "new_value": tr("school.history_created", name=values["name"], code=values["code"]),
@@ -92,13 +94,13 @@ def update_school(session: Session, values: dict) -> dict:
         raise Refused([Finding("not_editable", tr("school.not_editable", key=k), field=k) for k in bad])
     old = session.school
     merged = dict(old, **values)
-    findings = [f for f in _check(merged) if f.outcome == INVALID]
+    findings = [f for f in check_values(merged) if f.outcome == INVALID]
     if findings:
         raise Refused(findings)
     changed = {k: v for k, v in values.items() if str(old.get(k, "")) != str(v)}
     with session.transaction() as conn:
         if changed:
-            q.update_school(conn, changed)
+            school_store.update_school(conn, changed)
             q.insert_history(conn, [{"entity": "school", "entity_id": 1, "action": "edit", "field": k,
                                      "old_value": str(old.get(k, "")), "new_value": str(v),
                                      "changed_by": session.user} for k, v in changed.items()])

@@ -8,6 +8,7 @@ from app.core.errors import BLOCK, INVALID, Finding
 from app.core.i18n import tr
 from app.rules.engine import RuleContext, evaluate
 from app.students.validation import validate_student
+from app.school import store as school_store
 from app.students import store as q
 from db.archive import schema_version
 
@@ -15,20 +16,19 @@ from db.archive import schema_version
 def check_archive(session) -> dict:
     conn = session.conn
     problems: list[Finding] = []
-    integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
+    integrity = q.integrity_check(conn)
     if integrity != "ok":
         problems.append(Finding("integrity", tr("check.integrity", result=integrity), field=tr("label.archive")))
-    for r in conn.execute("PRAGMA foreign_key_check"):
+    for r in q.foreign_key_violations(conn):
         problems.append(Finding("foreign_key", tr("check.foreign_key", table=r[0], rowid=r[1], parent=r[2]),
                                 field=tr("label.archive")))
     if session.school is None:
         problems.append(Finding("no_school", tr("check.no_school"), field=tr("label.school")))
-    for idn, n in conn.execute("SELECT id_number, COUNT(*) FROM students WHERE id_number <> '' "
-                               "GROUP BY id_number HAVING COUNT(*) > 1"):
+    for idn, n in q.duplicate_id_numbers(conn):
         problems.append(Finding("duplicate_id_number", tr("check.duplicate_id_number", id_number=idn, count=n),
                                 field=F.by_key()["id_number"].header, rule="DUP.ONE_PERSON_ONE_XJ",
                                 article=(session.profile.rule("DUP.ONE_PERSON_ONE_XJ") or _none()).article))
-    ids = [r[0] for r in conn.execute("SELECT id FROM students ORDER BY id")]
+    ids = q.all_student_ids(conn)
     for start in range(0, len(ids), 1000):
         chunk = ids[start:start + 1000]
         rows = q.students_by_ids(conn, chunk)
@@ -41,7 +41,7 @@ def check_archive(session) -> dict:
                 if f.outcome == INVALID:
                     f.message = tr("check.student_problem", name=s["name"], id=sid, message=f.message)
                     problems.append(f)
-    classes = {k["id"]: k for k in q.list_classes(conn, st.in_class_codes())}
+    classes = {k["id"]: k for k in school_store.list_classes(conn, st.in_class_codes())}
     for k in classes.values():
         ctx = RuleContext("student.place", record={}, klass=k, school=session.school, lookup=_Count(k["headcount"] - 1))
         for f in evaluate(session.profile, ctx):

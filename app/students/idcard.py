@@ -4,7 +4,7 @@
 (family members only) — plus the offline 6-digit 行政区划 table (resources/divisions/divisions.tsv, loaded lazily
 on first use) used to check address codes and to name them. Pure Python, no Qt; it never generates numbers.
 
-See docs: /work/shared/domain/national-system.md §5.
+See docs/reference/national-system.md §5.
 """
 from __future__ import annotations
 

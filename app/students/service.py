@@ -9,14 +9,16 @@ from app.students import codes
 from app.students import fields as F
 from app.students import status as st
 from app.school.classes import display_name
-from app.core.errors import BLOCK, BLOCK_STAR, INVALID, Finding, NotFound, Refused, triage
+from app.core.errors import BLOCK_STAR, INVALID, Finding, Refused, triage
 from app.core.i18n import tr
-from app.students.idcard import normalize_id
 from app.rules.engine import RuleContext, evaluate
 from app.students.search_index import normalise_query
 from app.core.session import Session
 from app.students.validation import validate_student
+from app.school import store as school_store
 from app.students import store as q
+from app.changes.enrolment import record_enrolment
+from app.students.refs import resolve  # noqa: F401 (API: a student by id, ID number or 学籍号)
 
 MEMBER_KEY = re.compile(r"^m(\d+)\.(\w+)$")
 
@@ -66,7 +68,7 @@ class Lookup:
         if class_id is None:
             return ""
         if class_id not in self._class_names:
-            k = q.get_class(self.conn, class_id)
+            k = school_store.get_class(self.conn, class_id)
             self._class_names[class_id] = display_name(k) if k else ""
         return self._class_names[class_id]
 
@@ -83,10 +85,12 @@ class Lookup:
         return self._dress(q.students_with_name_birth(self.conn, name, birth_date, exclude_id))
 
     def class_headcount(self, class_id, exclude_student):
-        return q.class_headcount(self.conn, class_id, st.in_class_codes(), exclude_student)
+        return school_store.class_headcount(self.conn, class_id, st.in_class_codes(), exclude_student)
 
 
-def _decide(findings: list[Finding], overrides: dict[str, Override] | None):
+def decide(findings: list[Finding], overrides: dict[str, Override] | None):
+    """Findings (duplicates and knock-on ``required`` ones dropped) split as core.errors.triage does:
+    refusing, warnings, notes, overridden — an override applies per rule or to every rule (``*``)."""
     invalid = {f.field for f in findings if f.outcome == INVALID and f.code != "required"}
     by_key = F.by_key()
     if by_key["id_number"].header in invalid:  # birth date and gender could not be read from it: one error is enough
@@ -140,11 +144,11 @@ def _class_header() -> str:
 
 def _resolve_class(session: Session, class_id, class_code) -> dict | None:
     if class_id not in (None, ""):
-        k = q.get_class(session.conn, int(class_id))
+        k = school_store.get_class(session.conn, int(class_id))
         if k is None:
             raise Refused([Finding("unknown_class", tr("class.not_found", id=class_id), field=_class_header())])
     elif class_code:
-        k = q.class_by_code(session.conn, str(class_code).strip())
+        k = school_store.class_by_code(session.conn, str(class_code).strip())
         if k is None:
             raise Refused([Finding("unknown_class", tr("student.unknown_class_code", code=class_code),
                                    field=_class_header())])
@@ -172,7 +176,7 @@ def create_in_transaction(session: Session, conn, data: dict, members=(), *, cla
     ctx = RuleContext("student.create", record=rec, members=mems, klass=klass, school=session.school,
                       lookup=Lookup(conn), reason=reason, evidence=evidence)
     findings = class_refusal + findings + evaluate(session.profile, ctx)
-    refusing, warnings, notes, overridden = _decide(findings, overrides)
+    refusing, warnings, notes, overridden = decide(findings, overrides)
     if refusing or klass is None:
         raise Refused(refusing or class_refusal)
     values = _row_values(rec)
@@ -188,8 +192,6 @@ def create_in_transaction(session: Session, conn, data: dict, members=(), *, cla
                              "batch": batch}])
     q.insert_findings(conn, _finding_rows(sid, session, warnings, overridden, overrides, evidence))
     if enrol_event:
-        from app.changes.service import record_enrolment
-
         record_enrolment(conn, sid, status, klass, rec.get("entry_ym", "") or "", session.user, batch)
     return SaveResult(sid, warnings, notes, overridden)
 
@@ -213,33 +215,12 @@ def create_student(session: Session, data: dict, members=(), *, dry_run: bool = 
         return d.result
 
 
-def resolve(session: Session, ref) -> int:
-    """A student by database id, ID number or 学籍号."""
-    s = normalize_id(str(ref))
-    if re.fullmatch(r"\d{1,9}", s):
-        if q.get_student(session.conn, int(s)):
-            return int(s)
-        ids = q.student_ids_by(session.conn, "id_number", s)
-        if len(ids) == 1:
-            return ids[0]
-        raise NotFound(tr("student.not_found_id", ref=s))
-    col = "xueji_no" if re.fullmatch(r"[GJL][0-9]{17}[0-9X]", s) else "id_number"
-    ids = q.student_ids_by(session.conn, col, s)
-    if not ids and col == "xueji_no":
-        ids = q.student_ids_by(session.conn, "id_number", s)
-    if not ids:
-        raise NotFound(tr("student.not_found_number", ref=s))
-    if len(ids) > 1:
-        raise NotFound(tr("student.ambiguous", count=len(ids), ref=s, ids=", ".join(map(str, ids))))
-    return ids[0]
-
-
 def get_student(session: Session, ref) -> dict:
     sid = resolve(session, ref)
     s = q.get_student(session.conn, sid)
     s["members"] = q.members_of(session.conn, sid)
     s["status_name"] = st.name(s["status"])
-    k = q.get_class(session.conn, s["class_id"]) if s["class_id"] else None
+    k = school_store.get_class(session.conn, s["class_id"]) if s["class_id"] else None
     s["class"] = dict(k, display_name=display_name(k)) if k else None
     return s
 
@@ -305,7 +286,7 @@ def _edit(session, ref, changes, *, reason, evidence, overrides, dry_run) -> Sav
         if new_class_id != old["class_id"]:
             ctx.event = "student.place"
             findings += evaluate(session.profile, ctx)
-        refusing, warnings, notes, overridden = _decide(findings, overrides)
+        refusing, warnings, notes, overridden = decide(findings, overrides)
         if refusing:
             raise Refused(refusing)
         values = _row_values(new_rec)
@@ -401,7 +382,7 @@ def _display(session: Session, entity: str, key: str, value: str) -> str:
         return ""
     if entity == "student":
         if key == "class_id":
-            k = q.get_class(session.conn, int(value)) if str(value).isdigit() else None
+            k = school_store.get_class(session.conn, int(value)) if str(value).isdigit() else None
             return display_name(k) if k else value
         if key == "status":
             return st.name(value)

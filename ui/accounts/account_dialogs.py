@@ -51,7 +51,7 @@ def password_edit() -> QLineEdit:
     return e
 
 
-class _FormDialog(QDialog):
+class FormDialog(QDialog):
     """A titled form with an error line and OK / Cancel; subclasses implement ``submit() -> bool``."""
 
     def __init__(self, title: str, parent=None, *, ok_text: str | None = None, cancel_text: str | None = None,
@@ -102,7 +102,7 @@ def _min_hint(session) -> str:
 
 
 # ------------------------------------------------------------------ first registrar
-class SetupRegistrarDialog(_FormDialog):
+class SetupRegistrarDialog(FormDialog):
     """The archive has no accounts yet: set up its first registrar. ``account`` and ``code`` after OK."""
 
     def __init__(self, session, parent=None):
@@ -216,7 +216,7 @@ class RecoveryCodeDialog(QDialog):
 
 
 # ------------------------------------------------------------------ passwords
-class ChangePasswordDialog(_FormDialog):
+class ChangePasswordDialog(FormDialog):
     """One's own password. ``forced``: the account must change it before the window opens (the old
     password is the one just typed at sign-in, passed as ``old``)."""
 
@@ -254,7 +254,7 @@ class ChangePasswordDialog(_FormDialog):
         return True
 
 
-class RecoverDialog(_FormDialog):
+class RecoverDialog(FormDialog):
     """忘记密码: the recovery code sets a new password. ``code`` (the replacement, shown once) and
     ``password`` after OK."""
 
@@ -294,7 +294,7 @@ class RecoverDialog(_FormDialog):
         return True
 
 
-class PasswordPromptDialog(_FormDialog):
+class PasswordPromptDialog(FormDialog):
     """Type one's password again before something sensitive; ``action(password)`` does it (may raise
     Refused, shown here); its result is kept in ``result_value``."""
 
@@ -317,7 +317,7 @@ class PasswordPromptDialog(_FormDialog):
         return True
 
 
-class ResetPasswordDialog(_FormDialog):
+class ResetPasswordDialog(FormDialog):
     """A registrar gives ``username`` a temporary password (changed at the next sign-in)."""
 
     def __init__(self, session, username: str, parent=None):

@@ -20,7 +20,7 @@ from app.school.classes import list_classes
 from app.core.errors import NotFound, Refused
 from app.core.permissions import ROLES, role_name
 from ui.common import messages
-from ui.accounts.account_dialogs import ResetPasswordDialog, _FormDialog, password_edit, refusal_text
+from ui.accounts.account_dialogs import ResetPasswordDialog, FormDialog, password_edit, refusal_text
 from ui.common.i18n import tr
 
 COLUMNS = ("username", "display_name", "role", "classes", "state", "last_signin")
@@ -186,7 +186,7 @@ class AccountsWindow(QDialog):
         return ok
 
 
-class AccountEditDialog(_FormDialog):
+class AccountEditDialog(FormDialog):
     """A new account (``account`` None: user name, initial password twice) or an existing one's role,
     name and classes. ``account`` (and ``code``: a new registrar's recovery code) after OK."""
 
@@ -286,7 +286,7 @@ class AccountEditDialog(_FormDialog):
         return True
 
 
-class PolicyDialog(_FormDialog):
+class PolicyDialog(FormDialog):
     """安全设置: lock-out attempts and minutes, idle-lock minutes, minimum password length."""
 
     RANGES = {"lockout_attempts": (3, 20), "lockout_minutes": (1, 1440), "idle_lock_minutes": (1, 240),

@@ -1,4 +1,4 @@
-"""The automatic screen lock (issue 7: "automatic screen lock after idle, default 10 minutes").
+"""The automatic screen lock after idle (default 10 minutes; docs/security.md).
 
 ``install(window)`` — only when someone is signed in (``session.account`` not None) — puts an
 application-wide event filter (``IdleWatcher``) in place that notes keyboard, mouse and wheel input and
@@ -10,14 +10,16 @@ restarts one single-shot timer; when it fires (``policy(session)["idle_lock_minu
   unsaved input survives the lock);
 - ``LockDialog`` (application-modal) names who is signed in and asks for their password: 解锁 calls
   accounts.unlock_screen (failures count towards the lock-out; once locked out, or disabled, only
-  退出登录 remains), 退出登录 signs out (ui.accounts.security_menu.sign_out: back to the sign-in dialog).
+  退出登录 remains), 退出登录 signs out (``ScreenLock.signOutRequested``, which ui.accounts.security_menu connects to its
+  sign_out: back to the sign-in dialog).
 
+The state (watcher, locked, dialog, covers) lives in ``ScreenLock.of(window)``, a child of the main window.
 The interval is injectable for tests: ``IDLE_MS`` (module, milliseconds, None = the policy's minutes)
-read by ``install``, or ``window.idle_watcher.set_interval(ms)``.
+read by ``install``, or ``ScreenLock.of(window).watcher.set_interval(ms)``.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QApplication, QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget)
 
 from app.accounts import service as accounts
@@ -40,26 +42,26 @@ def idle_minutes(session) -> int:
 class IdleWatcher(QObject):
     """Restarts the idle timer on every keyboard / mouse input anywhere in the application."""
 
-    def __init__(self, window, interval_ms: int):
-        super().__init__(window)
-        self.window = window
+    def __init__(self, screen_lock: "ScreenLock", interval_ms: int):
+        super().__init__(screen_lock)
+        self.screen_lock = screen_lock
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(interval_ms)
-        self.timer.timeout.connect(lambda: lock(self.window))
+        self.timer.timeout.connect(lambda: lock(screen_lock.window))
         QApplication.instance().installEventFilter(self)
         self.timer.start()
 
     def set_interval(self, ms: int) -> None:
         self.timer.setInterval(int(ms))
-        if not getattr(self.window, "locked", False):
+        if not self.screen_lock.locked:
             self.timer.start()
 
     def interval(self) -> int:
         return self.timer.interval()
 
     def eventFilter(self, obj, event) -> bool:
-        if event.type() in INPUT_EVENTS and not getattr(self.window, "locked", False):
+        if event.type() in INPUT_EVENTS and not self.screen_lock.locked:
             self.timer.start()
         return False
 
@@ -70,22 +72,53 @@ class IdleWatcher(QObject):
             app.removeEventFilter(self)
 
 
+class ScreenLock(QObject):
+    """The lock's state for one main window (a child of it): the idle watcher, whether it is locked, the
+    lock dialog and the covers. ``ScreenLock.of(window)`` finds it (made the first time).
+
+    ``signOutRequested``: 退出登录 in the lock dialog (ui.accounts.security_menu connects it to its sign-out)."""
+
+    signOutRequested = Signal()
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.setObjectName("screen_lock")
+        self.window = window
+        self.watcher: IdleWatcher | None = None
+        self.locked = False
+        self.dialog: LockDialog | None = None
+        self.covers: list = []
+        self.central_was_visible = True
+
+    @classmethod
+    def of(cls, window) -> "ScreenLock":
+        found = window.findChild(ScreenLock, "screen_lock")
+        return found if found is not None else cls(window)
+
+    def install(self) -> IdleWatcher | None:
+        """(Re)start the idle watcher — only when someone is signed in."""
+        self.stop()
+        if self.watcher is not None:
+            self.watcher.deleteLater()
+        self.watcher = None
+        if self.window.session.account is None:
+            return None
+        ms = IDLE_MS if IDLE_MS is not None else idle_minutes(self.window.session) * 60 * 1000
+        self.watcher = IdleWatcher(self, ms)
+        return self.watcher
+
+    def stop(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
+
+
 def install(window) -> IdleWatcher | None:
-    old = getattr(window, "idle_watcher", None)
-    if old is not None:
-        old.stop()
-        old.deleteLater()
-    window.idle_watcher = None
-    if window.session.account is None:
-        return None
-    ms = IDLE_MS if IDLE_MS is not None else idle_minutes(window.session) * 60 * 1000
-    window.idle_watcher = IdleWatcher(window, ms)
-    return window.idle_watcher
+    return ScreenLock.of(window).install()
 
 
 def apply_policy(window) -> None:
     """After 安全设置 changed the idle minutes."""
-    w = getattr(window, "idle_watcher", None)
+    w = ScreenLock.of(window).watcher
     if w is not None and IDLE_MS is None:
         w.set_interval(idle_minutes(window.session) * 60 * 1000)
 
@@ -116,29 +149,32 @@ class _Cover(QWidget):
         return False
 
 
-def _cover_all(window) -> list:
-    covers = []
+def cover(window) -> None:
+    """Cover every visible window of the application and hide the main window's roster (once)."""
+    state = ScreenLock.of(window)
+    if state.covers:
+        return
     for w in QApplication.topLevelWidgets():
         if w.isVisible() and not isinstance(w, LockDialog):
-            covers.append(_Cover(w))
+            state.covers.append(_Cover(w))
     central = window.centralWidget()
     if central is not None:
-        window._lock_central_was_visible = central.isVisible()
+        state.central_was_visible = central.isVisible()
         central.hide()
-    return covers
 
 
-def _uncover(window) -> None:
-    for c in getattr(window, "_lock_covers", []):
+def uncover(window) -> None:
+    state = ScreenLock.of(window)
+    for c in state.covers:
         try:
             c.parent().removeEventFilter(c)
             c.hide()
             c.deleteLater()
         except RuntimeError:  # its window was closed meanwhile
             pass
-    window._lock_covers = []
+    state.covers = []
     central = window.centralWidget()
-    if central is not None and getattr(window, "_lock_central_was_visible", True):
+    if central is not None and state.central_was_visible:
         central.show()
 
 
@@ -147,19 +183,20 @@ def lock(window, *, reason: str = "idle") -> "LockDialog | None":
     """Cover the application and ask for the password. Nothing when no one is signed in or already locked."""
     session = window.session
     acc = session.account
-    if acc is None or acc.get("signed_out") or getattr(window, "locked", False) or not window.isVisible():
+    state = ScreenLock.of(window)
+    if acc is None or acc.get("signed_out") or state.locked or not window.isVisible():
         return None  # (a hidden window: closing, or signed out and waiting for the sign-in dialog)
-    window.locked = True
-    watcher = getattr(window, "idle_watcher", None)
-    if watcher is not None:
-        watcher.timer.stop()
+    state.locked = True
+    if state.watcher is not None:
+        state.watcher.timer.stop()
     try:
         accounts.record_screen_lock(session, idle_minutes(session) if reason == "idle" else 0)
     except Exception:  # the lock itself must never fail on the audit write (e.g. disk full)
         pass
-    window._lock_covers = _cover_all(window)
+    state.covers = []
+    cover(window)
     dlg = LockDialog(window)
-    window.lock_dialog = dlg
+    state.dialog = dlg
     dlg.show()
     dlg.raise_()
     dlg.activateWindow()
@@ -168,24 +205,18 @@ def lock(window, *, reason: str = "idle") -> "LockDialog | None":
 
 def unlock(window) -> None:
     """The password was right: remove the covers, restart the idle timer."""
-    _uncover(window)
-    window.locked = False
-    dlg = getattr(window, "lock_dialog", None)
-    window.lock_dialog = None
-    if dlg is not None:
-        dlg.done_ok = True
-        dlg.accept()
-        dlg.deleteLater()
-    watcher = getattr(window, "idle_watcher", None)
-    if watcher is not None:
-        watcher.timer.start()
+    uncover(window)
+    release_for_sign_out(window)
+    state = ScreenLock.of(window)
+    if state.watcher is not None:
+        state.watcher.timer.start()
 
 
 def release_for_sign_out(window) -> None:
     """The lock dialog goes; the covers stay until someone has signed in again (security_menu.sign_out)."""
-    window.locked = False
-    dlg = getattr(window, "lock_dialog", None)
-    window.lock_dialog = None
+    state = ScreenLock.of(window)
+    state.locked = False
+    dlg, state.dialog = state.dialog, None
     if dlg is not None:
         dlg.done_ok = True
         dlg.accept()
@@ -256,9 +287,7 @@ class LockDialog(QDialog):
         return True
 
     def sign_out(self) -> None:
-        from ui.accounts import security_menu
-
-        security_menu.sign_out(self.window_)
+        ScreenLock.of(self.window_).signOutRequested.emit()
 
     def reject(self) -> None:  # Esc (and the window manager's close) does not unlock
         if self.done_ok:

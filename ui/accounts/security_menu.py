@@ -1,4 +1,4 @@
-"""The 账户 menu and role gating of the main window (issue 7 "Accounts and roles").
+"""The 账户 menu and role gating of the main window (accounts and roles: docs/security.md).
 
 ``install(window)`` (called once by MainWindow after the other menus) adds the menu — 修改密码…,
 重新生成恢复码…, 账户管理…, 安全设置…, 立即锁屏, 退出登录, and under a separator the audit log's 审计日志… and
@@ -19,12 +19,12 @@ classes; nobody → the window closes. The session is never usable in between (i
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QToolBar
 
 from app.accounts import service as accounts
 from app.core.permissions import permission_name, role_name
+from ui.accounts import lock_screen
 from ui.common import messages
 from ui.common.i18n import tr
 
@@ -45,28 +45,30 @@ def install(window) -> None:
     m = win.menuBar().addMenu(tr("securityui.menu"))
     m.setObjectName("security_menu")
 
-    def add(text, slot, permission):
-        return need(m.addAction(text, slot), permission)
+    def add(name, text, slot, permission):
+        a = need(m.addAction(text, slot), permission)
+        a.setObjectName(name)
+        return a
 
-    win.act_change_password = add(tr("securityui.change_password"), lambda: change_password(win), SIGNED_IN)
-    win.act_recovery_code = add(tr("securityui.recovery_code"), lambda: new_recovery_code(win),
-                                f"{SIGNED_IN},accounts")
+    add("act_change_password", tr("securityui.change_password"), lambda: change_password(win), SIGNED_IN)
+    add("act_recovery_code", tr("securityui.recovery_code"), lambda: new_recovery_code(win), f"{SIGNED_IN},accounts")
     m.addSeparator()
-    win.act_accounts = add(tr("securityui.accounts"), lambda: open_accounts(win), "accounts")
-    win.act_policy = add(tr("securityui.policy"), lambda: open_policy(win), "accounts")
+    add("act_accounts", tr("securityui.accounts"), lambda: open_accounts(win), "accounts")
+    add("act_policy", tr("securityui.policy"), lambda: open_policy(win), "accounts")
     m.addSeparator()
-    win.act_lock = add(tr("securityui.lock"), lambda: lock_now(win), SIGNED_IN)
-    win.act_sign_out = add(tr("securityui.sign_out"), lambda: sign_out(win), SIGNED_IN)
+    add("act_lock", tr("securityui.lock"), lambda: lock_now(win), SIGNED_IN)
+    add("act_sign_out", tr("securityui.sign_out"), lambda: sign_out(win), SIGNED_IN)
     m.addSeparator()
-    win.act_audit_log = add(tr("securityui.audit_log"), lambda: open_audit(win), "audit")
-    win.act_access_register = add(tr("securityui.access_register"), lambda: print_register(win), "audit")
-    win.act_overrides = add(tr("securityui.overrides"), lambda: open_overrides(win), "read_all")
-    win.act_export_approvals = add(tr("securityui.export_approvals"), lambda: open_export_approvals(win), "approve")
-    win.security_menu = m
-    win.identity_label = QLabel()
-    win.identity_label.setObjectName("identity_label")
-    win.statusBar().addPermanentWidget(win.identity_label)
+    add("act_audit_log", tr("securityui.audit_log"), lambda: open_audit(win), "audit")
+    add("act_access_register", tr("securityui.access_register"), lambda: print_register(win), "audit")
+    add("act_overrides", tr("securityui.overrides"), lambda: open_overrides(win), "read_all")
+    add("act_export_approvals", tr("securityui.export_approvals"), lambda: open_export_approvals(win), "approve")
+    label = QLabel()
+    label.setObjectName("identity_label")
+    win.statusBar().addPermanentWidget(label)
     update_identity(win)
+    lock_screen.ScreenLock.of(win).signOutRequested.connect(lambda: sign_out(win))
+    win.hub.accounts_changed.connect(lambda: refresh_for_account(win))
 
 
 def identity_text(session) -> str:
@@ -81,7 +83,7 @@ def identity_text(session) -> str:
 
 def update_identity(window) -> None:
     text = identity_text(window.session)
-    label = getattr(window, "identity_label", None)
+    label = window.findChild(QLabel, "identity_label")
     if label is not None:
         label.setText(text)
         label.setVisible(bool(text))
@@ -166,7 +168,6 @@ def change_password(window) -> bool:
     from ui.accounts.account_dialogs import ChangePasswordDialog
 
     dlg = ChangePasswordDialog(window.session, window)
-    window._security_dialog = dlg
     if dlg.exec() != QDialog.DialogCode.Accepted:
         return False
     window.statusBar().showMessage(tr("securityui.password_changed"), 8000)
@@ -178,7 +179,6 @@ def new_recovery_code(window) -> str | None:
 
     dlg = PasswordPromptDialog(tr("securityui.recovery_code_title"), tr("securityui.recovery_code_intro"),
                                lambda pw: accounts.new_own_recovery_code(window.session, pw), window)
-    window._security_dialog = dlg
     if dlg.exec() != QDialog.DialogCode.Accepted:
         return None
     code = dlg.result_value
@@ -189,37 +189,26 @@ def new_recovery_code(window) -> str | None:
 def open_accounts(window):
     from ui.accounts.accounts_window import AccountsWindow
 
-    dlg = AccountsWindow(window.session, window)
-    window.accounts_window = dlg
-    dlg.show()
-    return dlg
+    return window.dialogs.open("accounts", lambda: AccountsWindow(window.session, window), keep=True)
 
 
 def open_policy(window):
     from ui.accounts.accounts_window import PolicyDialog
 
     dlg = PolicyDialog(window.session, window)
-    window._security_dialog = dlg
     if dlg.exec() == QDialog.DialogCode.Accepted:
-        from ui.accounts import lock_screen
-
         lock_screen.apply_policy(window)
         return True
     return False
 
 
 def lock_now(window):
-    from ui.accounts import lock_screen
-
     return lock_screen.lock(window, reason="manual")
 
 
 def open_audit(window):
-    try:
-        from ui.audit import audit_view
-    except ImportError:
-        messages.error(window, tr("main.feature_missing", feature=tr("securityui.audit_log")))
-        return None
+    from ui.audit import audit_view
+
     return audit_view.open_audit_view(window)
 
 
@@ -236,19 +225,14 @@ def open_overrides(window):
 
 
 def print_register(window):
-    try:
-        from ui.audit import audit_view
-    except ImportError:
-        messages.error(window, tr("main.feature_missing", feature=tr("securityui.access_register")))
-        return None
+    from ui.audit import audit_view
+
     return audit_view.print_access_register(window)
 
 
 def _close_other_windows(window) -> None:
-    from ui.accounts.lock_screen import LockDialog
-
     for w in QApplication.topLevelWidgets():
-        if w is window or isinstance(w, LockDialog) or not w.isVisible():
+        if w is window or isinstance(w, lock_screen.LockDialog) or not w.isVisible():
             continue
         if isinstance(w, QDialog):
             QDialog.done(w, QDialog.DialogCode.Rejected)  # not reject(): no "discard changes?" question
@@ -265,13 +249,10 @@ def _authenticate(session, parent=None):
 
 def sign_out(window) -> bool:
     """退出登录: True when someone signed in again (the window is theirs now), False when it closed."""
-    from ui.accounts import lock_screen
-
     session = window.session
     accounts.sign_out(session)
     lock_screen.release_for_sign_out(window)
-    if not getattr(window, "_lock_covers", None):
-        window._lock_covers = lock_screen._cover_all(window)
+    lock_screen.cover(window)
     _close_other_windows(window)
     window.hide()
     apply_permissions(window)
@@ -279,20 +260,15 @@ def sign_out(window) -> bool:
     if not _authenticate(session, None):
         window.close()
         return False
-    lock_screen._uncover(window)
-    refresh_for_account(window)
+    lock_screen.uncover(window)
+    window.hub.accounts_changed.emit()
     window.show()
     return True
 
 
 def refresh_for_account(window) -> None:
-    """A (new) account is signed in: its role's actions, its classes, its name in the title."""
-    from ui.accounts import lock_screen
-
+    """A (new) account is signed in (hub.accounts_changed): its role's actions, its name, its idle lock.
+    The main window itself re-reads its classes, title and roster on the same signal."""
     apply_permissions(window)
     update_identity(window)
-    window._update_title()
-    window.model.refresh(None)
-    window.reload_tree()
-    window._tree_changed(window.tree.currentIndex(), QModelIndex())  # the roster follows the (new) tree
     lock_screen.install(window)

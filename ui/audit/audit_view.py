@@ -1,27 +1,26 @@
-"""审计日志: the audit log in a window (issue 7 "the GUI shows and filters the log and prints the access
-register"). The 账户 menu calls the two entry points:
+"""审计日志: the audit log in a window (docs/security.md). The 账户 menu calls the two entry points:
 
 - ``open_audit_view(window)``: opens (or raises: one per main window) the non-modal 审计日志 window over
   app.audit.log.page_entries — newest first, filters (date range, 操作人, 操作类别, a student, free text),
   pages of 200 read on the archive worker as the table scrolls (keyset paging on id: the window stays
   responsive on a million entries, the whole log is never loaded), 校验 (app.audit.log.verify in the
-  background), 打印查阅登记簿…, 导出 CSV.
-- ``print_access_register(window)``: asks for the period (default: this semester) and opens the register's
-  PDF in the print preview; printing or saving it writes the final PDF and records the print.
+  background), 打印查阅登记簿…, 导出 CSV. The table model is ui.audit.audit_model.
+- ``print_access_register(window)`` (ui.audit.access_register, reachable here too): asks for the period (default:
+  this semester) and opens the register's PDF in the print preview; printing or saving it writes the final PDF
+  and records the print.
 
 Both need ``session.can("audit")`` (registrar, approver); otherwise the Forbidden message is shown.
 """
 from __future__ import annotations
 
-import datetime as dt
 import os
 
-from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFileDialog,
-                               QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QTableView,
-                               QVBoxLayout)
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QDialog, QFileDialog, QHBoxLayout,
+                               QHeaderView, QLabel, QLineEdit, QPushButton, QTableView, QVBoxLayout)
 
-from app.core.errors import Forbidden
+from ui.audit.access_register import allowed, print_access_register
+from ui.audit.audit_model import AuditModel, entry_cells
 from ui.common import messages
 from ui.common.i18n import tr
 from ui.common.workers import run_job, run_with_progress
@@ -30,112 +29,11 @@ FILTER_DELAY_MS = 300  # typing in a filter box waits this long before the log i
 NO_DATE = QDate(2000, 1, 1)  # a date edit at its minimum shows 不限
 
 
-# ---------------------------------------------------------------------- permission
-def _allowed(window) -> bool:
-    """The role may read the audit log; otherwise the Forbidden message is shown."""
-    session = window.session
-    try:
-        session.require("audit")
-    except Forbidden as e:
-        messages.error(window, messages.findings_text(e.findings))
-        return False
-    return True
-
-
 def open_audit_view(window):
     """Open the 审计日志 window of ``window`` (a main window with ``.session``), or raise the open one."""
-    if not _allowed(window):
+    if not allowed(window):
         return None
-    view = getattr(window, "_audit_view", None)
-    if view is not None:
-        try:
-            view.show()
-            view.raise_()
-            view.activateWindow()
-            return view
-        except RuntimeError:  # deleted behind our back
-            pass
-    view = AuditView(window.session, window)
-    window._audit_view = view
-    view.destroyed.connect(lambda *_a, w=window: setattr(w, "_audit_view", None))
-    view.show()
-    return view
-
-
-# ---------------------------------------------------------------------- the table model
-class AuditModel(QAbstractTableModel):
-    """The entries read so far; ``canFetchMore`` / ``fetchMore`` ask the view for the next page."""
-
-    HEADERS = ("at", "actor", "action", "entity", "student", "detail")
-
-    def __init__(self, view):
-        super().__init__(view)
-        self.view = view
-        self.rows: list[dict] = []
-        self.more = False     # the log has older entries matching the filters
-        self.loading = False
-
-    def header_labels(self) -> list[str]:
-        return [tr("auditui.col.at"), tr("auditui.col.actor"), tr("auditui.col.action"), tr("auditui.col.entity"),
-                tr("auditui.col.student"), tr("auditui.col.detail")]
-
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 (Qt)
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802 (Qt)
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802 (Qt)
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.header_labels()[section]
-        return None
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        e = self.rows[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return e["_cells"][index.column()]
-        if role == Qt.ItemDataRole.ForegroundRole and e["_failed"]:
-            from PySide6.QtGui import QBrush, QColor
-
-            return QBrush(QColor("#b71c1c"))
-        return None
-
-    def canFetchMore(self, parent=QModelIndex()) -> bool:  # noqa: N802 (Qt)
-        return not parent.isValid() and self.more and not self.loading
-
-    def fetchMore(self, parent=QModelIndex()) -> None:  # noqa: N802 (Qt)
-        if self.canFetchMore(parent):
-            self.view.load_more()
-
-    def reset(self) -> None:
-        self.beginResetModel()
-        self.rows = []
-        self.more = False
-        self.endResetModel()
-
-    def append(self, entries: list[dict]) -> None:
-        if entries:
-            self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(entries) - 1)
-            self.rows.extend(entries)
-            self.endInsertRows()
-
-
-def _cells(e: dict) -> dict:
-    """The texts of one entry (worked out on the worker thread, once)."""
-    from app.audit import log as audit
-
-    student = ""
-    if e.get("student_id") is not None:
-        student = tr("auditui.student", name=e.get("student_name") or "—", id=e["student_id"])
-        if e.get("xueji_no"):
-            student += tr("auditui.student_xjh", xjh=e["xueji_no"])
-    e["_cells"] = [e["at"].replace("T", " "), e["actor"], audit.action_name(e["action"]), audit.entity_text(e),
-                   student, audit.detail_text(e)]
-    e["_failed"] = e["action"] in ("signin.failed", "account.locked") or (
-        isinstance(e.get("detail"), dict) and e["detail"].get("ok") is False)
-    return e
+    return window.dialogs.open("audit", lambda: AuditView(window.session, window))
 
 
 # ---------------------------------------------------------------------- the window
@@ -380,7 +278,7 @@ class AuditView(QDialog):
             if first and student_text:
                 ids = ss.search_ids(self.session, student_text, limit=500)
             entries, nxt = audit.page_entries(self.session, before=before, student_ids=ids, cancel=cancel, **f)
-            return ids, [_cells(e) for e in entries], nxt, audit.total(self.session)
+            return ids, [entry_cells(e) for e in entries], nxt, audit.total(self.session)
 
         self.model.loading = True
         self.status.setText(tr("auditui.loading"))
@@ -508,116 +406,3 @@ class AuditView(QDialog):
         if self.job is not None and not self.job.delivered:
             self.job.cancel()
         super().closeEvent(event)
-
-
-# ---------------------------------------------------------------------- the access register
-def semester_start(today: dt.date | None = None) -> dt.date:
-    """The first day of this semester: 1 September or 1 February (before February: last September)."""
-    today = today or dt.date.today()
-    if today.month >= 9:
-        return dt.date(today.year, 9, 1)
-    if today.month >= 2:
-        return dt.date(today.year, 2, 1)
-    return dt.date(today.year - 1, 9, 1)
-
-
-class RegisterRangeDialog(QDialog):
-    """The period of the access register: 从 … 至 … (default: this semester up to today)."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setWindowTitle(tr("auditui.register_title"))
-        form = QFormLayout(self)
-        form.addRow(QLabel(tr("auditui.register_hint")))
-        self.since_edit = QDateEdit(QDate(semester_start()))
-        self.until_edit = QDateEdit(QDate.currentDate())
-        for d in (self.since_edit, self.until_edit):
-            d.setCalendarPopup(True)
-            d.setDisplayFormat("yyyy-MM-dd")
-        form.addRow(tr("auditui.since"), self.since_edit)
-        form.addRow(tr("auditui.until"), self.until_edit)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
-
-    def period(self) -> tuple[str, str]:
-        """(since, until) as app.audit.log wants them: ``until`` exclusive (the day after the last one)."""
-        since = self.since_edit.date().toString("yyyy-MM-dd")
-        until = self.until_edit.date().addDays(1).toString("yyyy-MM-dd")
-        return since, until
-
-
-def print_access_register(window, *, since: str | None = None, until: str | None = None):
-    """打印查阅登记簿…: ask for the period (unless given; ``until`` exclusive), then the register's preview;
-    its 打印 / 存为 PDF write the final register and record the print. Returns the preview (or None)."""
-    if not _allowed(window):
-        return None
-    if since is None or until is None:
-        dlg = RegisterRangeDialog(window)
-        if dlg.exec() != QDialog.DialogCode.Accepted:
-            return None
-        since, until = dlg.period()
-    from ui.printing.print_preview_dialog import PrintPreviewDialog
-
-    session = window.session
-    main = getattr(window, "main_window", None) or window
-
-    class RegisterPreview(PrintPreviewDialog):
-        """The print preview for the access register: its PDF comes from app.audit.log.write_access_register
-        (the preview writes nothing to the log; the final print or save records one ``print`` entry)."""
-
-        def _build(self) -> None:
-            super()._build()
-            # plain A4: no overlay, no calibration, nothing to mask (the register names who read whom)
-            for w in (self.overlay_box, self.cal_combo, self.cal_button, self.mask_box):
-                w.hide()
-            for lbl in self.findChildren(QLabel):
-                if lbl.text() == tr("printui.calibration"):
-                    lbl.hide()
-
-        TEMP_PREFIX = "xueji-register-"
-
-        def _render_preview(self, path, progress, cancel, **kw):
-            from app.audit import log as audit
-
-            return _Result(audit.write_access_register(session, path, since=since, until=until))
-
-        def _render_final(self, out, printer, progress, cancel, **kw):
-            from app.audit import log as audit
-            from ui.printing import print_jobs as pj
-
-            res = _Result(audit.write_access_register(session, out, since=since, until=until, record=True))
-            if printer is not None:
-                res.sent = pj.print_pdf(printer, res.path, cancel=cancel)
-            return res
-
-        def _show(self, path: str, res, *, final: bool) -> None:
-            super()._show(path, res, final=final)
-            if self.pdf_path == path and isinstance(res, _Result):
-                text = tr("auditui.register_rendered", pages=res.pages, count=res.students)
-                if final:
-                    text = tr("printui.final_shown", path=path) + "\n" + text
-                if res.warnings:
-                    text += "\n" + res.warnings[0]
-                self.status.setText(text)
-
-    preview = RegisterPreview(session, "access-register", parent=main)
-    last = until
-    if len(str(until)) == 10:  # until is exclusive: the title names the last day included
-        last = (dt.date.fromisoformat(str(until)) - dt.timedelta(days=1)).isoformat()
-    preview.setWindowTitle(tr("auditui.register_preview", since=since, until=last))
-    preview.show()
-    return preview
-
-
-class _Result:
-    """write_access_register's dict with the attributes the preview reads (path, students, warnings)."""
-
-    def __init__(self, d: dict):
-        self.info = d
-        self.path = d["file"]
-        self.students = d["entries"]
-        self.pages = d["pages"]
-        self.warnings = [] if d["chain_ok"] else [tr("auditui.register_chain_broken")]
-        self.sent = 0

@@ -1,8 +1,8 @@
 """备份与恢复: the backup settings (folder, on close, daily, how many to keep), the backups in the folder,
 and the actions — back up now, verify, restore (after showing what the backup holds), check the archive.
 
-All work runs through app.backup.service on the archive's worker thread behind a progress dialog (ui.common.workers);
-with a main window the roster is blocked while a restore rewrites the archive (ui.common.archive_jobs)."""
+All work runs through the app.backup modules on the archive's worker thread behind a progress dialog
+(ui.common.workers); with a main window the roster is blocked while a restore rewrites the archive (ui.common.archive_jobs)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,7 +12,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDialog, QDialogBut
                                QGroupBox, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QLineEdit, QProgressBar,
                                QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout)
 
+from app.backup import integrity, layout, manifest, restore, settings, verify
 from app.backup import service as B
+from app.core.errors import Refused
 from ui.common import messages
 from ui.common.i18n import tr
 from ui.common.workers import run_job
@@ -43,9 +45,9 @@ class BackupDialog(QDialog):
         pick.clicked.connect(self.choose_folder)
         row.addWidget(self.folder_edit, 1)
         row.addWidget(pick)
-        form.addRow(B.SETTING_LABELS["backup.folder"], row)
-        self.on_close = QCheckBox(B.SETTING_LABELS["backup.on_close"])
-        self.daily = QCheckBox(B.SETTING_LABELS["backup.daily"])
+        form.addRow(settings.SETTING_LABELS["backup.folder"], row)
+        self.on_close = QCheckBox(settings.SETTING_LABELS["backup.on_close"])
+        self.daily = QCheckBox(settings.SETTING_LABELS["backup.daily"])
         checks = QHBoxLayout()
         checks.addWidget(self.on_close)
         checks.addWidget(self.daily)
@@ -58,14 +60,14 @@ class BackupDialog(QDialog):
                          ("backup.keep_monthly", tr("backupui.keep_monthly"))):
             sb = QSpinBox()
             sb.setRange(0, 1000)
-            sb.setToolTip(B.SETTING_LABELS[k])
+            sb.setToolTip(settings.SETTING_LABELS[k])
             self.keep[k] = sb
             keeps.addWidget(QLabel(label))
             keeps.addWidget(sb)
         keeps.addStretch(1)
         form.addRow(tr("backupui.thinning"), keeps)
         enc = QHBoxLayout()
-        self.encrypt = QCheckBox(B.SETTING_LABELS["backup.encrypt"])
+        self.encrypt = QCheckBox(settings.SETTING_LABELS["backup.encrypt"])
         self.passphrase = QLineEdit()
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
         self.passphrase.setPlaceholderText(tr("backupui.passphrase_placeholder"))
@@ -127,7 +129,7 @@ class BackupDialog(QDialog):
 
     # ------------------------------------------------------------------ settings
     def load_settings(self) -> None:
-        s = B.get_settings(self.session)
+        s = settings.get_settings(self.session)
         self.folder_edit.setText(s["backup.folder"])
         self.on_close.setChecked(s["backup.on_close"] == "1")
         self.daily.setChecked(s["backup.daily"] == "1")
@@ -148,12 +150,12 @@ class BackupDialog(QDialog):
 
     def ask_passphrase(self, path: str) -> str | None:
         """The passphrase of an encrypted backup: the stored one if it opens it, else asked."""
-        stored = B.get_settings(self.session)["backup.passphrase"]
+        stored = settings.get_settings(self.session)["backup.passphrase"]
         if stored:
             try:
-                B.backup_key(path, stored)
+                manifest.backup_key(path, stored)
                 return stored
-            except B.Refused:
+            except Refused:
                 pass
         text, ok = QInputDialog.getText(self, tr("backupui.passphrase_title"), tr("backupui.passphrase_ask"),
                                         QLineEdit.EchoMode.Password)
@@ -161,8 +163,8 @@ class BackupDialog(QDialog):
 
     def save_settings(self) -> bool:
         try:
-            B.save_settings(self.session, self.settings_values())
-        except B.Refused as e:
+            settings.save_settings(self.session, self.settings_values())
+        except Refused as e:
             messages.error(self, messages.findings_text(e.findings))
             return False
         self.refresh()
@@ -181,7 +183,7 @@ class BackupDialog(QDialog):
 
     def refresh(self) -> None:
         folder = self.folder()
-        self.items = B.list_backups(folder) if folder else []
+        self.items = manifest.list_backups(folder) if folder else []
         if folder is None:
             self.list_label.setText(tr("backupui.no_folder"))
         else:
@@ -190,7 +192,7 @@ class BackupDialog(QDialog):
         for r, b in enumerate(self.items):
             c = b.counts or {}
             state = (tr("backupui.state_ok") if b.complete else tr("backupui.state_partial")
-                     if b.name.endswith(B.PARTIAL) else tr("backupui.state_bad"))
+                     if b.name.endswith(layout.PARTIAL) else tr("backupui.state_bad"))
             if b.complete and b.encrypted:
                 state = tr("backupui.state_encrypted")
             cells = (b.created_at.replace("T", " ") or b.name, b.made_by, c.get("students", ""),
@@ -266,7 +268,7 @@ class BackupDialog(QDialog):
             if blocks_window and win is not None:
                 win.model.set_blocked(False)
                 win.after_write()
-            if isinstance(getattr(err, "error", None), B.Cancelled):
+            if isinstance(getattr(err, "error", None), layout.Cancelled):
                 return
             messages.job_error(self, err)
 
@@ -295,13 +297,13 @@ class BackupDialog(QDialog):
         if not path:
             return
         passphrase = None
-        if B.describe(path).encrypted:
+        if manifest.describe(path).encrypted:
             passphrase = self.ask_passphrase(path)
             if passphrase is None:
                 return
 
         def fn(progress, cancel):
-            return B.verify_backup(path, full=True, progress=progress, passphrase=passphrase)
+            return verify.verify_backup(path, full=True, progress=progress, passphrase=passphrase)
 
         def done(result):
             info, problems = result
@@ -322,8 +324,8 @@ class BackupDialog(QDialog):
         if not path:
             return
         try:
-            info = B.describe(path)
-        except B.Refused as e:
+            info = manifest.describe(path)
+        except Refused as e:
             messages.error(self, messages.findings_text(e.findings))
             return
         if not info.complete:
@@ -339,11 +341,11 @@ class BackupDialog(QDialog):
             return
 
         def fn(progress, cancel):
-            return B.restore_backup(self.session, path, progress=progress, passphrase=passphrase)
+            return restore.restore_backup(self.session, path, progress=progress, passphrase=passphrase)
 
         def done(res):
             if self.window_ is not None:
-                self.window_.after_write()
+                self.window_.archive_replaced()
             self.load_settings()
             self.refresh()
             messages.info(self, tr("backupui.restore_done", summary=res.info.summary(), safety=res.safety_copy))
@@ -352,7 +354,7 @@ class BackupDialog(QDialog):
 
     def check_archive(self) -> None:
         def fn(progress, cancel):
-            return B.check_integrity(self.session, full=True, progress=progress, cancel=cancel)
+            return integrity.check_integrity(self.session, full=True, progress=progress, cancel=cancel)
 
         def done(rep):
             if rep["problems"]:

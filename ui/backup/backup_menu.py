@@ -1,4 +1,4 @@
-"""Main-window menu for backups (备份), plus the automatic parts of issue 7's "Backups and integrity":
+"""Main-window menu for backups (备份), plus the automatic parts of backups and integrity (docs/reliability.md):
 
 - a cheap ``PRAGMA quick_check`` when the window opens, on a read-only connection of its own in a pool
   thread (the roster is not held up; a problem is reported, nothing changed);
@@ -12,7 +12,9 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QThreadPool, QTimer
+from shiboken6 import isValid
 
+from app.backup import integrity, layout, settings
 from app.backup import service as B
 from ui.common import messages
 from ui.common.i18n import tr
@@ -22,53 +24,65 @@ TIMER_MS = 60 * 60 * 1000   # look once an hour whether the daily backup / weekl
 FIRST_LOOK_MS = 2 * 60 * 1000  # and once shortly after start
 
 
+class BackupWork(QObject):
+    """This area's state for one main window (a child of it; ``BackupWork.of(window)``): the close hook, the
+    timers, whether automatic work runs (``busy``) and its job, the quick check's job and result."""
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.setObjectName("backup_work")
+        self.hook: _CloseHook | None = None
+        self.timer: QTimer | None = None
+        self.first_look: QTimer | None = None
+        self.busy = False
+        self.job = None
+        self.quick_check_job = None
+        self.quick_check_result = None
+
+    @classmethod
+    def of(cls, window) -> "BackupWork":
+        found = window.findChild(BackupWork, "backup_work")
+        return found if found is not None else cls(window)
+
+
 def install(window) -> None:
     """Add this area's menu and actions to ``window``; start the timer, the close hook, the quick check."""
     menu = window.menuBar().addMenu(tr("backupui.menu"))
-    window.act_backup_now = menu.addAction(tr("backupui.backup_now"), lambda: backup_now(window))
-    window.act_backup_dialog = menu.addAction(tr("backupui.title_menu"), lambda: open_dialog(window))
+    acts = (menu.addAction(tr("backupui.backup_now"), lambda: backup_now(window)),
+            menu.addAction(tr("backupui.title_menu"), lambda: open_dialog(window)))
     menu.addSeparator()
-    window.act_check_archive = menu.addAction(tr("backupui.check"), lambda: open_dialog(window).check_archive())
-    for act in (window.act_backup_now, window.act_backup_dialog, window.act_check_archive):
+    acts += (menu.addAction(tr("backupui.check"), lambda: open_dialog(window).check_archive()),)
+    for act, name in zip(acts, ("act_backup_now", "act_backup_dialog", "act_check_archive")):
+        act.setObjectName(name)
         act.setProperty("xueji_permission", "backup")  # ui/accounts/security_menu.py greys it out for other roles
-    hook = _CloseHook(window)
-    window.installEventFilter(hook)
-    window._backup_hook = hook
-    timer = QTimer(window)
-    timer.setInterval(TIMER_MS)
-    timer.timeout.connect(lambda: automatic(window))
-    timer.start()
-    window._backup_timer = timer
-    first = QTimer(window)  # owned by the window: never fires after it is gone
-    first.setSingleShot(True)
-    first.setInterval(FIRST_LOOK_MS)
-    first.timeout.connect(lambda: automatic(window))
-    first.start()
-    window._backup_first_look = first
+    work = BackupWork.of(window)
+    work.hook = _CloseHook(window)
+    window.installEventFilter(work.hook)
+    work.timer = QTimer(window)
+    work.timer.setInterval(TIMER_MS)
+    work.timer.timeout.connect(lambda: automatic(window))
+    work.timer.start()
+    work.first_look = QTimer(window)  # owned by the window: never fires after it is gone
+    work.first_look.setSingleShot(True)
+    work.first_look.setInterval(FIRST_LOOK_MS)
+    work.first_look.timeout.connect(lambda: automatic(window))
+    work.first_look.start()
     quick_check(window)
 
 
 def _alive(window) -> bool:
     """The window still exists (a job may end after it was closed and deleted)."""
-    try:
-        import shiboken6
-
-        return shiboken6.isValid(window)
-    except ImportError:
-        return True
+    return isValid(window)
 
 
 def open_dialog(window):
     from ui.backup.backup_dialog import BackupDialog
 
-    dlg = BackupDialog(window.session, window, window=window)
-    window._backup_dialog = dlg
-    dlg.show()
-    return dlg
+    return window.dialogs.open("backup", lambda: BackupDialog(window.session, window, window=window), keep=True)
 
 
 def backup_now(window) -> None:
-    if B.configured_folder(window.session) is None:
+    if settings.configured_folder(window.session) is None:
         open_dialog(window)
         return
 
@@ -80,61 +94,63 @@ def backup_now(window) -> None:
             window.statusBar().showMessage(tr("backupui.status_done", path=res.info.path), 10000)
 
     def failed(err):
-        if _alive(window) and not isinstance(getattr(err, "error", None), B.Cancelled):
+        if _alive(window) and not isinstance(getattr(err, "error", None), layout.Cancelled):
             messages.job_error(window, err)
 
-    window._jobs.append(run_with_progress(window, tr("backupui.progress"), fn, on_done=done, on_error=failed))
+    window.jobs.append(run_with_progress(window, tr("backupui.progress"), fn, on_done=done, on_error=failed))
 
 
 # ------------------------------------------------------------------ automatic work
 def automatic(window) -> None:
     """The timer's look: a daily backup or the weekly full check when due, in the background."""
-    if not _alive(window) or getattr(window, "_backup_busy", False) or window.session.archive.conn is None:
+    if not _alive(window) or BackupWork.of(window).busy or window.session.archive.conn is None:
         return
-    if any(not j.delivered for j in window._jobs):
+    if window.busy():
         return  # an import or the like is running: look again next time
-    if B.backup_due(window.session):
+    if settings.backup_due(window.session):
         _background(window, lambda progress, cancel: B.make_backup(window.session, trigger="daily", cancel=cancel),
                     lambda res: window.statusBar().showMessage(tr("backupui.status_done", path=res.info.path), 10000),
                     tr("backupui.auto_failed"))
-    elif B.full_check_due(window.session):
+    elif settings.full_check_due(window.session):
         def done(rep):
             if rep["problems"]:
                 messages.error(window, messages.findings_text(rep["problems"]), title=tr("backupui.check_bad_title"))
-        _background(window, lambda progress, cancel: B.check_integrity(window.session, full=True, cancel=cancel,
+        _background(window, lambda progress, cancel: integrity.check_integrity(window.session, full=True, cancel=cancel,
                                                                        trigger="weekly"),
                     done, tr("backupui.check_bad_title"))
 
 
 def _background(window, fn, done, fail_title: str) -> None:
-    window._backup_busy = True
+    work = BackupWork.of(window)
+    work.busy = True
 
     def ok(result):
-        window._backup_busy = False
+        work.busy = False
         if _alive(window):
             done(result)
 
     def failed(err):
-        window._backup_busy = False
-        if _alive(window) and not isinstance(getattr(err, "error", None), B.Cancelled):
+        work.busy = False
+        if _alive(window) and not isinstance(getattr(err, "error", None), layout.Cancelled):
             messages.job_error(window, err, title=fail_title)
 
-    window._backup_job = run_job(fn, on_done=ok, on_error=failed)
+    work.job = run_job(fn, on_done=ok, on_error=failed)
 
 
 def quick_check(window) -> None:
     """PRAGMA quick_check on its own read-only connection, off the GUI thread."""
     path = window.session.archive.db_path
+    work = BackupWork.of(window)
 
     def done(result):
-        window._quick_check_result = result
+        work.quick_check_result = result
         if result != "ok" and _alive(window):
             messages.error(window, tr("backupui.quick_check_bad", result=result), title=tr("backupui.check_bad_title"))
 
     def failed(err):  # could not even read it (e.g. the folder went away): opening will say more
-        window._quick_check_result = str(getattr(err, "error", err))
+        work.quick_check_result = str(getattr(err, "error", err))
 
-    window._quick_check_job = run_job(lambda progress, cancel: B.quick_check_file(path), on_done=done,
+    work.quick_check_job = run_job(lambda progress, cancel: integrity.quick_check_file(path), on_done=done,
                                       on_error=failed, pool=QThreadPool.globalInstance())
 
 
@@ -155,15 +171,15 @@ class _CloseHook(QObject):
             event.ignore()
             return True
         w = self.window
-        if getattr(w, "_backup_busy", False):  # a daily backup or weekly check is running: close after it
+        if BackupWork.of(w).busy:  # a daily backup or weekly check is running: close after it
             event.ignore()
             QTimer.singleShot(200, w.close)
             return True
         try:
-            wanted = w.session.archive.conn is not None and B.backup_on_close_wanted(w.session)
+            wanted = w.session.archive.conn is not None and settings.backup_on_close_wanted(w.session)
         except Exception:
             wanted = False
-        if not wanted or any(not j.delivered for j in w._jobs):
+        if not wanted or w.busy():
             return False  # no backup this time; the window's own closeEvent decides
         event.ignore()
         self.start()
@@ -181,7 +197,7 @@ class _CloseHook(QObject):
             QTimer.singleShot(0, w.close)
 
         def failed(err):
-            if not isinstance(getattr(err, "error", None), B.Cancelled):
+            if not isinstance(getattr(err, "error", None), layout.Cancelled):
                 messages.job_error(w, err, title=tr("backupui.close_failed"))
             finish()
 

@@ -1,0 +1,1 @@
+"""Status-change dialogs, the deadlines view, the working-day calendar, override approvals."""

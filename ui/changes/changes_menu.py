@@ -2,7 +2,7 @@
 
 ``install(window)`` is called once by MainWindow after its own menus exist (window.menuBar(),
 window.main_toolbar, window.session, window.selected_student_id(), window.current_class_id(),
-window.after_write(ids)).
+window.after_write(ids), window.dialogs). Its actions are found by object name (``action(window, "act_change")``).
 
 It also arranges the start-up check: a moment after the roster has been painted, the open deadlines
 are read (a few milliseconds) and the deadlines view shows itself only when something is overdue or
@@ -10,7 +10,7 @@ due within a week; nothing is shown otherwise, and nothing is read before the wi
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 
 from ui.common import messages
@@ -20,20 +20,36 @@ STARTUP_DELAY_MS = 800
 STARTUP_RETRY_MS = 2000
 
 
-def _kinds(session=None):
-    """(app.changes or None, [(kind, info)]): with a session, only the kinds its profile has."""
-    try:
-        from app import changes
+def _kinds(session=None) -> list:
+    """[(kind, info)]: with a session, only the kinds its profile has."""
+    from app.changes.kinds import KINDS
+    from app.changes.service import kind_info
 
-        changes.KINDS  # noqa: B018  (the package may still be landing)
-    except (ImportError, AttributeError):
-        return None, []
     out = []
-    for k in changes.KINDS:
-        info = changes.kind_info(k, session) if session is not None else changes.kind_info(k)
+    for k in KINDS:
+        info = kind_info(k, session) if session is not None else kind_info(k)
         if info.get("available", True):
             out.append((k, info))
-    return changes, out
+    return out
+
+
+def action(win, name: str) -> QAction | None:
+    """One of this menu's actions (``act_change``, ``act_deadlines`` …) of main window ``win``."""
+    return win.findChild(QAction, name)
+
+
+class StartupCheck(QObject):
+    """What the start-up check read (``items``: None until it has run), a child of the main window."""
+
+    def __init__(self, win):
+        super().__init__(win)
+        self.setObjectName("deadlines_startup_check")
+        self.items = None
+
+    @classmethod
+    def of(cls, win) -> "StartupCheck":
+        found = win.findChild(StartupCheck, "deadlines_startup_check")
+        return found if found is not None else cls(win)
 
 
 def needs_student(info: dict) -> bool:
@@ -43,10 +59,7 @@ def needs_student(info: dict) -> bool:
 
 def open_change(win, kind: str | None = None, student_id: int | None = None):
     """The guided change dialog for the selected student (or, for 转入, for a new one)."""
-    changes, kinds = _kinds(win.session)
-    if changes is None:
-        messages.error(win, tr("main.feature_missing", feature=tr("changes_menu.menu")))
-        return None
+    kinds = _kinds(win.session)
     info = dict(kinds).get(kind, {}) if kind else {}
     sid = student_id if student_id is not None else win.selected_student_id()
     if sid is None and (kind is None or needs_student(info)):
@@ -82,7 +95,8 @@ def open_change(win, kind: str | None = None, student_id: int | None = None):
 def open_deadlines(win, items=None, *, urgent_only: bool = False):
     from ui.changes.deadlines_view import show_deadlines
 
-    return show_deadlines(win, items, urgent_only=urgent_only)
+    return show_deadlines(win, items, urgent_only=urgent_only,
+                          on_closed_item=lambda view: update_badge(win, view.all_items))
 
 
 def open_promotion(win):
@@ -129,45 +143,48 @@ def install(window) -> None:
         a.triggered.connect(lambda checked=False: slot())
         return a
 
-    win.act_change = act(tr("changes_menu.change"), lambda: open_change(win), "Ctrl+T")
-    win.act_deadlines = act(tr("changes_menu.deadlines"), lambda: open_deadlines(win), "Ctrl+D")
-    win.act_promote = act(tr("changes_menu.promote"), lambda: open_promotion(win))
-    win.act_graduate = act(tr("changes_menu.graduate"), lambda: open_graduation(win))
-    win.act_calendar = act(tr("changes_menu.calendar"), lambda: open_calendar(win))
-    win.act_hs_record = act(tr("changes_menu.hs_record"), lambda: open_hs_record(win))
-    win.act_hs_import = act(tr("changes_menu.hs_import"), lambda: import_hs_records(win))
+    def named(name, text, slot, shortcut=None):
+        a = act(text, slot, shortcut)
+        a.setObjectName(name)
+        return a
+
+    act_change = named("act_change", tr("changes_menu.change"), lambda: open_change(win), "Ctrl+T")
+    act_deadlines = named("act_deadlines", tr("changes_menu.deadlines"), lambda: open_deadlines(win), "Ctrl+D")
+    act_promote = named("act_promote", tr("changes_menu.promote"), lambda: open_promotion(win))
+    act_graduate = named("act_graduate", tr("changes_menu.graduate"), lambda: open_graduation(win))
+    act_calendar = named("act_calendar", tr("changes_menu.calendar"), lambda: open_calendar(win))
+    act_hs_record = named("act_hs_record", tr("changes_menu.hs_record"), lambda: open_hs_record(win))
+    act_hs_import = named("act_hs_import", tr("changes_menu.hs_import"), lambda: import_hs_records(win))
 
     m = win.menuBar().addMenu(tr("changes_menu.menu"))
     m.setObjectName("changes_menu")
-    m.addAction(win.act_change)
+    m.addAction(act_change)
     by_kind = m.addMenu(tr("changes_menu.by_kind"))
     by_kind.setObjectName("changes_by_kind")
 
     def fill_kinds():  # on first opening: nothing of app.changes is read at start-up
         if by_kind.isEmpty():
-            for k, info in _kinds(win.session)[1]:
+            for k, info in _kinds(win.session):
                 by_kind.addAction(act(info.get("label") or k, lambda k=k: open_change(win, k)))
 
     by_kind.aboutToShow.connect(fill_kinds)
-    win.fill_change_kinds = fill_kinds
     m.addSeparator()
-    m.addActions([win.act_promote, win.act_graduate])
+    m.addActions([act_promote, act_graduate])
     m.addSeparator()
-    m.addActions([win.act_deadlines, win.act_calendar])
+    m.addActions([act_deadlines, act_calendar])
     m.addSeparator()
-    m.addActions([win.act_hs_record, win.act_hs_import])
-    win.changes_menu = m
+    m.addActions([act_hs_record, act_hs_import])
     # the permission each needs (ui/accounts/security_menu.py greys out what the signed-in role lacks); the kinds
     # submenu is filled on first opening, so the submenu itself carries "write"
-    for a, permission in ((win.act_change, "write"), (win.act_deadlines, "read_all"), (win.act_promote, "write"),
-                          (win.act_graduate, "write"), (win.act_calendar, "settings"), (win.act_hs_record, "write"),
-                          (win.act_hs_import, "write"), (by_kind.menuAction(), "write")):
+    for a, permission in ((act_change, "write"), (act_deadlines, "read_all"), (act_promote, "write"),
+                          (act_graduate, "write"), (act_calendar, "settings"), (act_hs_record, "write"),
+                          (act_hs_import, "write"), (by_kind.menuAction(), "write")):
         a.setProperty("xueji_permission", permission)
 
     tb = getattr(win, "main_toolbar", None)
     if tb is not None:
         tb.addSeparator()
-        tb.addActions([win.act_change, win.act_deadlines])
+        tb.addActions([act_change, act_deadlines])
 
     table = getattr(win, "table", None)
     if table is not None and hasattr(table, "firstPainted"):
@@ -184,7 +201,8 @@ def update_badge(win, items=None) -> int:
         except Exception:
             return 0
     n = sum(1 for it in items if it.overdue or it.days_left <= STARTUP_HORIZON_DAYS)
-    win.act_deadlines.setText(tr("changes_menu.deadlines_count", count=n) if n else tr("changes_menu.deadlines"))
+    action(win, "act_deadlines").setText(tr("changes_menu.deadlines_count", count=n) if n
+                                         else tr("changes_menu.deadlines"))
     return n
 
 
@@ -195,19 +213,15 @@ def startup_check(win):
     students (measured 1–7 ms on a 3,000-student archive, 40 ms with all 3,000 pending), which is
     cheaper and safer than sharing the archive's connection with a worker that a closing window
     could outlive. While an archive job writes (the roster is blocked) it waits and tries again."""
-    try:
-        from app.changes.deadlines import list_deadlines  # noqa: F401
-    except ImportError:
-        return None
     from shiboken6 import isValid
 
     from ui.changes.deadlines_view import load, needs_attention
 
     if not isValid(win) or not win.isVisible():
         return None
-    if not win.act_deadlines.isEnabled():  # the role may not see the whole school's deadlines (security_menu)
+    if not action(win, "act_deadlines").isEnabled():  # the role may not see the whole school's deadlines (security_menu)
         return None
-    if getattr(win.model, "_blocked", False) or any(not j.delivered for j in getattr(win, "_jobs", [])):
+    if getattr(win.model, "_blocked", False) or win.busy():
         QTimer.singleShot(STARTUP_RETRY_MS, win, lambda: startup_check(win))
         return None
     try:
@@ -215,7 +229,7 @@ def startup_check(win):
     except Exception:  # a start-up convenience: never an error box at start-up
         win.statusBar().showMessage(tr("changes_menu.deadlines_failed"), 8000)
         return None
-    win.startup_deadlines = items
+    StartupCheck.of(win).items = items
     update_badge(win, items)
     if needs_attention(items):
         return open_deadlines(win, items, urgent_only=True)

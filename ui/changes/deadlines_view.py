@@ -8,7 +8,7 @@ itself only when something is due or overdue.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout)
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QHBoxLayou
 from app.core.errors import Refused
 from ui.common import messages
 from ui.common.i18n import tr
+from ui.common.values import field
 
 COLUMNS = 6
 SOON_DAYS = 3
@@ -24,23 +25,21 @@ OVERDUE_BG, OVERDUE_FG = "#ffebee", "#b71c1c"
 SOON_BG, SOON_FG = "#fff8e1", "#8d4e00"
 
 
-def _get(obj, key, default=None):
-    return obj.get(key, default) if isinstance(obj, dict) else getattr(obj, key, default)
 
 
 def urgency(item) -> tuple:
     """Sort key: overdue first (most overdue on top), then by days left, then by date."""
-    days = _get(item, "days_left")
+    days = field(item, "days_left")
     days = 0 if days is None else int(days)
-    return (0 if _get(item, "overdue") else 1, days, str(_get(item, "due") or ""), str(_get(item, "student_name") or ""))
+    return (0 if field(item, "overdue") else 1, days, str(field(item, "due") or ""), str(field(item, "student_name") or ""))
 
 
 def when_text(item) -> str:
-    days = _get(item, "days_left")
+    days = field(item, "days_left")
     if days is None:
         return ""
     days = int(days)
-    if _get(item, "overdue") or days < 0:
+    if field(item, "overdue") or days < 0:
         return tr("deadlines_ui.overdue_days", days=abs(days))
     if days == 0:
         return tr("deadlines_ui.today")
@@ -49,11 +48,11 @@ def when_text(item) -> str:
 
 def title_text(item) -> str:
     """A computed item carries its rule's message; a stored row its kind (and the party it waits for)."""
-    title = _get(item, "title") or ""
-    kind = _get(item, "kind") or ""
-    if _get(item, "computed"):
+    title = field(item, "title") or ""
+    kind = field(item, "kind") or ""
+    if field(item, "computed"):
         return title or kind
-    from ui.changes.change_dialog import deadline_kind_label
+    from ui.changes.change_widgets import deadline_kind_label
 
     label = deadline_kind_label(kind)
     if title and title not in (kind, label):
@@ -64,8 +63,8 @@ def title_text(item) -> str:
 def needs_attention(items, horizon_days: int = STARTUP_HORIZON_DAYS) -> bool:
     """Anything overdue or due within ``horizon_days``: what makes the view show itself at start-up."""
     for it in items:
-        days = _get(it, "days_left")
-        if _get(it, "overdue") or (days is not None and int(days) <= horizon_days):
+        days = field(it, "days_left")
+        if field(it, "overdue") or (days is not None and int(days) <= horizon_days):
             return True
     return False
 
@@ -150,6 +149,14 @@ class DeadlinesView(QDialog):
     def reload(self) -> None:
         self.set_items(load(self.session, self.as_of))
 
+    def reload_if_shown(self, *_changed) -> None:
+        """hub.students_changed / deadlines_changed: re-read while the view is on screen."""
+        if self.isVisible():
+            try:
+                self.reload()
+            except Exception:  # a view left open on a closed archive: keep what it shows
+                pass
+
     def changeEvent(self, event) -> None:
         """Coming back to the view re-reads it (a change or an approval recorded meanwhile): a few ms."""
         super().changeEvent(event)
@@ -161,8 +168,8 @@ class DeadlinesView(QDialog):
 
     @staticmethod
     def _key(item) -> tuple:
-        return (_get(item, "deadline_id"), _get(item, "kind"), _get(item, "student_id"), _get(item, "class_id"),
-                str(_get(item, "due")))
+        return (field(item, "deadline_id"), field(item, "kind"), field(item, "student_id"), field(item, "class_id"),
+                str(field(item, "due")))
 
     def set_items(self, items) -> None:
         r = self.table.currentRow()
@@ -170,21 +177,21 @@ class DeadlinesView(QDialog):
         self.all_items = list(items)
         horizon = self.scope_combo.currentData()
         if horizon is not None:
-            items = [it for it in items if _get(it, "overdue") or (
-                horizon >= 0 and _get(it, "days_left") is not None and int(_get(it, "days_left")) <= horizon)]
+            items = [it for it in items if field(it, "overdue") or (
+                horizon >= 0 and field(it, "days_left") is not None and int(field(it, "days_left")) <= horizon)]
         self.items = sorted(items, key=urgency)
         self.table.setRowCount(len(self.items))
         for r, it in enumerate(self.items):
-            rule, article = _get(it, "rule") or "", _get(it, "article") or ""
+            rule, article = field(it, "rule") or "", field(it, "article") or ""
             title = title_text(it)
-            if _get(it, "note"):
-                title = tr("deadlines_ui.with_note", title=title, note=_get(it, "note"))
-            who = _get(it, "student_name") or (tr("deadlines_ui.class_item") if _get(it, "class_name")
+            if field(it, "note"):
+                title = tr("deadlines_ui.with_note", title=title, note=field(it, "note"))
+            who = field(it, "student_name") or (tr("deadlines_ui.class_item") if field(it, "class_name")
                                                else tr("deadlines_ui.school_item"))
-            vals = (when_text(it), str(_get(it, "due") or ""), who, _get(it, "class_name") or "", title,
+            vals = (when_text(it), str(field(it, "due") or ""), who, field(it, "class_name") or "", title,
                     tr("deadlines_ui.rule", rule=rule, article=article) if article else rule)
-            days = _get(it, "days_left")
-            overdue = bool(_get(it, "overdue")) or (days is not None and int(days) < 0)
+            days = field(it, "days_left")
+            overdue = bool(field(it, "overdue")) or (days is not None and int(days) < 0)
             soon = not overdue and days is not None and int(days) <= SOON_DAYS
             for c, v in enumerate(vals):
                 cell = QTableWidgetItem(str(v))
@@ -193,7 +200,7 @@ class DeadlinesView(QDialog):
                     cell.setBackground(QBrush(QColor(OVERDUE_BG if overdue else SOON_BG)))
                     cell.setForeground(QBrush(QColor(OVERDUE_FG if overdue else SOON_FG)))
                 self.table.setItem(r, c, cell)
-        n_over = sum(1 for it in self.all_items if _get(it, "overdue"))
+        n_over = sum(1 for it in self.all_items if field(it, "overdue"))
         self.summary.setText(tr("deadlines_ui.summary", count=len(self.all_items), overdue=n_over,
                                 shown=len(self.items)) if self.all_items
                              else tr("deadlines_ui.none"))
@@ -206,13 +213,13 @@ class DeadlinesView(QDialog):
     def _selection_changed(self) -> None:
         r = self.table.currentRow()
         ok = 0 <= r < len(self.items)
-        self.open_button.setEnabled(ok and (_get(self.items[r], "student_id") is not None
-                                            or _get(self.items[r], "class_id") is not None))
+        self.open_button.setEnabled(ok and (field(self.items[r], "student_id") is not None
+                                            or field(self.items[r], "class_id") is not None))
         self.done_button.setEnabled(ok)
 
     def open_row(self, r: int) -> None:
         if 0 <= r < len(self.items):
-            sid, cid = _get(self.items[r], "student_id"), _get(self.items[r], "class_id")
+            sid, cid = field(self.items[r], "student_id"), field(self.items[r], "class_id")
             if sid is not None:
                 self.openStudent.emit(int(sid))
             elif cid is not None:  # a class item (graduation by 30 July …): show the class
@@ -222,7 +229,7 @@ class DeadlinesView(QDialog):
         if not (0 <= r < len(self.items)):
             return False
         item = self.items[r]
-        did = _get(item, "deadline_id")
+        did = field(item, "deadline_id")
         if note is None:
             note, ok = QInputDialog.getText(self, tr("deadlines_ui.done"), tr("deadlines_ui.done_note"))
             if not ok:
@@ -239,53 +246,40 @@ class DeadlinesView(QDialog):
             return False
         self.reload()
         self.itemClosed.emit(int(did or 0))
+        hub = getattr(self.parent(), "hub", None)
+        if hub is not None:
+            hub.deadlines_changed.emit()
         return True
 
 
-def show_deadlines(win, items=None, *, urgent_only: bool = False) -> DeadlinesView:
-    """The view as a window beside the main window; double-click selects and opens the student.
-    ``urgent_only`` (start-up): show what is overdue or due within a week; the combo shows the rest."""
-    view = getattr(win, "_deadlines_view", None)
-    try:
-        if view is not None and view.isVisible():
-            view.set_items(items) if items is not None else view.reload()
-            view.raise_()
-            return view
-    except RuntimeError:  # the C++ object is gone
-        pass
-    view = DeadlinesView(win.session, win, items=items)
-    view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    view.setModal(False)
-    view.openStudent.connect(lambda sid: open_student(win, sid))
-    view.openClass.connect(lambda cid: open_class(win, cid))
-    if hasattr(win, "act_deadlines"):
-        from ui.changes.changes_menu import update_badge
+def show_deadlines(win, items=None, *, urgent_only: bool = False, on_closed_item=None) -> DeadlinesView:
+    """The view as a window beside the main window (one: window.dialogs "deadlines"); double-click selects and
+    opens the student. ``urgent_only`` (start-up): show what is overdue or due within a week; the combo shows the
+    rest. ``on_closed_item(view)`` runs after a deadline was closed in it (the menu's count follows)."""
+    def make():
+        view = DeadlinesView(win.session, win, items=items)
+        view.setModal(False)
+        view.openStudent.connect(lambda sid: open_student(win, sid))
+        view.openClass.connect(lambda cid: win.show_class(cid))
+        if on_closed_item is not None:
+            view.itemClosed.connect(lambda _d: on_closed_item(view))
+        # a change, an approval or a restore elsewhere: the open view follows (a few ms)
+        win.hub.students_changed.connect(view.reload_if_shown)
+        win.hub.deadlines_changed.connect(view.reload_if_shown)
+        if urgent_only:
+            view.scope_combo.setCurrentIndex(view.scope_combo.findData(STARTUP_HORIZON_DAYS))
+        return view
 
-        view.itemClosed.connect(lambda _d: update_badge(win, view.all_items))
-    if urgent_only:
-        view.scope_combo.setCurrentIndex(view.scope_combo.findData(STARTUP_HORIZON_DAYS))
-    win._deadlines_view = view
-    view.show()
-    return view
+    def again(view):
+        view.set_items(items) if items is not None else view.reload()
 
-
-def open_class(win, class_id: int) -> None:
-    """Show the class in the tree and its roster."""
-    from PySide6.QtCore import QModelIndex
-
-    win._select_node(("class", class_id))
-    win._tree_changed(win.tree.currentIndex(), QModelIndex())
+    return win.dialogs.open("deadlines", make, again=again)
 
 
 def open_student(win, student_id: int):
     """Select the student in the roster (clearing filters that hide them) and open the editor on its
     学籍状态 tab."""
-    if not win.select_student(student_id):
-        if hasattr(win, "status_combo"):
-            win.status_combo.setCurrentIndex(0)
-        if hasattr(win, "search_box"):
-            win.search_box.clear()
-        win.select_student(student_id)
+    win.reveal_student(student_id)
     dlg = win.open_editor(student_id)
     if dlg is None:  # outside the signed-in account's classes: the editor said why
         return None

@@ -117,4 +117,4 @@ def open_override_view(window) -> OverrideView | None:
     if not session.can("read_all"):
         messages.error(window, tr("overrideui.not_allowed"))
         return None
-    return record_list.show_single(window, "_override_view", lambda: OverrideView(session, window))
+    return window.dialogs.open("overrides", lambda: OverrideView(session, window), again=lambda v: v.reload())

@@ -28,15 +28,12 @@ def run_archive_job(win, label: str, fn, on_done) -> None:
         win.after_write()
         messages.job_error(win, err)
 
-    win._jobs.append(run_with_progress(win, label, fn, on_done=done, on_error=failed))
+    win.jobs.append(run_with_progress(win, label, fn, on_done=done, on_error=failed))
 
 
 def import_template(win) -> None:
-    try:
-        from app import exchange
-    except ImportError:
-        messages.error(win, tr("main.feature_missing", feature=tr("action.import")))
-        return
+    from app.exchange import import_service as exchange
+
     path, _ = QFileDialog.getOpenFileName(win, tr("import.choose_file"), str(Path.home()),
                                           tr("import.file_filter"))
     if path:
@@ -60,11 +57,8 @@ def _import(win, exchange, path: str, *, skip_invalid: bool) -> None:
 
 
 def export_template(win) -> None:
-    try:
-        from app import exchange
-    except ImportError:
-        messages.error(win, tr("main.feature_missing", feature=tr("action.export")))
-        return
+    from app.exchange import export_service as exchange
+
     from ui.exchange import export_dialog
 
     # what the file is for decides whether ID numbers are masked and whether an approval is needed (国家 第二十五条)
@@ -74,7 +68,7 @@ def export_template(win) -> None:
     purpose, approval = choice
     class_id = win.current_class_id()
     school = (win.session.school or {}).get("name", "")
-    scope = next((k["display_name"] for k in win._classes if k["id"] == class_id), None) if class_id else None
+    scope = win.class_name(class_id) if class_id else None
     default = Path.home() / tr("export.default_name", school=school, scope=scope or tr("export.scope_all"))
     path, _ = QFileDialog.getSaveFileName(win, tr("export.title"), str(default), tr("export.file_filter"))
     if not path:
@@ -100,11 +94,8 @@ def export_template(win) -> None:
 
 
 def generate_demo(win) -> None:
-    try:
-        from app.school import demo
-    except ImportError:
-        messages.error(win, tr("main.feature_missing", feature=tr("action.demo")))
-        return
+    from app.school import demo
+
     n, ok = QInputDialog.getInt(win, tr("demo.title"), tr("demo.count_label"), 300, 1, 100000, 100)
     if not ok:
         return
@@ -113,9 +104,7 @@ def generate_demo(win) -> None:
         return demo.build_demo(win.session, students=n, progress=progress, cancel=cancel)
 
     def done(result):
-        win.session.reload()
-        win._update_title()
-        win.after_write()
+        win.archive_replaced()
         win.statusBar().showMessage(tr("demo.done"), 8000)
 
     run_archive_job(win, tr("demo.progress", count=n), fn, done)

@@ -1,9 +1,10 @@
 """What the list windows share (the paper archive's views, 例外放行审批, 对外提供审批): the house table (read-only,
-row-selecting), filling it, the selected row's record, and one window per main window brought to the front when
-asked for again."""
+row-selecting), filling it, the selected row's record, the hint-and-buttons row under it, and re-reading the list
+when the registrar comes back to the window. One window of a kind per main window: ui.common.dialogs."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget
+from PySide6.QtCore import QEvent
+from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QTableWidget
 
 
 def make_table(headers: list[str], widths=(), *, name: str = ""):
@@ -48,15 +49,26 @@ def selected(table: QTableWidget, rows: list[dict]) -> dict | None:
     return rows[picked[0].row()] if picked else None
 
 
-def show_single(window, attr: str, factory):
-    """The window kept on ``window.<attr>`` (made by ``factory()`` the first time, else re-read), shown in front."""
-    view = getattr(window, attr, None)
-    if view is None:
-        view = factory()
-        setattr(window, attr, view)
-    else:
-        view.reload()
-    view.show()
-    view.raise_()
-    view.activateWindow()
-    return view
+def hint_and_buttons(layout, hint: str, buttons) -> None:
+    """Under the table: a grey hint on the left, the buttons (no auto-default) on the right."""
+    bottom = QHBoxLayout()
+    label = QLabel(hint)
+    label.setStyleSheet("color: #616161;")
+    bottom.addWidget(label, 1)
+    for b in buttons:
+        b.setAutoDefault(False)
+        bottom.addWidget(b)
+    layout.addLayout(bottom)
+
+
+class RereadOnReturn:
+    """For a list window (mixed in before its Qt class, with a ``reload()``): coming back to it re-reads the list
+    (something was fixed or recorded elsewhere meanwhile); a failing re-read keeps what is shown."""
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
+            try:
+                self.reload()
+            except Exception:
+                pass

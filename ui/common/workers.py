@@ -216,11 +216,7 @@ def drain_archive_jobs(session=None) -> None:
         _archive_pool.waitForDone(DRAIN_WAIT_MS)
 
 
-def _install_close_hook() -> None:
-    from app.core import session as session_module
-
-    if drain_archive_jobs not in session_module.BEFORE_CLOSE:
-        session_module.BEFORE_CLOSE.append(drain_archive_jobs)
-
-
-_install_close_hook()
+def guard_session(session) -> None:
+    """Before ``session`` closes its archive, drain the archive jobs (``drain_archive_jobs``): the window
+    calls this for the session it works on."""
+    session.close_hooks.add(drain_archive_jobs)

@@ -178,4 +178,4 @@ def open_export_approvals(window) -> ExportApprovalsView | None:
     if not (session.can("approve") or session.can("export_external")):
         messages.error(window, tr("approvalui.not_allowed"))
         return None
-    return record_list.show_single(window, "_export_approvals_view", lambda: ExportApprovalsView(session, window))
+    return window.dialogs.open("export_approvals", lambda: ExportApprovalsView(session, window), again=lambda v: v.reload())

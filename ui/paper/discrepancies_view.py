@@ -1,5 +1,5 @@
 """差异清单: everything where the paper and the electronic archive disagree or are incomplete, in one view
-(app.paper.review.discrepancies) — a status change without its evidence, paper without a scan and a scan
+(app.paper.discrepancies) — a status change without its evidence, paper without a scan and a scan
 without the paper, students without a folder or a location, folders lent out past due, folders not handed
 over within a month of a transfer, records edited since the guardian signed the printed 学生基本信息表.
 
@@ -10,24 +10,24 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QEvent, QUrl, Signal
+from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QComboBox, QDialog, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from app.core.errors import Refused
 from ui.common import messages
 from ui.common.i18n import tr
-from ui.common.record_list import fill_table, make_table
+from ui.common.record_list import RereadOnReturn, fill_table, hint_and_buttons, make_table
 
 
-class DiscrepanciesView(QDialog):
+class DiscrepanciesView(RereadOnReturn, QDialog):
     """``opened(target)`` after a line was opened (the target dict of the line)."""
 
     opened = Signal(dict)
 
     def __init__(self, session, parent=None, *, window=None):
         super().__init__(parent)
-        from app.paper import review as PR
+        from app.paper import discrepancies as PR
 
         self.PR = PR
         self.session = session
@@ -56,10 +56,6 @@ class DiscrepanciesView(QDialog):
         self.table.cellDoubleClicked.connect(lambda r, _c: self.open_row(r))
         self.table.itemSelectionChanged.connect(self._selection_changed)
         lay.addWidget(self.table, 1)
-        bottom = QHBoxLayout()
-        hint = QLabel(tr("discui.hint"))
-        hint.setStyleSheet("color: #616161;")
-        bottom.addWidget(hint, 1)
         self.open_btn = QPushButton(tr("discui.open"))
         self.open_btn.clicked.connect(lambda: self.open_row(self.table.currentRow()))
         self.refresh_btn = QPushButton(tr("discui.refresh"))
@@ -70,21 +66,9 @@ class DiscrepanciesView(QDialog):
         self.print_btn.clicked.connect(lambda: self.print_())
         close = QPushButton(tr("common.close"))
         close.clicked.connect(self.reject)
-        for b in (self.open_btn, self.refresh_btn, self.export_btn, self.print_btn, close):
-            b.setAutoDefault(False)
-            bottom.addWidget(b)
-        lay.addLayout(bottom)
+        hint_and_buttons(lay, tr("discui.hint"), (self.open_btn, self.refresh_btn, self.export_btn, self.print_btn, close))
         self.resize(1200, 560)
         self.reload()
-
-    def changeEvent(self, event) -> None:
-        """Coming back after fixing something re-reads the list."""
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
-            try:
-                self.reload()
-            except Exception:
-                pass
 
     def reload(self) -> None:
         self.all_lines = list(self.PR.discrepancies(self.session))
@@ -126,6 +110,8 @@ class DiscrepanciesView(QDialog):
         if not (0 <= r < len(self.lines)):
             return None
         target = dict(self.lines[r].target or {})
+        from ui.paper.navigate import open_target
+
         out = open_target(self.window_, target) if self.window_ is not None else None
         self.opened.emit(target)
         return out
@@ -159,42 +145,3 @@ class DiscrepanciesView(QDialog):
         if os.environ.get("QT_QPA_PLATFORM") != "offscreen":
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(res["path"])))
         return res
-
-
-def open_target(win, target: dict):
-    """Open the place a discrepancy is fixed at; returns the window or dialog opened."""
-    from ui.paper import paper_menu
-
-    view = target.get("view")
-    sid = target.get("student_id")
-    if view == "loans":
-        v = paper_menu.open_loans(win)
-        lid = target.get("loan_id")
-        ids = [ln.id for ln in v.loans]
-        if lid in ids:
-            v.table.selectRow(ids.index(lid))
-        return v
-    if sid is None:
-        return None
-    if view == "changes":
-        from ui.changes.deadlines_view import open_student
-
-        return open_student(win, int(sid))
-    if view == "student":
-        dlg = paper_menu.open_student_folder(win, int(sid), tab="first")
-        if target.get("print"):
-            from ui.printing.print_preview_dialog import PrintPreviewDialog
-
-            pv = PrintPreviewDialog(win.session, target["print"], student_ids=[int(sid)], parent=win,
-                                    after_write=win.after_write)
-            pv.show()  # as the 打印 menu does: kept (not deleted) while a render may still deliver
-            return pv
-        return dlg
-    dlg = paper_menu.open_student_folder(win, int(sid))   # folder, checklist, handover: the 档案袋 tab
-    panel = getattr(dlg, "folder_panel", None)
-    key = target.get("item_key")
-    if key and panel is not None and hasattr(panel, "items"):
-        keys = [it.key for it in panel.items]
-        if key in keys:
-            panel.table.selectRow(keys.index(key))
-    return dlg

@@ -30,8 +30,6 @@ def paper_names() -> dict:
             "unknown": tr("paperui.state_unknown")}
 
 
-def _get(obj, key, default=None):
-    return obj.get(key, default) if isinstance(obj, dict) else getattr(obj, key, default)
 
 
 class MoveDialog(QDialog):
@@ -338,7 +336,7 @@ class FolderPanel(QWidget):
 
     def record_signature(self, signed_on: str | None = None, guardian: str | None = None):
         """The guardian signed the printed 学生基本信息表 (later edits make it out of date again)."""
-        from app.paper import review as PR
+        from app.paper import discrepancies as PR
 
         if signed_on is None:
             dlg = FormDialog(tr("paperui.signed_title"), [("date", tr("paperui.signed_on")),
@@ -393,13 +391,7 @@ class FormDialog(QDialog):
 
 def add_folder_tab(editor) -> QWidget:
     """The 档案袋 tab of the student editor (ui.students.student_editor_dialog)."""
-    try:
-        w = FolderPanel(editor.session, editor.student_id, editor)
-    except ImportError:  # the paper-archive service is not installed
-        w = QLabel(tr("paperui.not_ready"))
-        w.setWordWrap(True)
-        editor.tabs.addTab(w, tr("paperui.tab"))
-        return w
+    w = FolderPanel(editor.session, editor.student_id, editor)
     editor.tabs.addTab(w, tr("paperui.tab"))
     w.changed.connect(lambda: (editor._fill_history(), editor.saved.emit(editor.student_id)))
     return w

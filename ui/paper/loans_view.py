@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QEvent, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from app.core.errors import Refused
 from ui.common import messages
 from ui.common.i18n import tr
-from ui.common.record_list import fill_table, make_table
+from ui.common.record_list import RereadOnReturn, fill_table, hint_and_buttons, make_table
 
 OVERDUE_BG, OVERDUE_FG = "#ffebee", "#b71c1c"
 
 
-class LoansView(QDialog):
+class LoansView(RereadOnReturn, QDialog):
     openStudent = Signal(int)
 
     def __init__(self, session, parent=None):
@@ -44,31 +44,15 @@ class LoansView(QDialog):
         self.table.cellDoubleClicked.connect(lambda r, _c: self.open_row(r))
         self.table.itemSelectionChanged.connect(self._selection_changed)
         lay.addWidget(self.table, 1)
-        bottom = QHBoxLayout()
-        hint = QLabel(tr("loansui.hint"))
-        hint.setStyleSheet("color: #616161;")
-        bottom.addWidget(hint, 1)
         self.open_btn = QPushButton(tr("loansui.open"))
         self.open_btn.clicked.connect(lambda: self.open_row(self.table.currentRow()))
         self.return_btn = QPushButton(tr("paperui.return"))
         self.return_btn.clicked.connect(lambda: self.return_row(self.table.currentRow()))
         close = QPushButton(tr("common.close"))
         close.clicked.connect(self.reject)
-        for b in (self.open_btn, self.return_btn, close):
-            b.setAutoDefault(False)
-            bottom.addWidget(b)
-        lay.addLayout(bottom)
+        hint_and_buttons(lay, tr("loansui.hint"), (self.open_btn, self.return_btn, close))
         self.resize(1100, 520)
         self.reload()
-
-    def changeEvent(self, event) -> None:
-        """Coming back to the view re-reads it (a loan recorded in a folder meanwhile)."""
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
-            try:
-                self.reload()
-            except Exception:
-                pass
 
     def reload(self) -> None:
         from app import paper

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 from app.core.errors import Refused
 from ui.common import messages
 from ui.common.i18n import tr
-from ui.paper.paper_menu import RunRow
+from ui.paper.run_row import RunRow
 from ui.common.record_list import fill_table, make_table
 
 OPEN_BG, OPEN_FG = "#fff8e1", "#5d4037"
@@ -108,7 +108,7 @@ class ReconcileDialog(QDialog):
             bottom.addWidget(b)
         lay.addLayout(bottom)
         if window is not None:
-            from ui.paper.paper_menu import open_student_folder
+            from ui.paper.navigate import open_student_folder
 
             self.openStudent.connect(lambda sid: open_student_folder(window, sid, tab="first"))
         self.resize(1180, 620)

@@ -151,7 +151,9 @@ class ReviewDialog(QDialog):
         lay.addLayout(bottom)
         self.resize(1100, 720)
 
-        self.scan_input = getattr(window, "scan_input", None)
+        from ui.paper.scan_input import ScanInput
+
+        self.scan_input = window.findChild(ScanInput) if window is not None else None
         if self.scan_input is not None:
             self.scan_input.push_handler(self._scanned)
             self.finished.connect(lambda _r: self.scan_input.remove_handler(self._scanned))
@@ -313,7 +315,7 @@ class ReviewDialog(QDialog):
     def open_row(self, r: int):
         if not (0 <= r < len(self.students)) or self.window_ is None:
             return None
-        from ui.paper.paper_menu import open_student_folder
+        from ui.paper.navigate import open_student_folder
 
         return open_student_folder(self.window_, self.students[r]["student_id"])
 

@@ -5,7 +5,7 @@ A scanner in keyboard mode "types" the folder label's code (``XUEJI|学校标识
 application-level event filter that watches key presses without taking them: printable keys still reach
 the focused widget as usual. Only when Enter ends a burst whose every key came within ``gap_ms`` of the
 previous one, at least ``min_len`` characters long, AND the text resolves to a student of this archive
-(app.paper.resolve_scan), it
+(app.paper.locations.resolve_scan), it
 
 - takes the Enter (no default button, no roster shortcut fires),
 - puts back the text the burst typed into a line edit / text edit (the search box is not left holding
@@ -42,37 +42,13 @@ class Scan:
 
 
 def resolve(session, text: str) -> int | None:
-    """The student a scanned code names, or None (app.paper.resolve_scan; never raises)."""
+    """The student a scanned code names, or None (app.paper.locations.resolve_scan; never raises)."""
+    from app.paper.locations import resolve_scan
+
     try:
-        from app.paper import resolve_scan
-    except ImportError:  # the folder service not there: only our own label format, checked against the archive
-        return _resolve_label(session, text)
-    try:
-        hit = resolve_scan(session, text)
+        return resolve_scan(session, text)
     except Exception:
         return None
-    if hit is None:
-        return None
-    if isinstance(hit, int):
-        return hit
-    sid = hit.get("student_id") if isinstance(hit, dict) else getattr(hit, "student_id", None)
-    return int(sid) if sid is not None else None
-
-
-def _resolve_label(session, text: str) -> int | None:
-    parts = text.strip().split("|")
-    if len(parts) < 3 or parts[0] != "XUEJI" or not parts[2].isdigit():
-        return None
-    school = session.school or {}
-    if parts[1] != str(school.get("code", "")):
-        return None
-    from app.students import service as ss
-
-    try:
-        ss.get_student(session, int(parts[2]))
-    except Exception:
-        return None
-    return int(parts[2])
 
 
 class ScanInput(QObject):

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
 from app.core.errors import NotFound, Refused
 from ui.common import messages
 from ui.common.i18n import tr
-from ui.paper.paper_menu import RunRow
+from ui.paper.run_row import RunRow
 from ui.common.record_list import fill_table, make_table
 
 BAD_BG, BAD_FG = "#ffebee", "#b71c1c"

@@ -1,0 +1,1 @@
+"""Photo capture (camera or file), class intake, re-crop."""

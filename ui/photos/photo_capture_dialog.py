@@ -31,15 +31,6 @@ OK_STYLE = "QLabel { color: #1b5e20; background: #f1f8e9; border: 1px solid #a5d
 HINT_STYLE = "QLabel { color: #455a64; padding: 6px; }"
 
 
-def photo_service():
-    """app.photos.service, or None while it is not installed."""
-    try:
-        from app.photos import service as ps
-    except ImportError:
-        return None
-    return ps
-
-
 def error_text(err: BaseException) -> str:
     return getattr(err, "message", None) or str(err) or type(err).__name__
 
@@ -279,10 +270,8 @@ class PhotoCaptureDialog(QDialog):
             self._photo_done()
 
     def _store(self, data: bytes, *, source: str) -> bool:
-        ps = photo_service()
-        if ps is None:
-            self._show(tr("main.feature_missing", feature=tr("capture.title")), error=True)
-            return False
+        from app.photos import service as ps
+
         try:
             result = ps.set_photo(self.session, self.student_id, data, source=source)
         except Exception as e:  # PhotoError and refusals: say why, store nothing, stay open

@@ -11,7 +11,7 @@ from app.students import status as st
 from app.students import service as student_service
 from ui.common import messages
 from ui.common.i18n import tr
-from ui.photos.photo_capture_dialog import PhotoCaptureDialog, photo_service
+from ui.photos.photo_capture_dialog import PhotoCaptureDialog
 
 DONE_MARK = "\u2713"
 
@@ -105,10 +105,8 @@ class PhotoIntakeDialog(PhotoCaptureDialog):
 
 def open_intake(win, class_id: int | None, *, frame_input=None) -> PhotoIntakeDialog | None:
     """The main window's 拍照采集（按班级）: the dialog for the selected class (not yet shown)."""
-    ps = photo_service()
-    if ps is None:
-        messages.error(win, tr("main.feature_missing", feature=tr("action.photo_intake")))
-        return None
+    from app.photos import service as ps
+
     if class_id is None:
         messages.info(win, tr("intake.choose_class"))
         return None
@@ -116,7 +114,7 @@ def open_intake(win, class_id: int | None, *, frame_input=None) -> PhotoIntakeDi
     if not students:
         messages.info(win, tr("intake.no_students"))
         return None
-    name = next((k["display_name"] for k in getattr(win, "_classes", []) if k["id"] == class_id), "")
+    name = win.class_name(class_id) or ""
     dlg = PhotoIntakeDialog(win.session, students, win, class_name=name, frame_input=frame_input,
                             has_photo=ps.has_photo_ids(win.session))
     return dlg
@@ -219,10 +217,8 @@ def choose_import_source(win) -> str | None:
 def import_photos(win, source: str | None = None) -> None:
     from ui.common.archive_jobs import run_archive_job
 
-    ps = photo_service()
-    if ps is None:
-        messages.error(win, tr("main.feature_missing", feature=tr("action.photo_import")))
-        return
+    from app.photos import service as ps
+
     source = source or choose_import_source(win)
     if not source:
         return
@@ -245,10 +241,8 @@ def export_photos(win, folder: str | None = None) -> None:
 
     from ui.common.archive_jobs import run_archive_job
 
-    ps = photo_service()
-    if ps is None:
-        messages.error(win, tr("main.feature_missing", feature=tr("action.photo_export")))
-        return
+    from app.photos import service as ps
+
     if folder is None:
         folder = QFileDialog.getExistingDirectory(win, tr("photo_io.export_folder_title"), str(Path.home()))
     if not folder:

@@ -122,13 +122,13 @@ class CalibrationDialog(QDialog):
     def correction(self):
         """The printer moved the centre crosshair by (right, down) and drew 100 mm as ``ruler`` mm:
         Calibration.from_marks gives the correction that undoes both."""
-        from app.printing.service import _calibration_class
+        from app.printing.service import calibration_class
 
         cx, cy = self.centre_mm()
         mx, my = cx + self.right.value(), cy + self.down.value()
         m = self.ruler.value() or RULER_MM
-        c = _calibration_class().from_marks((cx, cy), (mx, my), (cx + RULER_MM, cy), (mx + m, my))
-        return _calibration_class()(dx_mm=round(c.dx_mm, 3), dy_mm=round(c.dy_mm, 3), scale=round(c.scale, 5))
+        c = calibration_class().from_marks((cx, cy), (mx, my), (cx + RULER_MM, cy), (mx + m, my))
+        return calibration_class()(dx_mm=round(c.dx_mm, 3), dy_mm=round(c.dy_mm, 3), scale=round(c.scale, 5))
 
     def _changed(self) -> None:
         c = self.correction()

@@ -16,7 +16,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QSize, QSizeF, Qt
+from PySide6.QtCore import QMarginsF, QSize, QSizeF
 from PySide6.QtGui import QColor, QImage, QPageLayout, QPageSize, QPainter
 from PySide6.QtPdf import QPdfDocument
 
@@ -80,29 +80,25 @@ def render_draft(session, kind: str, out: str, *, student_ids=None, class_id=Non
                  overlay=False, calibration=None, progress=None, cancel=None, mask_ids=False):
     """A preview PDF: nothing is written to the archive. Certificate kinds show each student's current
     number, or a placeholder where printing will issue one."""
-    from app.certificates import service as cs
-    from app.printing import service as ps
+    from app.core.errors import Refused
     from app.printing import renderer as printing
+    from app.printing import service as ps
 
     kw = {}
     ids = list(student_ids) if student_ids else None
     to_issue, skipped = 0, []
     if kind in printing.CERT_KINDS:
-        ids, skipped = ps.select_students(session, kind, student_ids=ids, class_id=class_id, school_year=school_year)
-        if not ids and skipped:
-            from app.core.errors import Refused
-
-            raise Refused(skipped)
-        numbers = {}
-        for sid in ids:
-            c = cs.current_certificate(session.conn, sid, kind)
-            numbers[sid] = c["number"] if c else tr("printui.number_placeholder")
-            to_issue += c is None
-        kw["numbers"] = numbers
+        # the print's own plan chooses the students and numbers; the rules are checked when printing issues
+        plan = ps.plan_print(session, kind, student_ids=ids, class_id=class_id, school_year=school_year, check=False)
+        if not plan.would_print and plan.refused and all(f.code in ps.SKIP_CODES for f in plan.refused):
+            raise Refused(plan.refused)  # a class batch that leaves every student out
+        # a class or year with nobody in it: the renderer below refuses (PRINT.NO_SELECTION), as the preview did
+        ids, skipped, to_issue = plan.student_ids, plan.skipped, plan.to_issue
+        kw["numbers"] = {sid: n or tr("printui.number_placeholder") for sid, n in plan.numbers.items()}
         class_id = school_year = None
     elif kind == "issuance-register":
         kw["register_rows"] = ps.register_rows(session, school_year=int(school_year) if school_year else None)
-    cal = ps._resolve_calibration(session, calibration)
+    cal = ps.resolve_calibration(session, calibration)
     res = printing.render(session, kind, out, student_ids=ids, class_id=class_id, school_year=school_year,
                           overlay=overlay, calibration=cal, progress=progress, cancel=cancel,
                           mask_ids=mask_ids and kind not in printing.CERT_KINDS, **kw)

@@ -37,21 +37,21 @@ def install(window) -> None:
     sub = menu.addMenu(tr("printui.menu_year"))
     for kind in ps.YEAR_KINDS:
         _need(sub.addAction(ps.KIND_TITLES[kind], lambda k=kind: open_preview(window, k, "year")))
-    window.act_change_form = menu.addAction(tr("printui.change_form"), lambda: print_latest_change_form(window))
+    _need(menu.addAction(tr("printui.change_form"), lambda: print_latest_change_form(window)), name="act_change_form")
     menu.addSeparator()
-    window.act_calibration = menu.addAction(tr("printui.calibrate"), lambda: open_calibration(window))
-    window.act_cert_register = menu.addAction(tr("certui.title"), lambda: open_register(window))
+    _need(menu.addAction(tr("printui.calibrate"), lambda: open_calibration(window)), "settings", name="act_calibration")
+    _need(menu.addAction(tr("certui.title"), lambda: open_register(window)), name="act_cert_register")
     window.main_toolbar.addSeparator()
-    window.act_print_class = window.main_toolbar.addAction(tr("printui.toolbar_print"),
-                                                           lambda: open_preview(window, "diploma", "class"))
-    for act in (window.act_change_form, window.act_cert_register, window.act_print_class):
-        _need(act)
-    _need(window.act_calibration, "settings")
+    _need(window.main_toolbar.addAction(tr("printui.toolbar_print"), lambda: open_preview(window, "diploma", "class")),
+          name="act_print_class")
 
 
-def _need(action, permission: str = "print"):
-    """The permission the action needs (ui/accounts/security_menu.py greys out what the signed-in role lacks)."""
+def _need(action, permission: str = "print", *, name: str = ""):
+    """The permission the action needs (ui/accounts/security_menu.py greys out what the signed-in role lacks);
+    ``name``: its object name (found again with ``window.findChild(QAction, name)``)."""
     action.setProperty("xueji_permission", permission)
+    if name:
+        action.setObjectName(name)
     return action
 
 

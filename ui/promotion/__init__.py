@@ -1,0 +1,1 @@
+"""Promotion, graduation and high-school record dialogs."""

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView,
-                               QLabel, QListWidget, QListWidgetItem, QPushButton, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QHBoxLayout, QLabel, QListWidgetItem,
+                               QPushButton, QTableWidgetItem, QVBoxLayout)
 
 from app.students import status as st
 from app.school.classes import list_classes
 from app.core.errors import BLOCK_STAR, Refused
 from ui.common import messages
-from ui.changes.change_dialog import OUTCOME_COLOURS, _get, outcome_label
+from ui.changes.change_widgets import OUTCOME_COLOURS, outcome_label
+from ui.common.values import field
 from ui.common.i18n import tr
+from ui.promotion.result_panel import findings_and_summary, result_table, run_and_close
 
 GRADUATED = "graduated"
 
@@ -28,7 +29,7 @@ def outcome_name(code: str) -> str:
 
 
 def reasons_text(row) -> str:
-    rs = _get(row, "reasons", None) or []
+    rs = field(row, "reasons", None) or []
     if isinstance(rs, str):
         return rs
     return tr("common.list_sep").join(messages.finding_line(r) if not isinstance(r, str) else r for r in rs)
@@ -86,19 +87,10 @@ class GraduationDialog(QDialog):
         top.addWidget(self.override_button)
         lay.addLayout(top)
 
-        self.table = QTableWidget(0, 3)
-        self.table.setObjectName("graduation_table")
-        self.table.setHorizontalHeaderLabels([tr("graduation_ui.col_name"), tr("graduation_ui.col_outcome"),
-                                              tr("graduation_ui.col_reasons")])
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table = result_table("graduation_table", [tr("graduation_ui.col_name"), tr("graduation_ui.col_outcome"),
+                                                       tr("graduation_ui.col_reasons")], (120, 90))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().hide()
-        hh = self.table.horizontalHeader()
-        hh.setStretchLastSection(True)
-        hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.setColumnWidth(0, 120)
-        self.table.setColumnWidth(1, 90)
         self.table.cellDoubleClicked.connect(lambda r, _c: self.open_record())
         self.table.itemSelectionChanged.connect(self._show_reasons)
         lay.addWidget(self.table, 1)
@@ -108,22 +100,9 @@ class GraduationDialog(QDialog):
         self.reasons_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.reasons_label.setStyleSheet("color: #b71c1c;")
         lay.addWidget(self.reasons_label)
-        self.findings_list = QListWidget()
-        self.findings_list.setObjectName("findings_list")
-        self.findings_list.setWordWrap(True)
-        self.findings_list.setMaximumHeight(120)
-        lay.addWidget(self.findings_list)
-        self.summary = QLabel()
-        self.summary.setObjectName("graduation_summary")
-        self.summary.setWordWrap(True)
-        lay.addWidget(self.summary)
-        buttons = QDialogButtonBox()
-        self.run_button = buttons.addButton(tr("graduation_ui.run"), QDialogButtonBox.ButtonRole.AcceptRole)
-        close = buttons.addButton(tr("common.close"), QDialogButtonBox.ButtonRole.RejectRole)
-        self.run_button.setAutoDefault(False)
-        self.run_button.clicked.connect(self.confirm_and_run)
-        close.clicked.connect(self.reject)
-        lay.addWidget(buttons)
+        self.findings_list, self.summary = findings_and_summary(lay, "graduation_summary", 120)
+        self.run_button, _close = run_and_close(lay, tr("graduation_ui.run"), self.confirm_and_run, self.reject,
+                                                tr("common.close"))
         self.resize(900, 620)
         self.run_preview()
 
@@ -138,7 +117,7 @@ class GraduationDialog(QDialog):
         if self.class_id() is not None:
             try:
                 self.preview = graduate(self.session, self.class_id(), dry_run=True, overrides=self.overrides or None)
-                findings = list(_get(self.preview, "findings", None) or [])
+                findings = list(field(self.preview, "findings", None) or [])
             except Refused as e:
                 findings = list(e.findings)
         self._show(self.preview, findings)
@@ -162,13 +141,13 @@ class GraduationDialog(QDialog):
         return True
 
     def _show(self, res, findings) -> None:
-        self.rows = list(_get(res, "per_student", None) or [])
+        self.rows = list(field(res, "per_student", None) or [])
         self.table.setRowCount(len(self.rows))
         counts: dict[str, int] = {}
         for r, row in enumerate(self.rows):
-            code = _get(row, "outcome") or ""
+            code = field(row, "outcome") or ""
             counts[code] = counts.get(code, 0) + 1
-            vals = (_get(row, "name") or _get(row, "student_name") or "", _get(row, "outcome_name") or outcome_name(code),
+            vals = (field(row, "name") or field(row, "student_name") or "", field(row, "outcome_name") or outcome_name(code),
                     reasons_text(row))
             for c, v in enumerate(vals):
                 it = QTableWidgetItem(str(v))
@@ -193,7 +172,7 @@ class GraduationDialog(QDialog):
             self.summary.setStyleSheet("color: #2e7d32;")
         self.run_button.setEnabled(not blocked and bool(self.rows))
         self.record_button.setEnabled(bool(self.rows))
-        first = next((r for r, row in enumerate(self.rows) if _get(row, "reasons", None)), None)
+        first = next((r for r, row in enumerate(self.rows) if field(row, "reasons", None)), None)
         if first is not None:
             self.table.selectRow(first)
         self._show_reasons()
@@ -201,10 +180,10 @@ class GraduationDialog(QDialog):
     def _show_reasons(self) -> None:
         """The selected student's reasons in full (the table cell shows the start)."""
         r = self.table.currentRow()
-        rs = _get(self.rows[r], "reasons", None) if 0 <= r < len(self.rows) else None
+        rs = field(self.rows[r], "reasons", None) if 0 <= r < len(self.rows) else None
         if isinstance(rs, str):
             rs = [rs]
-        name = _get(self.rows[r], "name", "") if rs else ""
+        name = field(self.rows[r], "name", "") if rs else ""
         self.reasons_label.setText(tr("graduation_ui.reasons_of", name=name) + "\n" +
                                    "\n".join(f"• {x}" for x in rs) if rs else "")
         self.reasons_label.setVisible(bool(rs))
@@ -212,7 +191,7 @@ class GraduationDialog(QDialog):
     def selected_student_id(self):
         r = self.table.currentRow()
         if 0 <= r < len(self.rows):
-            return _get(self.rows[r], "student_id")
+            return field(self.rows[r], "student_id")
         return None
 
     def open_record(self):

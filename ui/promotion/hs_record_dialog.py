@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpin
 from app.students import status as st
 from app.core.errors import Refused
 from ui.common import messages
-from ui.changes.change_dialog import _get
+from ui.common.values import field
 from ui.common.i18n import tr
 
 CREDIT_FIELDS = ("credits_total", "credits_required", "credits_elective", "credits_school")
@@ -136,13 +136,13 @@ class HsRecordDialog(QDialog):
     def _load(self) -> None:
         rec = self.hs.get_hs_record(self.session, self.student_id) or {}
         for n, w in self.credit_inputs.items():
-            v = _get(rec, n)
+            v = field(rec, n)
             w.setValue(float(v) if v not in (None, "") else 0.0)
         for n, w in self.choice_inputs.items():
-            i = w.findData(_get(rec, n) or "")
+            i = w.findData(field(rec, n) or "")
             w.setCurrentIndex(max(i, 0))
-        self.note_edit.setText(_get(rec, "note") or "")
-        exams = _get(rec, "exams") or {}
+        self.note_edit.setText(field(rec, "note") or "")
+        exams = field(rec, "exams") or {}
         self.exam_table.blockSignals(True)
         self.exam_table.setRowCount(0)
         for subject, grade in exams.items():
@@ -199,8 +199,8 @@ class HsRecordDialog(QDialog):
             self.verdict.setText(messages.findings_text(e.findings))
             self.verdict.setStyleSheet("color: #b71c1c;")
             return
-        outcome = _get(v, "outcome") or ""
-        findings = list(_get(v, "findings") or [])
+        outcome = field(v, "outcome") or ""
+        findings = list(field(v, "findings") or [])
         lines = [tr("hs_ui.verdict", outcome=st.name(outcome) if outcome != "undetermined" else tr("hs_ui.undetermined"))]
         lines += [f"• {messages.finding_line(f)}" for f in findings]
         reasons = [f for f in findings if (getattr(f, "params", None) or {}).get("outcome")]
@@ -231,9 +231,9 @@ def import_records(win, class_id=None, path: str | None = None):
     except Refused as e:
         messages.error(win, tr("hs_ui.import_refused", text=messages.findings_text(e.findings)))
         return None
-    n = _get(result, "rows", None)
+    n = field(result, "rows", None)
     if n is None:
-        n = _get(result, "count", 0)
+        n = field(result, "count", 0)
     messages.info(win, tr("hs_ui.imported", rows=n, name=Path(path).name))
     return result
 

@@ -11,16 +11,16 @@ import datetime as _dt
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QLabel,
-                               QLineEdit,
-                               QListWidget, QListWidgetItem, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout)
+from PySide6.QtWidgets import (QCheckBox, QDialog, QHBoxLayout, QLabel, QLineEdit, QListWidgetItem, QPushButton,
+                               QSpinBox, QTableWidgetItem, QVBoxLayout)
 
 from app.school.classes import grade_name
 from app.core.errors import Refused
 from ui.common import messages
-from ui.changes.change_dialog import OUTCOME_COLOURS, _get, outcome_label
+from ui.changes.change_widgets import OUTCOME_COLOURS, outcome_label
+from ui.common.values import field
 from ui.common.i18n import tr
+from ui.promotion.result_panel import findings_and_summary, result_table, run_and_close
 from ui.common.workers import run_with_progress
 
 
@@ -81,33 +81,13 @@ class PromotionDialog(QDialog):
         hold.addWidget(self.hold_label)
         lay.addLayout(hold)
 
-        self.table = QTableWidget(0, 4)
-        self.table.setObjectName("promotion_table")
-        self.table.setHorizontalHeaderLabels([tr("promotion_ui.col_class"), tr("promotion_ui.col_from"),
-                                              tr("promotion_ui.col_to"), tr("promotion_ui.col_students")])
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for c, w in enumerate((220, 100, 170)):
-            self.table.setColumnWidth(c, w)
+        self.table = result_table("promotion_table", [tr("promotion_ui.col_class"), tr("promotion_ui.col_from"),
+                                                       tr("promotion_ui.col_to"), tr("promotion_ui.col_students")],
+                                  (220, 100, 170))
         lay.addWidget(self.table, 1)
-        self.findings_list = QListWidget()
-        self.findings_list.setObjectName("findings_list")
-        self.findings_list.setWordWrap(True)
-        self.findings_list.setMaximumHeight(140)
-        lay.addWidget(self.findings_list)
-        self.summary = QLabel()
-        self.summary.setObjectName("promotion_summary")
-        self.summary.setWordWrap(True)
-        lay.addWidget(self.summary)
-        buttons = QDialogButtonBox()
-        self.run_button = buttons.addButton(tr("promotion_ui.run"), QDialogButtonBox.ButtonRole.AcceptRole)
-        self.cancel_button = buttons.addButton(tr("common.close"), QDialogButtonBox.ButtonRole.RejectRole)
-        self.run_button.setAutoDefault(False)
-        self.run_button.clicked.connect(self.confirm_and_run)
-        self.cancel_button.clicked.connect(self.reject)
-        lay.addWidget(buttons)
+        self.findings_list, self.summary = findings_and_summary(lay, "promotion_summary", 140)
+        self.run_button, self.cancel_button = run_and_close(lay, tr("promotion_ui.run"), self.confirm_and_run,
+                                                            self.reject, tr("common.close"))
         self.resize(760, 600)
         self.run_preview()
 
@@ -127,7 +107,7 @@ class PromotionDialog(QDialog):
         try:
             self.preview = promote(self.session, y, dry_run=True, data_checked=self.checked_box.isChecked(),
                                    hold_back=hold_back or None)
-            findings = list(_get(self.preview, "findings", None) or [])
+            findings = list(field(self.preview, "findings", None) or [])
         except Refused as e:
             findings = list(e.findings)
         self._show(self.preview, findings)
@@ -196,10 +176,10 @@ class PromotionDialog(QDialog):
             self.summary.setText(tr("promotion_ui.blocked"))
             self.summary.setStyleSheet("color: #b71c1c;")
         else:
-            self.summary.setText(tr("promotion_ui.ready", classes=_get(res, "classes", 0),
-                                    students=_get(res, "students", 0)))
+            self.summary.setText(tr("promotion_ui.ready", classes=field(res, "classes", 0),
+                                    students=field(res, "students", 0)))
             self.summary.setStyleSheet("color: #2e7d32;")
-        self.run_button.setEnabled(not blocked and bool(_get(res, "classes", 0)))
+        self.run_button.setEnabled(not blocked and bool(field(res, "classes", 0)))
 
     def confirm_and_run(self, *, confirmed: bool = False):
         if not self.run_button.isEnabled():

@@ -1,0 +1,1 @@
+"""First-run set-up, school details, classes and the class tree."""

@@ -6,7 +6,6 @@ On success ``session`` holds the open Session the main window will use.
 """
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -32,10 +31,6 @@ PAGE_WELCOME, PAGE_SCHOOL, PAGE_CLASSES = range(3)
 
 def demo_folder(folder: Path) -> Path:
     return folder.parent / f"{folder.name}-demo"
-
-
-def demo_available() -> bool:
-    return importlib.util.find_spec("app.school.demo") is not None
 
 
 class FirstRunDialog(QDialog):
@@ -90,9 +85,6 @@ class FirstRunDialog(QDialog):
         self.demo_button = QPushButton(tr("first.demo", count=DEMO_STUDENTS))
         self.demo_button.setMinimumHeight(48)
         self.demo_button.clicked.connect(self.open_demo)
-        if not demo_available():
-            self.demo_button.setEnabled(False)
-            self.demo_button.setToolTip(tr("first.demo_missing"))
         v.addSpacing(12)
         v.addWidget(self.create_button)
         v.addWidget(QLabel(tr("first.create_hint")))

@@ -179,12 +179,9 @@ class RosterModel(QAbstractTableModel):
         if self._photo_ids is None:
             if self._blocked or self.session is None:
                 return set()
-            try:
-                from app.photos import service as photo_service
-            except ImportError:
-                self._photo_ids = set()
-            else:
-                self._photo_ids = set(photo_service.has_photo_ids(self.session))
+            from app.photos import service as photo_service
+
+            self._photo_ids = set(photo_service.has_photo_ids(self.session))
         return self._photo_ids
 
     def _thumbnail(self, sid: int):
@@ -202,11 +199,7 @@ class RosterModel(QAbstractTableModel):
         if self._blocked or self.session is None:
             self._thumb_queue.clear()
             return
-        try:
-            from app.photos import service as photo_service
-        except ImportError:
-            self._thumb_queue.clear()
-            return
+        from app.photos import service as photo_service
         from ui.photos.photo_widgets import thumbnail
 
         batch, self._thumb_queue = self._thumb_queue[-THUMB_BATCH:], []  # the latest asked: what is on screen

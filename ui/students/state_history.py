@@ -1,7 +1,7 @@
-"""学籍状态: a student's status events (app.changes.events_for) as a read-only table, newest first —
+"""学籍状态: a student's status events (app.changes.service.events_for) as a read-only table, newest first —
 生效日期, 异动, 原状态 → 新状态, 原因, 经办人, 材料与审批, 详情 — the state on any chosen date, a button
 that opens the guided change dialog, and one that records a party's later decision on a change
-(app.changes.record_approval; 同意 closes that party's response deadline)."""
+(app.changes.service.record_approval; 同意 closes that party's response deadline)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QDate, Signal
@@ -11,17 +11,16 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QDialog,
 
 from app.students import status as st
 from ui.common.i18n import tr
+from ui.common.values import field
 
 WIDTHS = (96, 90, 150, 140, 70, 240)
 
 
-def _get(obj, key, default=None):
-    return obj.get(key, default) if isinstance(obj, dict) else getattr(obj, key, default)
 
 
 def kind_label(kind: str) -> str:
     try:
-        from app.changes import kind_info
+        from app.changes.service import kind_info
 
         return kind_info(kind).get("label") or kind
     except Exception:
@@ -29,7 +28,7 @@ def kind_label(kind: str) -> str:
 
 
 def details_text(ev) -> str:
-    d = _get(ev, "details") or {}
+    d = field(ev, "details") or {}
     if isinstance(d, str):
         import json
 
@@ -37,9 +36,9 @@ def details_text(ev) -> str:
             d = json.loads(d)
         except ValueError:
             return d
-    from ui.changes.change_dialog import field_label
+    from ui.changes.change_fields import field_label
 
-    from ui.changes.change_dialog import causes
+    from ui.changes.change_fields import causes
 
     if d.get("cause") in causes():
         d = dict(d, cause=causes()[d["cause"]]["name"])
@@ -55,14 +54,14 @@ def papers_text(ev) -> str:
     decision = {"approved": tr("change_ui.approval.approved"), "refused": tr("change_ui.approval.refused"),
                 "pending": tr("change_ui.approval.pending")}
     parts = [tr("state_ui.paper", name=e.get("name", ""), how=how.get(e.get("how"), e.get("how", "")))
-             for e in _get(ev, "evidence") or []]
-    for a in _get(ev, "approvals") or []:
+             for e in field(ev, "evidence") or []]
+    for a in field(ev, "approvals") or []:
         who = " ".join(x for x in (a.get("decided_by"), a.get("decided_on"), a.get("doc_number")) if x)
         parts.append(tr("state_ui.approval", party=a.get("party", ""), decision=decision.get(a.get("decision"), ""),
                         who=who).strip())
-    for d in _get(ev, "deadlines") or []:
+    for d in field(ev, "deadlines") or []:
         if not d.get("done_at"):
-            from ui.changes.change_dialog import deadline_kind_label
+            from ui.changes.change_widgets import deadline_kind_label
 
             parts.append(tr("state_ui.deadline", title=deadline_kind_label(d.get("kind", "")), due=d.get("due_date", "")))
     return tr("common.list_sep").join(parts)
@@ -138,40 +137,35 @@ class StateHistory(QWidget):
         self.fill()
 
     def fill(self) -> None:
-        try:
-            from app.changes import events_for
+        from app.changes.service import events_for
 
-            events = list(events_for(self.session, self.student_id))
-        except ImportError:
-            events = []
+        events = list(events_for(self.session, self.student_id))
         self.events = list(reversed(events))          # as shown: newest first
         self.table.setRowCount(len(events))
         for r, ev in enumerate(reversed(events)):  # newest first
-            fs, ts = _get(ev, "from_state") or "", _get(ev, "to_state") or ""
+            fs, ts = field(ev, "from_state") or "", field(ev, "to_state") or ""
             change = st.name(ts) if fs in (ts, "") else tr("state_ui.arrow", from_state=st.name(fs),
                                                               to_state=st.name(ts))
-            fg, tg = _get(ev, "from_grade"), _get(ev, "to_grade")
+            fg, tg = field(ev, "from_grade"), field(ev, "to_grade")
             if fg and tg and fg != tg:
                 from app.school.classes import grade_name
 
                 change += tr("state_ui.grades", from_grade=grade_name(int(fg)), to_grade=grade_name(int(tg)))
-            vals = (_get(ev, "effective_date") or "", _get(ev, "kind_name") or kind_label(_get(ev, "kind") or ""), change,
-                    _get(ev, "reason") or "", _get(ev, "recorded_by") or "", papers_text(ev), details_text(ev))
+            vals = (field(ev, "effective_date") or "", field(ev, "kind_name") or kind_label(field(ev, "kind") or ""), change,
+                    field(ev, "reason") or "", field(ev, "recorded_by") or "", papers_text(ev), details_text(ev))
             for c, v in enumerate(vals):
                 it = QTableWidgetItem(str(v))
                 it.setToolTip(str(v))
                 self.table.setItem(r, c, it)
         self._selection_changed()
-        cur = _get(events[-1], "to_state") if events else None
+        cur = field(events[-1], "to_state") if events else None
         self.state_label.setText(tr("state_ui.current", status=st.name(cur)) if cur else "")
         self.show_state_on()
 
     def show_state_on(self) -> str | None:
-        """学籍状态 on the chosen date (app.changes.state_on), e.g. for a certificate about a past day."""
-        try:
-            from app.changes import state_on
-        except ImportError:
-            return None
+        """学籍状态 on the chosen date (app.changes.service.state_on), e.g. for a certificate about a past day."""
+        from app.changes.service import state_on
+
         day = self.on_date.date().toPython()
         code = state_on(self.session, self.student_id, day)
         self.on_label.setText(st.name(code) if code else tr("state_ui.no_record_yet"))
@@ -231,16 +225,16 @@ def waiting_parties(ev) -> list[str]:
     """Parties of an event still to answer: an open response deadline names them, or their latest recorded
     decision is not 同意."""
     latest: dict[str, str] = {}
-    for d in _get(ev, "deadlines") or []:
+    for d in field(ev, "deadlines") or []:
         if d.get("kind") == "party_response" and not d.get("done_at") and d.get("note"):
             latest.setdefault(d["note"], "pending")
-    for a in _get(ev, "approvals") or []:
+    for a in field(ev, "approvals") or []:
         latest[a.get("party", "")] = a.get("decision", "")
     return [p for p, d in latest.items() if p and d != "approved"]
 
 
 class ApprovalDialog(QDialog):
-    """One party's decision on a recorded change (app.changes.record_approval): who, date, document number.
+    """One party's decision on a recorded change (app.changes.service.record_approval): who, date, document number.
     同意 closes that party's response deadline."""
 
     recorded = Signal(object)
@@ -250,8 +244,8 @@ class ApprovalDialog(QDialog):
         self.session = session
         self.change_event = event  # not self.event: that is QObject.event()
         self.result = None
-        self.setWindowTitle(tr("state_ui.approval_title", kind=_get(event, "kind_name") or _get(event, "kind"),
-                               date=_get(event, "effective_date") or ""))
+        self.setWindowTitle(tr("state_ui.approval_title", kind=field(event, "kind_name") or field(event, "kind"),
+                               date=field(event, "effective_date") or ""))
         lay = QVBoxLayout(self)
         form = QFormLayout()
         self.party = QComboBox()
@@ -290,14 +284,14 @@ class ApprovalDialog(QDialog):
         self.setMinimumWidth(460)
 
     def save(self) -> bool:
-        from app.changes import record_approval
+        from app.changes.service import record_approval
         from app.core.errors import Refused
 
         approval = {"party": self.party.currentText().strip(), "decision": self.decision.currentData(),
                     "decided_by": self.by.text().strip(), "decided_on": self.on.date().toString("yyyy-MM-dd"),
                     "doc_number": self.doc.text().strip()}
         try:
-            self.result = record_approval(self.session, _get(self.change_event, "id"), approval)
+            self.result = record_approval(self.session, field(self.change_event, "id"), approval)
         except Refused as e:
             from ui.common.messages import findings_text
 

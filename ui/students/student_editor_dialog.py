@@ -6,7 +6,9 @@ top), key-data evidence and BLOCK* overrides.
 Keyboard: Enter in any field saves, Ctrl+Enter saves from anywhere, Esc cancels, Ctrl+Tab changes tab.
 
 ``read_only=True`` (a role without "write": 校领导, 班主任): the record is shown, nothing can be changed —
-fields read-only or disabled, no 保存 (the button is hidden, Enter and Ctrl+S do nothing), no photo buttons.
+fields read-only or disabled, no 保存 (the button is hidden, Enter and Ctrl+S do nothing), no photo buttons
+(ui.students.editor_read_only). What a typed ID number fills in and the division-code hints:
+ui.students.id_number_hints.
 """
 from __future__ import annotations
 
@@ -15,17 +17,17 @@ from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QGroupBox, QHBoxLayout, QLabel, QListWidget,
                                QListWidgetItem, QPushButton, QTabWidget, QVBoxLayout, QWidget)
 
-from app.students import codes
 from app.students import fields as F
 from app.students import service as ss
 from app.school.classes import list_classes
 from app.core.errors import BLOCK_STAR, EVIDENCE, Refused
-from app.students.idcard import IdError, division_name, normalize_id, parse_id
 from app.students.validation import validate_student
 from ui.common import messages
 from ui.students.field_widgets import ERROR_STYLE, FieldInput, lay_out_grid, scrolled
 from ui.common.history_table import HistoryTable
 from ui.common.i18n import tr
+from ui.students.editor_read_only import make_read_only
+from ui.students.id_number_hints import fill_from_id_number, show_division_hints
 from ui.students.key_change_dialog import EvidenceDialog, OverrideDialog
 
 # Keyboard-first order inside the first tab: the ID number right after the name, since it fills
@@ -250,37 +252,7 @@ class StudentEditorDialog(QDialog):
         self.photoChanged.emit(sid)
 
     def _make_read_only(self) -> None:
-        from PySide6.QtWidgets import QLineEdit
-
-        for fi in self.inputs.values():
-            if isinstance(fi.widget, QLineEdit):
-                fi.widget.setReadOnly(True)  # still selectable, e.g. to copy a 学籍号
-            else:
-                fi.widget.setEnabled(False)
-        self.class_combo.setEnabled(False)
-        self.save_button.setEnabled(False)
-        self.save_button.hide()
-        self.cancel_button.setText(tr("common.close"))
-        self.keys_hint.setText(tr("editor.keys_hint_read_only"))
-        # the 档案袋 and 学籍状态 tabs: what changes the record goes; reading a scan stays, and a 校领导 still
-        # records a party's approval (approve) and may print a folder label if the role prints
-        fp = getattr(self, "folder_panel", None)
-        if fp is not None:
-            for name in ("move_btn", "sign_btn", "handover_btn", "mark_btn", "attach_btn", "lend_btn", "return_btn"):
-                if getattr(fp, name, None) is not None:
-                    getattr(fp, name).hide()
-            if getattr(fp, "label_btn", None) is not None and not self.session.can("print"):
-                fp.label_btn.hide()
-        sh = getattr(self, "state_history", None)
-        if sh is not None:
-            if getattr(sh, "change_button", None) is not None:
-                sh.change_button.hide()
-            if getattr(sh, "approval_button", None) is not None and not self.session.can("approve"):
-                sh.approval_button.hide()
-        for b in (self.photo_button, self.recrop_button):
-            b.setEnabled(False)
-            b.setToolTip(tr("editor.read_only_tip"))
-        self.setWindowTitle(tr("editor.title_read_only", title=self.windowTitle()))
+        make_read_only(self)
 
     # ------------------------------------------------------------------ loading
     def _load(self, student_id: int) -> None:
@@ -424,41 +396,10 @@ class StudentEditorDialog(QDialog):
 
     # ------------------------------------------------------------------ ID number → birth date, gender
     def _id_number_edited(self, text: str) -> None:
-        n = normalize_id(text)
-        fi = self.inputs["id_number"]
-        if len(n) < 18 or self.inputs["id_type"].value() not in ("", "1", "C", "9"):
-            fi.set_error("")
-            fi.set_hint("")
-            return
-        try:
-            info = parse_id(n)
-        except IdError as e:
-            fi.set_error(e.message)
-            fi.set_hint("")
-            return
-        fi.set_error("")
-        if info.birth_date:
-            self.inputs["birth_date"].set_value(info.birth_date.strftime("%Y%m%d"))
-            self.inputs["birth_date"].set_error("")
-        if info.gender:
-            self.inputs["gender"].set_value(info.gender)
-            self.inputs["gender"].set_error("")
-        if not self.inputs["id_type"].value():
-            self.inputs["id_type"].set_value("9" if info.kind.startswith("foreign") else "1")
-        parts = [tr("editor.id_hint_birth", date=info.birth_date.isoformat())] if info.birth_date else []
-        if info.gender:
-            parts.append(codes.name_of("gender", info.gender))
-        if info.division_name:
-            parts.append(info.division_name)
-        fi.set_hint(tr("editor.id_hint", text="，".join(parts)))
+        fill_from_id_number(self.inputs, text)
 
     def _update_division_hints(self) -> None:
-        for fi in self.inputs.values():
-            if fi.fd.kind != "division12":
-                continue
-            v = fi.value()
-            name = division_name(v[:6]) if len(v) in (6, 12) and v.isdigit() else None
-            fi.set_hint(name or "")
+        show_division_hints(self.inputs)
 
     # ------------------------------------------------------------------ saving
     def _enter_pressed(self) -> None:

@@ -1,35 +1,11 @@
-"""SQL for the working-day calendar (calendar_days) and high-school graduation records (hs_records),
-migration 0005, plus the few reads promotion, graduation and the deadlines view need."""
+"""SQL for promotion and graduation: high-school graduation records (hs_records and their versions, migration
+0005) and the year-end moves' reads and writes of classes, students and status_events (migration 0004).
+Writes assume the caller holds a transaction (``archive.transaction()``)."""
 from __future__ import annotations
 
 import json
-import sqlite3
 
-from app.students.store import now
-
-
-# --- calendar_days ---------------------------------------------------------------------------
-
-def calendar_overrides(conn: sqlite3.Connection, first: str, last: str) -> dict[str, dict]:
-    """The registrar's entries for ISO dates first..last (inclusive): the latest row per date wins."""
-    rows = conn.execute(
-        "SELECT day, kind, name, source, recorded_at, recorded_by FROM calendar_days "
-        "WHERE day BETWEEN ? AND ? ORDER BY day, id", (first, last)).fetchall()
-    return {r["day"]: dict(r) for r in rows}
-
-
-def insert_calendar_day(conn, day: str, kind: str, name: str, source: str, user: str) -> None:
-    conn.execute("INSERT INTO calendar_days (day, kind, name, source, recorded_at, recorded_by) "
-                 "VALUES (?, ?, ?, ?, ?, ?)", (day, kind, name, source, now(), user))
-
-
-def calendar_holiday_count(conn, year: int) -> int:
-    """Dates of ``year`` whose latest entry says holiday."""
-    return conn.execute(
-        "SELECT COUNT(*) FROM calendar_days c WHERE day BETWEEN ? AND ? AND kind = 'holiday' "
-        "AND id = (SELECT MAX(id) FROM calendar_days WHERE day = c.day)",
-        (f"{year:04d}-01-01", f"{year:04d}-12-31")).fetchone()[0]
-
+from db.rows import now
 
 # --- hs_records ------------------------------------------------------------------------------
 
@@ -79,6 +55,7 @@ def save_hs_record(conn, student_id: int, values: dict, source: str, user: str) 
     conn.execute("INSERT INTO hs_record_versions (student_id, data, source, recorded_at, recorded_by) "
                  "VALUES (?, ?, ?, ?, ?)",
                  (student_id, json.dumps({c: row[c] for c in HS_COLUMNS}, ensure_ascii=False), source, ts, user))
+
 
 
 # --- promotion and graduation (status_events of migration 0004) ------------------------------
@@ -135,74 +112,6 @@ def set_students(conn, updates: list[tuple[int, str, int | None]]) -> None:
     ts = now()
     conn.executemany("UPDATE students SET status = ?, class_id = ?, updated_at = ? WHERE id = ?",
                      [(s, c, ts, sid) for sid, s, c in updates])
-
-
-# --- deadlines ---------------------------------------------------------------------------------
-
-def open_deadlines(conn, student_id: int | None = None) -> list[dict]:
-    sql = ("SELECT d.*, s.name AS student_name, s.class_id AS class_id FROM deadlines d "
-           "LEFT JOIN students s ON s.id = d.student_id WHERE d.done_at IS NULL")
-    args: tuple = ()
-    if student_id is not None:
-        sql += " AND d.student_id = ?"
-        args = (student_id,)
-    return [dict(r) for r in conn.execute(sql + " ORDER BY d.due_date, d.id", args)]
-
-
-def deadline_keys(conn) -> set[tuple]:
-    """Every deadline row, open or closed: (student_id, kind, due_date) for a student's, (None, kind, due_date,
-    note) for a school-level or class-level one (the note names the class)."""
-    out = set()
-    for sid, kind, due, note in conn.execute("SELECT student_id, kind, due_date, note FROM deadlines"):
-        out.add((sid, kind, due) if sid is not None else (None, kind, due, note))
-    return out
-
-
-def get_deadline(conn, deadline_id: int) -> dict | None:
-    r = conn.execute("SELECT * FROM deadlines WHERE id = ?", (deadline_id,)).fetchone()
-    return dict(r) if r else None
-
-
-def close_deadline(conn, deadline_id: int, user: str, note: str) -> None:
-    conn.execute("UPDATE deadlines SET done_at = ?, done_by = ?, done_note = ? WHERE id = ? AND done_at IS NULL",
-                 (now(), user, note, deadline_id))
-
-
-def insert_closed_deadline(conn, values: dict, user: str, note: str) -> int:
-    ts = now()
-    cur = conn.execute(
-        "INSERT INTO deadlines (student_id, event_id, kind, due_date, rule, article, note, created_at, done_at, "
-        "done_by, done_note) VALUES (?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (values.get("student_id"), values["kind"], values["due_date"], values.get("rule", ""),
-         values.get("article", ""), values.get("note", ""), ts, ts, user, note))
-    return cur.lastrowid
-
-
-def suspended_until(conn) -> list[dict]:
-    """Suspended students with the ``until`` of their latest suspend/extend event (details JSON)."""
-    rows = conn.execute(
-        "SELECT s.id AS student_id, s.name, s.class_id, e.id AS event_id, e.details FROM students s "
-        "JOIN status_events e ON e.id = (SELECT MAX(id) FROM status_events WHERE student_id = s.id "
-        "AND kind IN ('suspend', 'extend-suspension')) WHERE s.status = 'suspended'").fetchall()
-    out = []
-    for r in rows:
-        try:
-            until = json.loads(r["details"] or "{}").get("until")
-        except ValueError:
-            until = None
-        out.append({**dict(r), "until": until})
-    return out
-
-
-def students_with_status(conn, statuses) -> list[dict]:
-    st = list(statuses)
-    return [dict(r) for r in conn.execute(
-        f"SELECT id, name, status, class_id, entry_ym, created_at FROM students WHERE status IN "
-        f"({','.join('?' * len(st))}) ORDER BY id", st)]
-
-
-def classes_by_id(conn) -> dict[int, dict]:
-    return {r["id"]: dict(r) for r in conn.execute("SELECT * FROM classes")}
 
 
 def events_after(conn, date: str) -> dict[int, dict]:
