@@ -103,19 +103,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.id_numbers import make_id_number
+
 REPO = Path(__file__).resolve().parent.parent
 PASSWORD = "Golden-Pass-2026"
 REGISTRAR = "registrar"
 TIMEOUT = 120
 
 # ------------------------------------------------------------------ data written for the session
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-
-
-def _id(birth: str, seq: int, division: str = "110105") -> str:
-    """A valid 18-digit citizen ID number (GB 11643): odd seq = male, even = female."""
-    body = f"{division}{birth}{seq:03d}"
-    return body + "10X98765432"[sum(int(c) * w for c, w in zip(body, _WEIGHTS)) % 11]
+_id = make_id_number  # odd seq = male, even = female
 
 
 def _student(name, gender, birth, seq, klass, entry, address, phone, members) -> dict:

@@ -12,37 +12,17 @@ from pathlib import Path
 
 import pytest
 
+from tests.id_numbers import DIVISION, make_id_number
 from app.school.classes import add_class
 from app.core.errors import Finding, Refused
 from app.school.service import init_school
 from app.students.service import SaveResult, create_student
 
-WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-CHECK = "10X98765432"
-DIVISION = "110105"  # 北京市朝阳区 (in resources/divisions)
 SCHOOL_CODE = "4116020001"
 PROFILES = ("national", "henan-zhoukou", "shanxi-changzhi", "liaoning", "gansu-linxia")
 
 
 # ------------------------------------------------------------------ ID numbers
-def _d(birth) -> dt.date:
-    if isinstance(birth, dt.date):
-        return birth
-    s = str(birth).replace("-", "")
-    return dt.date(int(s[:4]), int(s[4:6]), int(s[6:8]))
-
-
-def check_char(first17: str) -> str:
-    return CHECK[sum(int(c) * w for c, w in zip(first17, WEIGHTS)) % 11]
-
-
-def make_id_number(birth, seq: int, division: str = DIVISION) -> str:
-    """The tests' one maker of valid GB 11643 citizen numbers: ``division`` + the birth date (YYYYMMDD, or a
-    date / YYYY-MM-DD) + the 3-digit sequence code ``seq`` (mod 1000; odd: male, even: female) + check."""
-    first17 = f"{division}{_d(birth):%Y%m%d}{seq % 1000:03d}"
-    return first17 + check_char(first17)
-
-
 def make_id(birth, seq: int = 0, gender: str = "1", division: str = DIVISION) -> str:
     """A valid GB 11643 number: ``seq`` (0–499) picks the sequence code, ``gender`` '1' male (odd
     17th digit) or '2' female (even)."""

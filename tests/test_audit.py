@@ -12,7 +12,7 @@ import pytest
 from app.audit import log as audit
 from app.audit import register as audit_register
 from app.audit import text as audit_text
-from app import paper
+from app.paper import loans as paper_loans
 from app.backup import journal
 from app.students import service as ss
 from app.cli import main
@@ -171,9 +171,9 @@ def test_each_history_row_adds_one_entry_in_its_transaction(school):
     assert e["action"] == "change.edit" and e["actor"] == "tester" and e["detail"]["field"] == "phone"
     assert audit.list_entries(s, student=sid, kind="status")  # the enrol event
     before, rows_before = n_audit(s), n_rows(s, *tables)
-    loan = paper.lend(s, sid, borrower="李老师", purpose="核对学籍", approved_by="校长", lent_on="2026-03-01",
+    loan = paper_loans.lend(s, sid, borrower="李老师", purpose="核对学籍", approved_by="校长", lent_on="2026-03-01",
                       due_on="2026-03-08")
-    paper.return_loan(s, loan, returned_on="2026-03-05")
+    paper_loans.return_loan(s, loan, returned_on="2026-03-05")
     got = [e["action"] for e in audit.list_entries(s, kind="folder")]
     assert got == ["folder.return", "folder.lend"]
     assert n_audit(s) - before == n_rows(s, *tables) - rows_before + 1  # + the return (an UPDATE of the loan)

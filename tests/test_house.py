@@ -43,6 +43,13 @@ def test_the_kernel_imports_no_feature():
     assert wrong == []
 
 
+def test_package_inits_import_nothing():
+    """Importing a leaf (app.changes.kinds) must not drag a service in behind it: a package's __init__ holds its
+    docstring only. app/cli/__init__.py is the entry point (``app.cli:main``) and is the exception."""
+    heavy = [m for m, p in GRAPH.modules.items() if p.name == "__init__.py" and m != "app.cli" and GRAPH.edges[m]]
+    assert heavy == []
+
+
 def test_every_module_says_what_it_owns():
     missing = [m for m, p in GRAPH.modules.items()
                if p.name != "__main__.py" and not ast.get_docstring(ast.parse(p.read_text(encoding="utf-8")))]

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from app import paper
+from app.paper import checklist as paper_checklist, loans as paper_loans, locations as paper_locations, scans as paper_scans
 from app.paper import discrepancies as D
 from app.paper import review as P
 from app.paper.pdf_table import pdf_table
@@ -48,19 +48,19 @@ def _png(tmp_path, name="scan.png"):
 
 def _file_everyone(s, ids):
     for i, sid in enumerate(ids.values()):
-        paper.move(s, sid, ["A", "1", str(i + 1)])
+        paper_locations.move(s, sid, ["A", "1", str(i + 1)])
 
 
 def test_no_folder_and_no_location(school):
     s, ids = school
     sid = ids["same"]
     assert {d.student_id for d in _kinds(s, kind="no_folder")} == set(ids.values())
-    paper.mark_item(s, sid, "hukou", paper="missing")  # makes the folder, without a location
+    paper_checklist.mark_item(s, sid, "hukou", paper="missing")  # makes the folder, without a location
     assert not _kinds(s, sid, "no_folder")
     (d,) = _kinds(s, sid, "no_location")
     assert d.target == {"view": "folder", "student_id": sid} and d.student == "张一" and d.class_name
     assert d.rule == "ARCHIVE.E_AND_PAPER" and d.article == "国家 第八条"
-    paper.move(s, sid, "柜A/2/5/12")
+    paper_locations.move(s, sid, "柜A/2/5/12")
     assert not _kinds(s, sid, "no_location") and not _kinds(s, sid, "no_folder")
 
 
@@ -68,15 +68,15 @@ def test_paper_without_scan_and_scan_without_paper(school, tmp_path):
     s, ids = school
     _file_everyone(s, ids)
     sid = ids["name"]
-    paper.mark_item(s, sid, "hukou", paper="present")
+    paper_checklist.mark_item(s, sid, "hukou", paper="present")
     (d,) = _kinds(s, sid, "paper_without_scan")
     assert d.target["item_key"] == "hukou" and "户籍证明" in d.what
-    paper.attach_scan(s, sid, "hukou", _png(tmp_path))
+    paper_scans.attach_scan(s, sid, "hukou", _png(tmp_path))
     assert not _kinds(s, sid, "paper_without_scan") and not _kinds(s, sid, "scan_without_paper")
-    paper.attach_scan(s, sid, "vaccination", _png(tmp_path, "v.png"))
+    paper_scans.attach_scan(s, sid, "vaccination", _png(tmp_path, "v.png"))
     (d,) = _kinds(s, sid, "scan_without_paper")
     assert d.target == {"view": "checklist", "student_id": sid, "item_key": "vaccination"}
-    paper.mark_item(s, sid, "vaccination", paper="present")
+    paper_checklist.mark_item(s, sid, "vaccination", paper="present")
     assert not _kinds(s, sid, "scan_without_paper")
     assert not _kinds(s, sid)  # nothing else left for this student
 
@@ -88,23 +88,23 @@ def test_status_change_evidence_missing_from_the_folder(school):
                                       evidence=["监护人书面申请"], acknowledge_warnings=True))
     (ev_id,) = [x[0] for x in s.conn.execute("SELECT id FROM event_evidence WHERE event_id = ?", (r.event_id,))]
     assert not _kinds(s, sid, "evidence_missing")  # named as in the folder: nothing said against it yet
-    paper.mark_item(s, sid, f"evidence:{ev_id}", paper="missing")
+    paper_checklist.mark_item(s, sid, f"evidence:{ev_id}", paper="missing")
     (d,) = _kinds(s, sid, "evidence_missing")
     assert "监护人书面申请" in d.what and d.target["event_id"] == r.event_id and d.since == "2025-10-10"
-    paper.mark_item(s, sid, f"evidence:{ev_id}", paper="present")
+    paper_checklist.mark_item(s, sid, f"evidence:{ev_id}", paper="present")
     assert not _kinds(s, sid, "evidence_missing")
 
 
 def test_loan_overdue_until_returned(school):
     s, ids = school
     sid = ids["birth"]
-    lid = paper.lend(s, sid, borrower="县教育局", purpose="核查", approved_by="校长", lent_on="2025-10-01",
+    lid = paper_loans.lend(s, sid, borrower="县教育局", purpose="核查", approved_by="校长", lent_on="2025-10-01",
                      due_on="2025-10-15")
     (d,) = _kinds(s, sid, "loan_overdue")
     assert "县教育局" in d.what and d.since == "2025-10-15" and d.target["loan_id"] == lid
     assert d.rule == "" and d.article == ""  # the national profile cites no article for the borrow register
     assert not D.discrepancies(s, as_of=dt.date(2025, 10, 14), kinds=["loan_overdue"])
-    paper.return_loan(s, lid, returned_on="2025-11-01")
+    paper_loans.return_loan(s, lid, returned_on="2025-11-01")
     assert not _kinds(s, sid, "loan_overdue")
 
 
@@ -118,8 +118,8 @@ def test_transfer_out_folder_not_handed_over_within_a_month(school):
     found = {d.student_id: d for d in _kinds(s, kind="handover_late")}
     assert set(found) == {a, b} and found[a].since == "2025-11-10" and found[a].article == "国家 第十五条"
     assert not D.discrepancies(s, as_of=dt.date(2025, 11, 10), kinds=["handover_late"])  # not yet late
-    paper.hand_over(s, a, handed_to="甲校", handed_on="2025-11-05", event_id=ea)
-    paper.hand_over(s, b, handed_to="乙校", handed_on="2025-12-20", event_id=eb, receipt_sha256="ab" * 32)
+    paper_loans.hand_over(s, a, handed_to="甲校", handed_on="2025-11-05", event_id=ea)
+    paper_loans.hand_over(s, b, handed_to="乙校", handed_on="2025-12-20", event_id=eb, receipt_sha256="ab" * 32)
     (d,) = _kinds(s, kind="handover_late")
     assert d.student_id == b and "2025-12-20" in d.what and "abababab" in d.what  # late, with its receipt
     assert d.target["handover_id"]
@@ -134,7 +134,7 @@ def test_record_edited_since_the_guardian_signed(school):
 
     (h,) = [h for h in history(s, sid) if h["action"] == "signature"]
     assert h["new_value"] == "2025-09-10" and h["reason"] == "周父"
-    paper.move(s, sid, ["A"])  # folder work is not a record edit
+    paper_locations.move(s, sid, ["A"])  # folder work is not a record edit
     assert not _kinds(s, sid, "form_outdated")
     edit_student(s, sid, {"phone": "13812345678"})
     (d,) = _kinds(s, sid, "form_outdated")
@@ -143,7 +143,7 @@ def test_record_edited_since_the_guardian_signed(school):
     assert not _kinds(s, sid, "form_outdated")
     # the signature may also be the checklist item "basic-info-form" marked present
     other = ids["xjh"]
-    paper.mark_item(s, other, "basic-info-form", paper="present")
+    paper_checklist.mark_item(s, other, "basic-info-form", paper="present")
     assert not _kinds(s, other, "form_outdated")
     time.sleep(1.05)  # the checklist log keeps seconds: the edit must come in a later second
     edit_student(s, other, {"phone": "13700000000"})
@@ -173,7 +173,7 @@ def test_review_progress_survives_closing_and_reopening(tmp_path):
                 if s.conn.execute("SELECT class_id FROM students WHERE id = ?", (sid,)).fetchone()[0] == k1]
     r = P.start_review(s, class_id=k1, term="2025-1")
     P.mark(s, r["id"], ids["same"], "folder")
-    P.mark_scan(s, r["id"], paper.label_key(s, ids["name"]))
+    P.mark_scan(s, r["id"], paper_locations.label_key(s, ids["name"]))
     P.mark(s, r["id"], ids["name"], "checklist")
     P.mark(s, r["id"], ids["name"], "key_data")
     fid = P.add_finding(s, r["id"], ids["name"], "户籍证明复印件缺失")
@@ -215,7 +215,7 @@ def test_whole_school_review_covers_every_active_student(school):
 def test_cli_review_and_discrepancies(school, tmp_path, capsys):
     s, ids = school
     folder = str(s.folder)
-    label = paper.label_key(s, ids["same"])
+    label = paper_locations.label_key(s, ids["same"])
     s.close()
 
     def run(*argv):
@@ -267,7 +267,7 @@ def test_citations_follow_the_profile(tmp_path):
     s = new_school(tmp_path, profile="shanxi-changzhi")
     with s:
         ids = RF.build_archive(s)
-        paper.lend(s, ids["same"], borrower="县教育局", purpose="核查", approved_by="局长", lent_on="2025-10-01",
+        paper_loans.lend(s, ids["same"], borrower="县教育局", purpose="核查", approved_by="局长", lent_on="2025-10-01",
                    due_on="2025-10-15")
         (d,) = _kinds(s, ids["same"], "loan_overdue")
         assert (d.rule, d.article) == ("PRIV.ACCESS_LOG.CZ", "长治 第四十四条")

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 from PySide6.QtWidgets import QApplication
 
-from app import paper
+from app.paper import checklist as paper_checklist, loans as paper_loans, locations as paper_locations
 from tests.helpers import fill_class, new_class, new_school
 from ui.paper.discrepancies_view import DiscrepanciesView
 from ui.paper.loans_view import LoansView
@@ -29,11 +29,11 @@ def test_discrepancies_list_open_and_go_away(tmp_path, qtbot, shown):
     try:
         cid = new_class(s, 3)
         a, b, c = [r.id for r in fill_class(s, cid, 3, 3)]
-        key = paper.checklist(s, a)[0].key
-        paper.mark_item(s, a, key, paper="present")                 # paper, no scan; folder without location
+        key = paper_checklist.checklist(s, a)[0].key
+        paper_checklist.mark_item(s, a, key, paper="present")                 # paper, no scan; folder without location
         today = dt.date.today()
-        paper.move(s, b, ["A柜", "1层"])
-        lid = paper.lend(s, b, borrower="教育局", purpose="审核", approved_by="校长",
+        paper_locations.move(s, b, ["A柜", "1层"])
+        lid = paper_loans.lend(s, b, borrower="教育局", purpose="审核", approved_by="校长",
                          due_on=today - dt.timedelta(days=2), lent_on=today - dt.timedelta(days=9))
         win = MainWindow(s)
         qtbot.addWidget(win)

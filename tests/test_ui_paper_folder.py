@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from PIL import Image
 
-from app import paper
+from app.paper import checklist as paper_checklist, loans as paper_loans, locations as paper_locations, scans as paper_scans
 from tests.helpers import fill_class, new_class, new_school
 from ui.common import messages
 from ui.paper import paper_menu
@@ -51,7 +51,7 @@ def test_folder_tab_moves_marks_attaches_lends(archive, qtbot, tmp_path, shown):
     # location
     assert panel.move(["A柜", "2层", "5盒"], "新柜")
     assert panel.location_label.text() == "A柜 / 2层 / 5盒"
-    assert paper.locate(s, sid).location == ["A柜", "2层", "5盒"]
+    assert paper_locations.locate(s, sid).location == ["A柜", "2层", "5盒"]
     assert panel.move(["B柜", "1层"], "调整柜位")
     tip = panel.location_label.toolTip()
     lines = tip.splitlines()                                                   # newest move first
@@ -101,8 +101,8 @@ def panel_state_none():
 def test_sweep_from_the_menu_reports_a_tampered_scan(archive, qtbot, tmp_path, shown):
     s = archive
     sid = s.test_ids[1]
-    key = paper.checklist(s, sid)[0].key
-    res = paper.attach_scan(s, sid, key, _png(tmp_path / "a.png"))
+    key = paper_checklist.checklist(s, sid)[0].key
+    res = paper_scans.attach_scan(s, sid, key, _png(tmp_path / "a.png"))
     win = MainWindow(s)
     qtbot.addWidget(win)
     job = paper_menu.verify_files(win)
@@ -123,8 +123,8 @@ def test_loans_view_lists_overdue_first_in_red(archive, qtbot, shown):
     s = archive
     a, b = s.test_ids[0], s.test_ids[1]
     today = dt.date.today()
-    paper.lend(s, a, borrower="李老师", purpose="查阅", approved_by="校长", due_on=today + dt.timedelta(days=5))
-    paper.lend(s, b, borrower="教育局", purpose="审核", approved_by="校长", due_on=today - dt.timedelta(days=3),
+    paper_loans.lend(s, a, borrower="李老师", purpose="查阅", approved_by="校长", due_on=today + dt.timedelta(days=5))
+    paper_loans.lend(s, b, borrower="教育局", purpose="审核", approved_by="校长", due_on=today - dt.timedelta(days=3),
                lent_on=today - dt.timedelta(days=10))
     view = LoansView(s)
     qtbot.addWidget(view)

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from app import paper
+from app.paper import locations as paper_locations
 from app.core.session import Session
 from tests.helpers import fill_class, new_class, new_school
 from ui.common import messages
@@ -57,13 +57,13 @@ def test_review_scan_marks_seen_and_progress_survives_reopening(tmp_path, qtbot,
     win.activateWindow()
     win.search_box.setFocus()
     with qtbot.waitSignal(dlg.marked, timeout=3000):
-        _scan(qtbot, win.search_box, paper.label_key(s, ids[0]))
+        _scan(qtbot, win.search_box, paper_locations.label_key(s, ids[0]))
     assert _editors() == []
     assert win.search_box.text() == ""
     # a scan typed into the dialog's own code box (focus there)
     dlg.code_edit.setFocus()
     with qtbot.waitSignal(dlg.marked, timeout=3000):
-        _scan(qtbot, dlg.code_edit, paper.label_key(s, ids[1]))
+        _scan(qtbot, dlg.code_edit, paper_locations.label_key(s, ids[1]))
     # a student of another class is refused in the feedback line, nothing saved
     assert not dlg.mark_student(outsider, "folder", how="scan")
     assert dlg.feedback.text()
@@ -81,7 +81,7 @@ def test_review_scan_marks_seen_and_progress_survives_reopening(tmp_path, qtbot,
     dlg.close()
     # after closing the review the scanner opens the student again
     win.search_box.setFocus()
-    _scan(qtbot, win.search_box, paper.label_key(s, ids[0]))
+    _scan(qtbot, win.search_box, paper_locations.label_key(s, ids[0]))
     qtbot.waitUntil(lambda: len(_editors()) == 1, timeout=3000)
     _editors()[0].reject()
     win.close()

@@ -29,10 +29,6 @@ _LIB_YEARS = ({d.year for d in _ccc.holidays} | {d.year for d in _ccc.workdays})
 _MAX_SPAN_DAYS = 366 * 20  # a guard against a runaway loop (n huge)
 
 
-def library_years() -> tuple[int, int]:
-    return min(_LIB_YEARS), max(_LIB_YEARS)
-
-
 def _as_date(d) -> _dt.date:
     if isinstance(d, _dt.datetime):
         return d.date()

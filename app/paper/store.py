@@ -15,13 +15,6 @@ def get_folder(conn, student_id: int) -> dict | None:
     return f
 
 
-def folders(conn) -> list[dict]:
-    out = all_rows(conn, "SELECT * FROM paper_folders ORDER BY student_id")
-    for f in out:
-        f["location"] = json.loads(f["location"] or "[]")
-    return out
-
-
 def insert_folder(conn, student_id: int, location: list[str], user: str) -> None:
     ts = now()
     conn.execute("INSERT INTO paper_folders (student_id, location, created_at, created_by, updated_at) "

@@ -117,13 +117,6 @@ def load_image(data: bytes) -> Image.Image:
     return _load(_open(data))
 
 
-def oriented_size(data: bytes) -> tuple[int, int]:
-    """(width, height) after EXIF orientation, from the header only."""
-    im = _open(data)
-    w, h = im.size
-    return (h, w) if _orientation(im) in (5, 6, 7, 8) else (w, h)
-
-
 def default_crop(size: tuple[int, int], preset: Preset) -> tuple[float, float, float, float]:
     """The largest centred box of the preset's aspect ratio."""
     w, h = size

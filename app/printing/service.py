@@ -170,12 +170,6 @@ def _select(session: Session, kind: str, student_ids, class_id, school_year):
     raise Refused([Finding("print_no_selection", tr("printjob.no_selection"), field=tr("print.field.selection"))])
 
 
-def select_students(session: Session, kind: str, *, student_ids=None, class_id=None, school_year=None):
-    """(ids, skipped findings) of the students a certificate print covers."""
-    ids, skipped, _ = _select(session, kind, student_ids, class_id, school_year)
-    return ids, skipped
-
-
 # ------------------------------------------------------------------ the print plan
 @dataclass
 class PlanItem:

@@ -237,11 +237,3 @@ def _parse15(n: str, allow_legacy15: bool, today: _dt.date) -> IdInfo:
     birth = _birth("19" + n[6:12], today)
     code, name = _division(n[:6], birth.year)
     return IdInfo(n, KIND_LEGACY15, birth, _gender(n[14]), code, name)
-
-
-def is_valid_id(s: str, *, allow_legacy15: bool = False) -> bool:
-    try:
-        parse_id(s, allow_legacy15=allow_legacy15)
-        return True
-    except IdError:
-        return False

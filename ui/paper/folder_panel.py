@@ -137,7 +137,7 @@ class FolderPanel(QWidget):
         row = QHBoxLayout()
         row.addWidget(QLabel(tr("paperui.mark_as")))
         self.state_combo = QComboBox()
-        from app.paper import MARKABLE
+        from app.paper.checklist import MARKABLE
 
         for s in MARKABLE:
             self.state_combo.addItem(paper_names()[s], s)
@@ -181,10 +181,10 @@ class FolderPanel(QWidget):
 
     # ------------------------------------------------------------------ reading
     def reload(self) -> None:
-        from app import paper
+        from app.paper import checklist as paper_checklist, loans as paper_loans, locations as paper_locations
 
         sid = self.student_id
-        f = paper.locate(self.session, sid)
+        f = paper_locations.locate(self.session, sid)
         self.location_label.setText(f.path_text if f is not None and f.location else tr("paperui.no_location"))
         self.location_label.setStyleSheet("" if f is not None and f.location else f"color: {MISSING_FG};")
         moves = list(f.moves) if f is not None else []
@@ -193,10 +193,10 @@ class FolderPanel(QWidget):
                old=" / ".join(m.get("from_location") or []) or tr("paperui.nowhere"),
                new=" / ".join(m.get("to_location") or []), reason=m.get("reason") or "")
             for m in reversed(moves)) or tr("paperui.no_moves"))
-        self.key_label.setText(tr("paperui.label_key", key=paper.label_key(self.session, sid)))
+        self.key_label.setText(tr("paperui.label_key", key=paper_locations.label_key(self.session, sid)))
         r = self.table.currentRow()
         keep = self.items[r].key if 0 <= r < len(self.items) else None
-        self.items = list(paper.checklist(self.session, sid))
+        self.items = list(paper_checklist.checklist(self.session, sid))
         names = paper_names()
         rows, colors = [], []
         for it in self.items:
@@ -221,7 +221,7 @@ class FolderPanel(QWidget):
             self.table.selectRow(keys.index(keep))
         elif self.items:
             self.table.selectRow(0)
-        self.loans = list(paper.loans(self.session, open_only=False, student_id=sid))
+        self.loans = list(paper_loans.loans(self.session, open_only=False, student_id=sid))
         by_key = {it.key: it.name for it in self.items}
         lrows, lcolors = [], []
         for ln in self.loans:
@@ -253,25 +253,25 @@ class FolderPanel(QWidget):
         return out if out is not None else True
 
     def move(self, location: list[str] | None = None, reason: str = ""):
-        from app import paper
+        from app.paper import locations as paper_locations
 
         if location is None:
-            f = paper.locate(self.session, self.student_id)
+            f = paper_locations.locate(self.session, self.student_id)
             dlg = MoveDialog(list(f.location) if f else [], self)
             if not dlg.exec():
                 return None
             location, reason = dlg.parts(), dlg.reason.text()
-        return self._call(paper.move, self.session, self.student_id, location, reason=reason)
+        return self._call(paper_locations.move, self.session, self.student_id, location, reason=reason)
 
     def mark(self, r: int, state: str, note: str = ""):
-        from app import paper
+        from app.paper import checklist as paper_checklist
 
         if not (0 <= r < len(self.items)):
             return None
-        return self._call(paper.mark_item, self.session, self.student_id, self.items[r].key, paper=state, note=note)
+        return self._call(paper_checklist.mark_item, self.session, self.student_id, self.items[r].key, paper=state, note=note)
 
     def attach(self, r: int, path: str | None = None):
-        from app import paper
+        from app.paper import scans as paper_scans
 
         if not (0 <= r < len(self.items)):
             return None
@@ -279,20 +279,20 @@ class FolderPanel(QWidget):
             path, _ = QFileDialog.getOpenFileName(self, tr("paperui.attach"), "", tr("paperui.scan_filter"))
             if not path:
                 return None
-        res = self._call(paper.attach_scan, self.session, self.student_id, self.items[r].key, path)
+        res = self._call(paper_scans.attach_scan, self.session, self.student_id, self.items[r].key, path)
         if res is not None and getattr(res, "already_linked", False):
             messages.info(self, tr("paperui.already_attached"))
         return res
 
     def view_scan(self, r: int):
         """Open the item's latest scan with the system viewer (a copy in a temporary file)."""
-        from app import paper
+        from app.paper import scans as paper_scans
 
         if not (0 <= r < len(self.items)) or not self.items[r].scans:
             return None
         sc = self.items[r].scans[-1]
         try:
-            data = paper.scan_bytes(self.session, sc["id"])
+            data = paper_scans.scan_bytes(self.session, sc["id"])
         except Refused as e:
             messages.error(self, messages.findings_text(e.findings))
             return None
@@ -308,21 +308,21 @@ class FolderPanel(QWidget):
         return path
 
     def lend(self, **values):
-        from app import paper
+        from app.paper import loans as paper_loans
 
         if not values:
             dlg = LendDialog(self.items, self)
             if not dlg.exec():
                 return None
             values = dlg.values()
-        return self._call(paper.lend, self.session, self.student_id, **values)
+        return self._call(paper_loans.lend, self.session, self.student_id, **values)
 
     def return_(self, r: int, note: str = ""):
-        from app import paper
+        from app.paper import loans as paper_loans
 
         if not (0 <= r < len(self.loans)):
             return None
-        return self._call(paper.return_loan, self.session, self.loans[r].id, returned_on=dt.date.today(), note=note)
+        return self._call(paper_loans.return_loan, self.session, self.loans[r].id, returned_on=dt.date.today(), note=note)
 
 
     def print_label(self):
@@ -348,7 +348,7 @@ class FolderPanel(QWidget):
 
     def hand_over(self, **values):
         """The folder left the school (转出 to the receiving school, or sealed and carried by the guardian)."""
-        from app import paper
+        from app.paper import loans as paper_loans
 
         if not values:
             dlg = FormDialog(tr("paperui.handover_title"), [("text", tr("paperui.handed_to")),
@@ -359,7 +359,7 @@ class FolderPanel(QWidget):
                 return None
             to, carried, on, note = dlg.values()
             values = {"handed_to": to, "carried_by": carried, "handed_on": on, "note": note}
-        return self._call(paper.hand_over, self.session, self.student_id, **values)
+        return self._call(paper_loans.hand_over, self.session, self.student_id, **values)
 
 
 class FormDialog(QDialog):

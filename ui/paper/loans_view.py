@@ -55,16 +55,16 @@ class LoansView(RereadOnReturn, QDialog):
         self.reload()
 
     def reload(self) -> None:
-        from app import paper
+        from app.paper import checklist as paper_checklist, loans as paper_loans
 
-        loans = paper.loans(self.session, open_only=not self.with_returned.isChecked(),
+        loans = paper_loans.loans(self.session, open_only=not self.with_returned.isChecked(),
                             overdue_only=self.overdue_only.isChecked())
         self.loans = sorted(loans, key=lambda ln: (0 if ln.overdue else 1 if not ln.returned_on else 2,
                                                    -ln.days_overdue, ln.due_on))
         names: dict = {}   # item names of the students with an item (not the whole folder) out
         for sid in {ln.student_id for ln in self.loans if ln.item_key}:
             try:
-                names.update({(sid, it.key): it.name for it in paper.checklist(self.session, sid)})
+                names.update({(sid, it.key): it.name for it in paper_checklist.checklist(self.session, sid)})
             except Exception:  # a student's checklist that cannot be built: the key is shown instead
                 pass
         rows, colors = [], []
@@ -95,12 +95,12 @@ class LoansView(RereadOnReturn, QDialog):
             self.openStudent.emit(int(self.loans[r].student_id))
 
     def return_row(self, r: int, note: str = "") -> bool:
-        from app import paper
+        from app.paper import loans as paper_loans
 
         if not (0 <= r < len(self.loans)) or self.loans[r].returned_on:
             return False
         try:
-            paper.return_loan(self.session, self.loans[r].id, returned_on=dt.date.today(), note=note)
+            paper_loans.return_loan(self.session, self.loans[r].id, returned_on=dt.date.today(), note=note)
         except Refused as e:
             messages.error(self, messages.findings_text(e.findings))
             return False

@@ -89,7 +89,7 @@ def verify_files(win):
     """The integrity sweep of files/ on the archive's worker thread; missing or changed files listed."""
     from ui.common.workers import run_job
 
-    from app.paper import verify_files as sweep
+    from app.paper.sweep import verify_files as sweep
 
     win.statusBar().showMessage(tr("paperui.verify_running"))
 

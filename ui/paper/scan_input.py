@@ -85,11 +85,6 @@ class ScanInput(QObject):
         QApplication.instance().installEventFilter(self)
         return self
 
-    def uninstall(self) -> None:
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)
-
     # ------------------------------------------------------------------ the burst
     def _reset(self) -> None:
         self.buffer = ""
