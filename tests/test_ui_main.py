@@ -167,7 +167,7 @@ def test_start_up_does_not_import_heavy_modules(tmp_path, archive_factory, monke
         "w = MainWindow(s); w.show(); app.processEvents()\n"
         "heavy = [m for m in ('openpyxl', 'xlrd', 'xlwt', 'pypinyin', 'reportlab', 'python_calamine', 'PIL')"
         " if m in sys.modules]\n"
-        "print('HEAVY', heavy)\n"
+        "print('HEAVY', heavy, flush=True)\n"  # os._exit skips flushing a piped stdout
         "os._exit(0)\n")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert "HEAVY []" in done.stdout, done.stdout + done.stderr[-2000:]
