@@ -9,7 +9,7 @@ The archive: ``build_demo`` with ``--students``, every student given a spec phot
 pipeline-made JPEG in the database, as app.photos.service stores it) and ``--originals`` random files
 of ``--original-kb`` in the files/ store, referred to by the first photo rows. The archive is kept in
 ``--work`` and reused by later runs. Kill trials run on a smaller archive (1,500 students, 120 files)
-through tests/test_backup_faults.py's helpers so that each trial is a few seconds.
+through tests/backup/test_backup_faults.py's helpers so that each trial is a few seconds.
 """
 from __future__ import annotations
 
@@ -129,7 +129,7 @@ def bench_backup(work: Path, args) -> dict:
 
 
 def bench_kills(work: Path, n: int) -> dict:
-    from tests.test_backup_faults import build_archive, run_kill_trials
+    from tests.backup.test_backup_faults import build_archive, run_kill_trials
 
     arch = work / "kill-archive"
     if not (arch / "archive.sqlite").exists():
@@ -148,7 +148,7 @@ def bench_kills(work: Path, n: int) -> dict:
 def bench_restore_kills(work: Path, n: int) -> dict:
     from collections import Counter
 
-    from tests.test_backup_faults import run_restore_kill_trials
+    from tests.backup.test_backup_faults import run_restore_kill_trials
 
     trials = work / "restore-kill-trials"
     shutil.rmtree(trials, ignore_errors=True)

@@ -1,7 +1,7 @@
 """Kill trials for a 5,000-row import and a whole-school promotion (fault figures in docs/reliability.md).
 
 Runs ``--trials`` (default 200) SIGKILL trials per fault with the same code as
-tests/test_faults_import_promotion.py: a real ``xueji student import`` of 5,000 rows / ``xueji promote`` on
+tests/exchange/test_faults_import_promotion.py: a real ``xueji student import`` of 5,000 rows / ``xueji promote`` on
 a 3,000-student demo school, killed at a uniformly random moment between the CLI's start-up and the end
 of a whole run; after each the archive must open, pass integrity_check and be wholly before or wholly
 after. Prints a table and writes it into docs/reliability.md between the bench_faults markers
@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.test_faults_import_promotion import (build_import_case, build_promote_case, import_cmd,  # noqa: E402
+from tests.exchange.test_faults_import_promotion import (build_import_case, build_promote_case, import_cmd,  # noqa: E402
                                                 promote_cmd, promote_year, run_kill_trials)
 
 DOC = ROOT / "docs" / "reliability.md"

@@ -13,7 +13,7 @@ gets ``stdin=DEVNULL``, ``cwd`` = the checkout holding this file, and an environ
 - ``TZ=UTC``: the CLI's "today" is then the UTC date, the one the masking below compares with.
 - ``USER``/``LOGNAME``: the OS user an open archive records (``getpass.getuser()``) is the same everywhere.
 - ``cwd`` + ``PYTHONPATH``: ``-m app.cli`` loads the ``app`` package of this checkout, not the one an
-  editable install may point at (tests/test_cli_golden.py checks this).
+  editable install may point at (tests/house/test_cli_golden.py checks this).
 
 ``python -m tests.cli_golden`` (from the checkout) runs the session twice in two fresh temp folders and
 prints the diff of the two masked outputs (the stability check; none expected) and whether they equal the

@@ -1,4 +1,4 @@
-"""Shared helpers for tests/test_rules.py, tests/test_student_service.py and tests/test_cli.py.
+"""Shared helpers for tests/core/test_rules.py, tests/students/test_student_service.py and tests/cli/test_cli.py.
 
 Real archives only: every helper works on a SQLite archive created in a pytest ``tmp_path`` through
 app.school.service.init_school (or the CLI). Nothing here mocks storage.

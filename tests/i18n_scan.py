@@ -1,5 +1,5 @@
-"""Static scan of the source for the translation-catalog tests (tests/test_i18n_catalog.py and
-tests/test_ui_i18n.py): which catalog keys the code names, with which placeholders, and which string
+"""Static scan of the source for the translation-catalog tests (tests/house/test_i18n_catalog.py and
+tests/house/test_ui_i18n.py): which catalog keys the code names, with which placeholders, and which string
 literals contain Chinese. Import explicitly: ``from tests.i18n_scan import ...`` (this is not a conftest)."""
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The import graph of app/, db/ and ui/: every ``import`` statement, those inside functions included.
 
-Used by tests/test_house.py (no cycles, no underscore names across modules, layers point downwards) and handy by
+Used by tests/house/test_house.py (no cycles, no underscore names across modules, layers point downwards) and handy by
 hand: ``python -m tests.import_graph`` prints the numbers, any cycle and the edges between packages.
 """
 from __future__ import annotations

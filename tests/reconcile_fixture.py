@@ -5,7 +5,7 @@
 
 The .xls is written the way exports from the national system look (national-system.md §2): two title
 rows above the header, header aliases (学生姓名, 身份证号), a 序号 column and a 学籍状态 column, every cell text.
-tests/test_reconcile.py builds the archive from ARCHIVE and reads the committed file.
+tests/paper/test_reconcile.py builds the archive from ARCHIVE and reads the committed file.
 """
 from __future__ import annotations
 

@@ -4,8 +4,8 @@
 ui/common/i18n.py re-exports it.
 
 A key missing from the catalog is a programming error and fails loudly (KeyError), like Anki's
-generated ``tr.*`` accessors; tests/test_i18n_catalog.py checks every ``tr("…")`` literal in app/, db/
-and ui/ (tests/test_ui_i18n.py the UI's built keys). Texts that come from data files (field headers,
+generated ``tr.*`` accessors; tests/house/test_i18n_catalog.py checks every ``tr("…")`` literal in app/, db/
+and ui/ (tests/house/test_ui_i18n.py the UI's built keys). Texts that come from data files (field headers,
 code names, rule messages) are not UI strings and are shown as they are.
 
 Cost: the file is read once per locale (cached); ``tr`` is one dict lookup, plus ``str.format`` when

@@ -2,7 +2,7 @@
 resources/i18n/<locale>.json (zh_CN by default) and fills ``{placeholders}`` from ``kw``.
 
 A key missing from the catalog is a programming error and fails loudly (KeyError), like Anki's
-generated ``tr.*`` accessors; tests/test_ui_i18n.py checks every ``tr("…")`` literal in ui/.
+generated ``tr.*`` accessors; tests/house/test_ui_i18n.py checks every ``tr("…")`` literal in ui/.
 Texts that come from data files (field headers, code names, rule messages) are not UI strings
 and are shown as they are.
 

@@ -27,7 +27,7 @@ from app.core.errors import Refused
 from app.core import filestore as store
 from app.core.session import Session
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 XUEJI = ROOT / ".venv" / "bin" / "xueji"
 if not XUEJI.exists():
     XUEJI = Path(sys.executable).with_name("xueji")

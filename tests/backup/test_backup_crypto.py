@@ -17,7 +17,7 @@ from app.backup import crypto  # noqa: E402
 from app.core.errors import Refused  # noqa: E402
 from app.core import filestore as store  # noqa: E402
 from app.core.session import Session  # noqa: E402
-from tests.test_backup import n_students, photo_bytes, run_cli  # noqa: E402
+from tests.backup.test_backup import n_students, photo_bytes, run_cli  # noqa: E402
 
 PASS = "学籍备份口令2026"
 

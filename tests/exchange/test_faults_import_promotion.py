@@ -37,7 +37,7 @@ from app.exchange.import_service import import_students
 from app.school.service import init_school
 from app.core.session import Session
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 XUEJI = ROOT / ".venv" / "bin" / "xueji"
 if not XUEJI.exists():
     XUEJI = Path(sys.executable).with_name("xueji")

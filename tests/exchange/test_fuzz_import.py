@@ -24,7 +24,7 @@ from app.exchange.export_service import export_students
 from app.exchange.import_service import import_students
 from app.exchange import template_io as T
 from app.core.session import Session
-from tests.test_faults_import_promotion import clone_school
+from tests.exchange.test_faults_import_promotion import clone_school
 
 EXAMPLES = int(os.environ.get("XUEJI_FUZZ_EXAMPLES", "40"))
 FUZZ = settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,

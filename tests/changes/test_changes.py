@@ -759,7 +759,7 @@ def test_changzhi_automatic_withdrawal_after_an_expired_suspension(school):
                           "AND kind = 'suspension_expiry'", (sid,)).fetchone()[0] == 0
 
 
-SEEDS = Path(__file__).resolve().parents[1] / "resources" / "regulations"  # the five texts the rules cite
+SEEDS = Path(__file__).resolve().parents[2] / "resources" / "regulations"  # the five texts the rules cite
 SEED_FILES = {"national": "national-2013-中小学生学籍管理办法.txt", "henan-zhoukou": "henan-zhoukou-2022-实施细则.txt",
               "shanxi-changzhi": "shanxi-changzhi-实施细则.txt", "liaoning": "liaoning-2017-义务教育实施细则.txt",
               "gansu-linxia": "gansu-linxia-2022-通知.txt"}
@@ -823,7 +823,7 @@ def test_imported_students_start_with_their_enrol_event(tmp_path):
     from app.exchange.export_service import export_students
     from app.exchange.import_service import import_students
     from app.core.session import Session
-    from tests.test_exchange import clone_archive
+    from tests.exchange.test_exchange import clone_archive
 
     build_demo(tmp_path / "src", students=30, seed=5)
     with Session.open(tmp_path / "src") as src:

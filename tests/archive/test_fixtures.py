@@ -10,7 +10,7 @@ from app.students.check import check_archive
 from app.core.session import Session
 from db.archive import latest_version
 
-FIXTURES = sorted((Path(__file__).parent / "fixtures").glob("archive-schema-v*.sqlite"))
+FIXTURES = sorted((Path(__file__).resolve().parents[1] / "fixtures").glob("archive-schema-v*.sqlite"))
 
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=[f.stem for f in FIXTURES])

@@ -14,7 +14,7 @@ from app.photos import service as ps
 from app.core.errors import NotFound
 from app.photos.pipeline import PhotoError
 from tests.helpers import SCHOOL_CODE, add, birth_for_grade, history_rows, make_id, new_class, new_school
-from tests.test_photos import RED, assert_spec, decode, is_red, jpeg, png, portrait
+from tests.photos.test_photos import RED, assert_spec, decode, is_red, jpeg, png, portrait
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from app.photos import service as photo_service
 from app.printing.renderer import KINDS, render, template_for
 from app.printing.engine import rows_per_page
 from tests.helpers import add, birth_for_grade, make_id, new_class, new_school
-from tests.test_printing_engine import jpeg
+from tests.printing.test_printing_engine import jpeg
 
 YEAR = 2025  # the 2025/26 school year the helpers' classes are in
 

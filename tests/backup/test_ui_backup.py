@@ -55,7 +55,7 @@ def test_dialog_saves_settings_backs_up_and_lists(qtbot, archive_factory, tmp_pa
 def test_dialog_restore_shows_the_backup_first_and_restores(qtbot, archive_factory, tmp_path, shown, monkeypatch):
     s = archive_factory(4)
     res = B.make_backup(s, tmp_path / "usb")
-    from tests.test_backup import add_student
+    from tests.backup.test_backup import add_student
 
     add_student(s, 3)
     win = MainWindow(s)
@@ -157,7 +157,7 @@ def test_encrypted_backup_from_the_dialog_and_restore_asking_the_passphrase(qtbo
     asked = []
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: asked.append(a) or ("一个足够长的口令", True))
     monkeypatch.setattr(messages, "confirm", lambda parent, text, **kw: True)
-    from tests.test_backup import add_student
+    from tests.backup.test_backup import add_student
 
     add_student(s, 4)
     dlg.restore(path)

@@ -16,7 +16,7 @@ from app.rules.engine import ProfileError
 from app.core.session import Session
 from tests.helpers import SCHOOL_CODE, make_id
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 XUEJI = ROOT / ".venv" / "bin" / "xueji"
 if not XUEJI.exists():
     XUEJI = Path(sys.executable).with_name("xueji")

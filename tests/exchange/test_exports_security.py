@@ -278,7 +278,7 @@ def test_national_side_exports_are_audited_and_discrepancies_carry_no_id(school,
     from app.paper import discrepancies as paper_discrepancies
     from app.photos import service as photo_service
 
-    from tests.test_photos_service import jpeg, portrait
+    from tests.photos.test_photos_service import jpeg, portrait
 
     photo_service.set_photo(school, school.ids["s"], jpeg(portrait()))
     rep = photo_service.export_photos(school, tmp_path / "photos")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-UI = Path(__file__).resolve().parents[1] / "ui"
+UI = Path(__file__).resolve().parents[2] / "ui"
 
 
 def test_ui_calls_app_only():

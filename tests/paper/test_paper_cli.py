@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from app.core import filestore as store
 from tests.helpers import add, birth_for_grade, make_id, new_class, new_school
-from tests.test_cli import run
-from tests.test_paper import jpeg_bytes, pdf_bytes
+from tests.cli.test_cli import run
+from tests.paper.test_paper import jpeg_bytes, pdf_bytes
 
 
 def _archive(tmp_path, profile="national"):

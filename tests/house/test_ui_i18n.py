@@ -10,7 +10,7 @@ import pytest
 
 from ui.common import i18n
 
-UI = Path(__file__).resolve().parents[1] / "ui"
+UI = Path(__file__).resolve().parents[2] / "ui"
 LITERAL_KEY = re.compile(r"""\btr\(\s*["']([a-z_]+(?:\.[a-z_0-9]+)+)["']""")
 FSTRING_KEY = re.compile(r"""\btr\(\s*f["']([a-z_.]+)\{""")
 # Keys built from tables in the code (f-strings): the prefix and every suffix the code uses.
@@ -43,7 +43,7 @@ def test_every_built_key_is_in_the_catalog():
 
 
 def test_no_unused_keys():
-    """The catalog is shared with app/ and db/ (tests/test_i18n_catalog.py): their keys count as used."""
+    """The catalog is shared with app/ and db/ (tests/house/test_i18n_catalog.py): their keys count as used."""
     from tests.i18n_scan import keys_named_in
 
     text = "\n".join(_sources().values())

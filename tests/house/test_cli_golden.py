@@ -1,8 +1,8 @@
 """Golden-output regression test of the ``xueji`` command line (see tests/cli_golden.py for the session
 and for what is masked).
 
-    python -m pytest -q tests/test_cli_golden.py                          # compare
-    XUEJI_GOLDEN_UPDATE=1 python -m pytest -q tests/test_cli_golden.py    # rewrite the golden file
+    python -m pytest -q tests/house/test_cli_golden.py                          # compare
+    XUEJI_GOLDEN_UPDATE=1 python -m pytest -q tests/house/test_cli_golden.py    # rewrite the golden file
 
 Rewrite the golden file only on the code the comparison starts from (e.g. before a restructure), then run
 the comparison on the changed code.
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from tests.cli_golden import REPO, run_session
 
-GOLDEN = Path(__file__).resolve().parent / "fixtures" / "cli_golden.txt"
+GOLDEN = Path(__file__).resolve().parents[1] / "fixtures" / "cli_golden.txt"
 
 
 def test_cli_runs_this_checkout():

@@ -2,7 +2,7 @@
 and re-exported by ui/common/i18n.py): every key the code names exists, placeholders agree between the texts
 and their call sites, and app/ and db/ write no Chinese string literal of their own
 outside docstrings and the data tables allowed below — so the rule cannot silently regress.
-(tests/test_ui_i18n.py adds the UI's checks: built keys, widget texts, and that every key is used.)"""
+(tests/house/test_ui_i18n.py adds the UI's checks: built keys, widget texts, and that every key is used.)"""
 from __future__ import annotations
 
 import json
@@ -62,7 +62,7 @@ def test_every_literal_key_exists():
 
 
 def test_app_and_db_name_their_keys_literally():
-    """Keys built at run time cannot be checked; the UI lists its few in tests/test_ui_i18n.py."""
+    """Keys built at run time cannot be checked; the UI lists its few in tests/house/test_ui_i18n.py."""
     built = [(c.path, c.line) for c in tr_calls("app", "db") if c.key is None]
     assert not built
 

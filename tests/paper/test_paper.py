@@ -303,7 +303,7 @@ def test_sweep_reports_tampered_and_missing_files_and_deletes_nothing(school, tm
 
 def test_sweep_covers_photo_originals(school):
     from app.photos import service as photo_service
-    from tests.test_photos import jpeg, portrait
+    from tests.photos.test_photos import jpeg, portrait
 
     s = school()
     sid = pupil(s)

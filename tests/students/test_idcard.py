@@ -9,7 +9,7 @@ import pytest
 from app.students import idcard
 from app.students.idcard import IdError, IdInfo, check_digit, division_name, is_known_division, normalize_id, parse_id
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TODAY = dt.date(2026, 3, 1)
 
 

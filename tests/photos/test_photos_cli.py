@@ -4,8 +4,8 @@ from __future__ import annotations
 import zipfile
 
 from tests.helpers import SCHOOL_CODE, add, birth_for_grade, make_id, new_class, new_school
-from tests.test_cli import run
-from tests.test_photos import assert_spec, jpeg, portrait
+from tests.cli.test_cli import run
+from tests.photos.test_photos import assert_spec, jpeg, portrait
 
 
 def _archive(tmp_path):
