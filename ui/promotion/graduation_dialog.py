@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QHBoxLayout, QLabel, QListWidgetItem,
+from PySide6.QtWidgets import (QComboBox, QDialog, QHBoxLayout, QLabel, QListWidgetItem,
                                QPushButton, QTableWidgetItem, QVBoxLayout)
 
 from app.students import status as st
@@ -89,8 +89,6 @@ class GraduationDialog(QDialog):
 
         self.table = result_table("graduation_table", [tr("graduation_ui.col_name"), tr("graduation_ui.col_outcome"),
                                                        tr("graduation_ui.col_reasons")], (120, 90))
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.cellDoubleClicked.connect(lambda r, _c: self.open_record())
         self.table.itemSelectionChanged.connect(self._show_reasons)
         lay.addWidget(self.table, 1)

@@ -2,23 +2,14 @@
 the summary line and the 执行/关闭 buttons, built the same way for both."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QAbstractItemView, QDialogButtonBox, QHeaderView, QLabel, QListWidget, QTableWidget,
-                               QVBoxLayout)
+from PySide6.QtWidgets import QDialogButtonBox, QLabel, QListWidget, QTableWidget, QVBoxLayout
+
+from ui.common.record_list import make_table
 
 
 def result_table(name: str, headers: list[str], widths: tuple[int, ...]) -> QTableWidget:
-    """A read-only table with ``headers``, the last column stretching, the others ``widths`` wide."""
-    table = QTableWidget(0, len(headers))
-    table.setObjectName(name)
-    table.setHorizontalHeaderLabels(headers)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.verticalHeader().hide()
-    hh = table.horizontalHeader()
-    hh.setStretchLastSection(True)
-    hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    for c, w in enumerate(widths):
-        table.setColumnWidth(c, w)
-    return table
+    """The table of what would happen: the house's read-only, row-selecting table (ui/common/record_list.py)."""
+    return make_table(headers, widths, name=name)
 
 
 def findings_and_summary(lay: QVBoxLayout, summary_name: str, max_height: int) -> tuple[QListWidget, QLabel]:
