@@ -10,7 +10,6 @@ import datetime as _dt  # noqa: E402
 
 import pytest  # noqa: E402
 
-import ui  # noqa: E402,F401  (first: ui.pyside_guard, see ui/pyside_guard.py)
 from tests.helpers import make_id_number  # noqa: E402
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
