@@ -3,10 +3,10 @@ settings saved, a backup made and listed, restore after confirming what the back
 when the main window closes (and a failed one never keeps it open), the quick check on open."""
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
 
 import pytest
+
+from tests.ui_fixtures import capture_messages
 
 from app.backup import journal, manifest, settings
 from app.backup import service as B
@@ -19,10 +19,7 @@ from ui.backup.backup_menu import BackupWork
 
 @pytest.fixture
 def shown(monkeypatch):
-    calls = []
-    for name in ("info", "error"):
-        monkeypatch.setattr(messages, name, lambda parent, text, _n=name, **kw: calls.append((_n, text)))
-    return calls
+    return capture_messages(monkeypatch)
 
 
 def _wait(job):

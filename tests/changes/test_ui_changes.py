@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+
+from tests.ui_fixtures import capture_messages
 from PySide6.QtCore import Qt
 
 from app.changes import kinds as K
@@ -16,7 +18,6 @@ from app.students import service as ss
 from app.core.errors import BLOCK, BLOCK_STAR, WARN
 from tests.helpers import fill_class, new_class, new_school, stored_findings
 from ui.changes import changes_menu
-from ui.common import messages
 from ui.changes.change_dialog import ChangeDialog
 from ui.main_window import MainWindow
 from ui.students.roster_model import COLUMNS
@@ -28,11 +29,7 @@ STATUS_COL = COLUMNS.index("status")
 @pytest.fixture
 def shown(monkeypatch):
     """Message boxes are modal: record them instead of blocking the test."""
-    out = []
-    for name in ("info", "error"):
-        monkeypatch.setattr(messages, name, lambda parent, text, _n=name, **kw: out.append((_n, text)))
-    monkeypatch.setattr(messages, "confirm", lambda parent, text, **kw: out.append(("confirm", text)) or True)
-    return out
+    return capture_messages(monkeypatch, confirm="record")
 
 
 @pytest.fixture

@@ -6,20 +6,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
+from tests.ui_fixtures import capture_messages
 from PySide6.QtWidgets import QDialog
 
 from app.students import service as student_service
-from ui.common import messages, workers
+from ui.common import workers
 from ui.main_window import MainWindow
 
 
 @pytest.fixture
 def shown(monkeypatch):
     """Record message boxes instead of blocking on them."""
-    calls = []
-    for name in ("info", "error"):
-        monkeypatch.setattr(messages, name, lambda parent, text, _n=name, **kw: calls.append((_n, text)))
-    return calls
+    return capture_messages(monkeypatch)
 
 
 def _signed_in_by_env(session, monkeypatch) -> dict:

@@ -7,11 +7,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+
+from tests.ui_fixtures import capture_messages
 from PIL import Image
 
 from app.paper import checklist as paper_checklist, loans as paper_loans, locations as paper_locations, scans as paper_scans
 from tests.helpers import fill_class, new_class, new_school
-from ui.common import messages
 from ui.paper import paper_menu
 from ui.main_window import MainWindow
 from ui.students.student_editor_dialog import StudentEditorDialog
@@ -20,10 +21,7 @@ from ui.common.workers import wait
 
 @pytest.fixture
 def shown(monkeypatch):
-    out = []
-    for name in ("info", "error"):
-        monkeypatch.setattr(messages, name, lambda parent, text, _n=name, **kw: out.append((_n, text, kw)))
-    return out
+    return capture_messages(monkeypatch, keep_kw=True)
 
 
 @pytest.fixture

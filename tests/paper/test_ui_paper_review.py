@@ -5,13 +5,14 @@ the report prints to a real PDF."""
 from __future__ import annotations
 
 import pytest
+
+from tests.ui_fixtures import capture_messages
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from app.paper import locations as paper_locations
 from app.core.session import Session
 from tests.helpers import fill_class, new_class, new_school
-from ui.common import messages
 from ui.paper import paper_menu
 from ui.main_window import MainWindow
 from ui.paper.review_dialog import ReviewDialog
@@ -20,11 +21,7 @@ from ui.students.student_editor_dialog import StudentEditorDialog
 
 @pytest.fixture
 def shown(monkeypatch):
-    out = []
-    for name in ("info", "error"):
-        monkeypatch.setattr(messages, name, lambda parent, text, _n=name, **kw: out.append((_n, text)))
-    monkeypatch.setattr(messages, "confirm", lambda parent, text, **kw: True)
-    return out
+    return capture_messages(monkeypatch, confirm="yes")
 
 
 def _editors():

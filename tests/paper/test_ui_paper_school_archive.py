@@ -4,6 +4,8 @@ printing sends its pages to a (PDF) printer; a tampered file is shown in red by 
 from __future__ import annotations
 
 import pytest
+
+from tests.ui_fixtures import capture_messages
 from PySide6.QtPrintSupport import QPrinter
 
 from tests.helpers import fill_class, new_class, new_school
@@ -14,9 +16,7 @@ from ui.common.workers import wait
 
 @pytest.fixture
 def shown(monkeypatch):
-    out = []
-    for name in ("info", "error"):
-        monkeypatch.setattr(messages, name, lambda parent, text, _n=name, **kw: out.append((_n, text)))
+    out = capture_messages(monkeypatch)
     monkeypatch.setattr(messages, "job_error", lambda parent, err, **kw: out.append(("job", str(err))))
     return out
 

@@ -9,13 +9,15 @@ import threading
 import time
 
 import pytest
+
+from tests.ui_fixtures import capture_messages
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QImage
 
 from app.certificates import service as cs
 from app.printing import service as ps
 from tests.helpers import fill_class, new_class, new_school
-from ui.common import messages, workers
+from ui.common import workers
 from ui.printing import print_jobs as pj
 from PySide6.QtGui import QAction
 
@@ -53,11 +55,7 @@ def school(tmp_path):
 
 @pytest.fixture
 def quiet(monkeypatch):
-    calls = []
-    for name in ("info", "error"):
-        monkeypatch.setattr(messages, name, lambda parent, text, _n=name, **kw: calls.append((_n, text)))
-    monkeypatch.setattr(messages, "confirm", lambda parent, text, **kw: True)
-    return calls
+    return capture_messages(monkeypatch, confirm="yes")
 
 
 def wait_for(qtbot, dlg, signal="rendered", timeout=60000):

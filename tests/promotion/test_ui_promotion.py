@@ -8,12 +8,13 @@ import datetime as dt
 
 import pytest
 
+from tests.ui_fixtures import capture_messages
+
 from app.promotion import hs_records as hs_graduation
 from app.core import workdays
 from app.students import service as ss
 from app.school.classes import list_classes
 from tests.helpers import fill_class, new_class, new_school
-from ui.common import messages
 from ui.changes.calendar_dialog import CalendarDialog
 from ui.promotion.graduation_dialog import GraduationDialog
 from ui.promotion.hs_record_dialog import HsRecordDialog
@@ -23,11 +24,7 @@ from ui.common.workers import wait
 
 @pytest.fixture
 def shown(monkeypatch):
-    out = []
-    for name in ("info", "error"):
-        monkeypatch.setattr(messages, name, lambda parent, text, _n=name, **kw: out.append((_n, text)))
-    monkeypatch.setattr(messages, "confirm", lambda parent, text, **kw: out.append(("confirm", text)) or True)
-    return out
+    return capture_messages(monkeypatch, confirm="record")
 
 
 @pytest.fixture

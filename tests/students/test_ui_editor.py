@@ -4,6 +4,8 @@ and article, key-data evidence), and the first-run dialog creating a school."""
 from __future__ import annotations
 
 import pytest
+
+from tests.ui_fixtures import capture_messages
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 
@@ -27,10 +29,7 @@ def ime_type(widget, text: str) -> None:
 @pytest.fixture
 def no_message_boxes(monkeypatch):
     """Message boxes are modal: record them instead of blocking the test."""
-    shown = []
-    for name in ("info", "error"):
-        monkeypatch.setattr(messages, name, lambda parent, text, _n=name, **kw: shown.append((_n, text)))
-    return shown
+    return capture_messages(monkeypatch)
 
 
 @pytest.fixture
