@@ -307,6 +307,19 @@ def test_preview_of_a_class_names_who_is_left_out(qtbot, school, quiet):
     dlg.reject()
 
 
+def test_preview_of_an_empty_class_says_what_the_print_says(school, tmp_path):
+    """The preview and the print share one plan: an empty class is refused with the same words by both."""
+    from app.core.errors import Refused
+
+    empty = new_class(school, 6, number=2)
+    with pytest.raises(Refused) as previewed:
+        pj.render_draft(school, "diploma", str(tmp_path / "draft.pdf"), class_id=empty)
+    with pytest.raises(Refused) as printed:
+        ps.print_document(school, "diploma", tmp_path / "real.pdf", class_id=empty)
+    assert [f.message for f in previewed.value.findings] == [f.message for f in printed.value.findings]
+    assert previewed.value.findings[0].message.isascii() is False and "diploma" not in previewed.value.findings[0].message
+
+
 def _record_transfer(s, sid):
     import datetime as dt
 

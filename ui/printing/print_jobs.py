@@ -90,9 +90,8 @@ def render_draft(session, kind: str, out: str, *, student_ids=None, class_id=Non
     if kind in printing.CERT_KINDS:
         # the print's own plan chooses the students and numbers; the rules are checked when printing issues
         plan = ps.plan_print(session, kind, student_ids=ids, class_id=class_id, school_year=school_year, check=False)
-        if not plan.would_print and plan.refused and all(f.code in ps.SKIP_CODES for f in plan.refused):
-            raise Refused(plan.refused)  # a class batch that leaves every student out
-        # a class or year with nobody in it: the renderer below refuses (PRINT.NO_SELECTION), as the preview did
+        if not plan.would_print:
+            raise Refused(plan.refused)  # nobody to print: the preview says what the print would say
         ids, skipped, to_issue = plan.student_ids, plan.skipped, plan.to_issue
         kw["numbers"] = {sid: n or tr("printui.number_placeholder") for sid, n in plan.numbers.items()}
         class_id = school_year = None
